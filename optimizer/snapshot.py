@@ -1,0 +1,75 @@
+"""The optimizer's input: a frozen picture of technicians, jobs and travel times at one instant.
+
+All times are integer seconds relative to the snapshot instant (t = 0 is "now"). Locations are
+row/column indices into `Snapshot.travel`, a square matrix of travel seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tech:
+    """A technician on shift, as the planner sees him.
+
+    Attributes
+    ----------
+    id: technician id.
+    skills: skills he holds; a job is only given to a technician holding its `skill`.
+    location: matrix index where his route starts (his GPS position, or the site he works on).
+    available_at: when he can leave `location` (0, or the end of the service in hand).
+    shift_end: when his shift ends; work past it is overtime (soft), bounded by `max_overtime`.
+    current_job: a job he is on site at now; it is reported as the first stop of his route
+        and ends at `available_at`. It is not a node of the model.
+    """
+
+    id: str
+    skills: frozenset[str]
+    location: int
+    available_at: int = 0
+    shift_end: int = 8 * 3600
+    current_job: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A ticket to place on a route.
+
+    Attributes
+    ----------
+    id: ticket id.
+    location: matrix index of the ticket's site.
+    skill: the skill required.
+    service: estimated service seconds on site.
+    urgency: ``emergency`` | ``routine`` | ``scheduled``, for reporting.
+    due: soft deadline on the arrival (seconds); arriving later costs `late_weight` a second.
+    late_weight: cost of one second of lateness, weighted by urgency.
+    window: hard (start, end) for the arrival, e.g. a booked appointment; None if open.
+    pinned_to: a technician the dispatcher pinned this job to (hard).
+    started_by: a technician already travelling to it: it stays first on his route (hard).
+    """
+
+    id: str
+    location: int
+    skill: str
+    service: int
+    urgency: str = "routine"
+    due: int | None = None
+    late_weight: int = 1
+    window: tuple[int, int] | None = None
+    pinned_to: str | None = None
+    started_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Technicians, jobs and the travel-time matrix (seconds) between their locations."""
+
+    techs: tuple[Tech, ...]
+    jobs: tuple[Job, ...]
+    travel: np.ndarray
+    # Previous plan's routes, technician id -> ordered job ids, used as a warm start.
+    warm_start: dict[str, tuple[str, ...]] = field(default_factory=dict)
