@@ -1,0 +1,1 @@
+"""The HTTP layer: parse, call the dispatcher engine, map domain errors to status codes."""

@@ -1,0 +1,51 @@
+"""The FastAPI application: routers under /api/v1, the PWA and console as static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.routes import overrides, plan, technicians, tickets
+from dispatcher.config import Settings
+from dispatcher.engine import Engine
+
+PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the app around `engine` (or a new one from `settings`); re-planning starts with it."""
+    engine = engine or Engine(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        engine.start()
+        yield
+        engine.stop()
+
+    app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
+    app.state.engine = engine
+    errors.install(app)
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (tickets, technicians, overrides, plan):
+        v1.include_router(module.router)
+    app.include_router(v1)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, object]:
+        current = engine.current_plan()
+        return {"status": "ok", "plan_version": current.version if current else 0}
+
+    if (PWA_DIR / "console").is_dir():
+        app.mount("/console", StaticFiles(directory=PWA_DIR / "console", html=True), "console")
+
+        @app.get("/", include_in_schema=False)
+        def root() -> RedirectResponse:
+            return RedirectResponse("/console/")
+
+    return app

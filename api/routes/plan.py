@@ -1,0 +1,67 @@
+"""The current plan, and a way to ask for a fresh one now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import EngineDep
+from dispatcher.planning.models import PlanVersion
+
+router = APIRouter(prefix="/plan", tags=["plan"])
+
+
+class StopRead(BaseModel):
+    ticket_id: int
+    eta: datetime
+    start: datetime
+    end: datetime
+    late_minutes: float
+    travel_minutes: float
+    in_progress: bool
+
+
+class RouteRead(BaseModel):
+    technician_id: int
+    stops: list[StopRead]
+    end: datetime
+    overtime_minutes: float
+
+
+class UnassignedRead(BaseModel):
+    ticket_id: int
+    reason: str
+
+
+class PlanRead(BaseModel):
+    """A plan version: routes with timed stops, unassigned tickets with reasons, the objective."""
+
+    version: int
+    computed_at: datetime | None
+    solve_ms: float
+    status: str
+    trigger: str
+    routes: list[RouteRead]
+    unassigned: list[UnassignedRead]
+    objective: dict[str, float]
+
+    @classmethod
+    def of(cls, plan: PlanVersion | None) -> PlanRead:
+        if plan is None:
+            return cls(version=0, computed_at=None, solve_ms=0, status="none", trigger="",
+                       routes=[], unassigned=[], objective={})
+        return cls.model_validate(plan, from_attributes=True)
+
+
+@router.get("")
+def get_plan(engine: EngineDep) -> PlanRead:
+    """The latest plan version (version 0 before the first solve)."""
+    return PlanRead.of(engine.current_plan())
+
+
+@router.post("/replan")
+def replan(engine: EngineDep) -> PlanRead:
+    """Re-optimize now and answer with the new plan."""
+    return PlanRead.of(engine.replan_now("manual"))

@@ -1,0 +1,39 @@
+"""One settings object, read from the environment (prefix ``DISPATCH_``) when the app is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Engine settings; invalid values fail at start-up, naming the variable."""
+
+    model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
+
+    database_url: str = "sqlite:///./dispatch.db"
+    redis_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+    sla_policy_path: Path | None = None
+    speed_kmh: float = Field(20.0, gt=0, le=200)
+    circuity: float = Field(1.3, ge=1.0, le=5.0)
+    solve_budget_ms: int = Field(1000, ge=10, le=600_000)
+    debounce_ms: int = Field(200, ge=0, le=60_000)
+    max_overtime_min: int = Field(120, ge=0, le=24 * 60)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The company's local time zone, in which shifts are given."""
+        return ZoneInfo(self.timezone)

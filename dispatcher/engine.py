@@ -1,0 +1,179 @@
+"""The dispatcher's commands: each is one unit of work, then its events go on the bus.
+
+`api/`, the CLI and the simulator all drive the engine through this class, so they share one
+code path: validate, store the change with its event rows, commit, publish, re-plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dispatcher.clock import Clock, SystemClock
+from dispatcher.config import Settings
+from dispatcher.db import create_schema, make_engine, make_sessionmaker
+from dispatcher.enums import Status
+from dispatcher.events import service as events
+from dispatcher.events.bus import EventBus, InProcessBus
+from dispatcher.overrides import service as overrides
+from dispatcher.planning import apply as plans
+from dispatcher.planning import snapshot as snapshots
+from dispatcher.planning.models import PlanVersion
+from dispatcher.planning.replanner import Replanner
+from dispatcher.sla.policy import SlaPolicy, load_policy
+from dispatcher.technicians import service as technicians
+from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
+from dispatcher.tickets import service as tickets
+from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketRead
+from dispatcher.travel import GeodesicTravelTimes, TravelTimes
+from optimizer import SolveParams, solve
+
+T = TypeVar("T")
+
+
+class Engine:
+    """Owns the database, the clock, the SLA policy, the travel model and the re-planner."""
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock | None = None,
+        sessions: sessionmaker[Session] | None = None, bus: EventBus | None = None,
+        policy: SlaPolicy | None = None, travel: TravelTimes | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        if sessions is None:
+            db = make_engine(settings.database_url)
+            create_schema(db)
+            sessions = make_sessionmaker(db)
+        self.sessions = sessions
+        self.bus = bus or InProcessBus()
+        self.policy = policy or load_policy(settings.sla_policy_path)
+        self.travel = travel or GeodesicTravelTimes(settings.speed_kmh, settings.circuity)
+        self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
+                                  max_overtime=settings.max_overtime_min * 60)
+        self.replanner = Replanner(self._plan_once, settings.debounce_ms / 1000)
+        self.bus.subscribe(self._on_event)
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start re-planning in the background."""
+        self.replanner.start()
+
+    def stop(self) -> None:
+        self.replanner.stop()
+
+    @contextmanager
+    def _command(self) -> Iterator[Session]:
+        """One transaction; the events it recorded are published after it commits."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+            published = [e.as_dict() for e in events.recorded(session)]
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        for event in published:
+            self.bus.publish(event)
+
+    def _run(self, fn: Callable[[Session, datetime], T]) -> T:
+        with self._command() as session:
+            return fn(session, self.clock.now())
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if not event["type"].startswith("plan."):  # our own output must not trigger a re-plan
+            self.replanner.request(event["type"])
+
+    # -- tickets --------------------------------------------------------------------------------
+    def create_ticket(self, data: TicketCreate) -> TicketRead:
+        """Accept a new ticket; it is stored before this returns."""
+        return self._run(lambda s, now: TicketRead.of(
+            tickets.create(s, data=data, now=now, policy=self.policy)))
+
+    def get_ticket(self, ticket_id: int) -> TicketRead:
+        with self.sessions() as s:
+            return TicketRead.of(tickets.get(s, ticket_id=ticket_id))
+
+    def list_tickets(self, statuses: list[Status] | None = None) -> list[TicketRead]:
+        with self.sessions() as s:
+            return [TicketRead.of(t) for t in tickets.list_(s, statuses=statuses)]
+
+    def cancel_ticket(self, ticket_id: int) -> TicketRead:
+        return self._run(lambda s, now: TicketRead.of(
+            tickets.cancel(s, ticket_id=ticket_id, now=now)))
+
+    def report_status(self, ticket_id: int, change: StatusChange) -> TicketRead:
+        """A technician's progress; a position sent with it updates his GPS fix too."""
+        def run(s: Session, now: datetime) -> TicketRead:
+            at = change.at or now
+            ticket = tickets.report_status(s, ticket_id=ticket_id, target=change.status, at=at)
+            lat, lon = (change.lat, change.lon) if change.lat is not None else (None, None)
+            if lat is None and change.status in (Status.on_site, Status.completed):
+                lat, lon = ticket.lat, ticket.lon
+            if lat is not None and lon is not None and ticket.technician_id is not None:
+                technicians.update_position(s, technician_id=ticket.technician_id, lat=lat,
+                                            lon=lon, at=at, now=now)
+            return TicketRead.of(ticket)
+        return self._run(run)
+
+    # -- technicians ----------------------------------------------------------------------------
+    def create_technician(self, data: TechnicianCreate) -> TechnicianRead:
+        return self._run(lambda s, now: self._read_tech(
+            s, technicians.create(s, data=data, now=now), now))
+
+    def get_technician(self, technician_id: int) -> TechnicianRead:
+        with self.sessions() as s:
+            tech = technicians.get(s, technician_id=technician_id)
+            return self._read_tech(s, tech, self.clock.now())
+
+    def list_technicians(self) -> list[TechnicianRead]:
+        now = self.clock.now()
+        with self.sessions() as s:
+            return [self._read_tech(s, t, now) for t in technicians.list_(s)]
+
+    def update_position(self, technician_id: int, fix: PositionUpdate) -> TechnicianRead:
+        return self._run(lambda s, now: self._read_tech(s, technicians.update_position(
+            s, technician_id=technician_id, lat=fix.lat, lon=fix.lon, at=fix.at or now,
+            now=now), now))
+
+    def _read_tech(self, s: Session, tech: Any, now: datetime) -> TechnicianRead:
+        return technicians.read(s, tech, now=now, tz=self.settings.tz)
+
+    # -- overrides ------------------------------------------------------------------------------
+    def pin(self, ticket_id: int, technician_id: int, *, by: str, reason: str) -> None:
+        """Pin a ticket to a technician; refused with the reason if he cannot take it."""
+        self._run(lambda s, now: overrides.pin(
+            s, ticket_id=ticket_id, technician_id=technician_id, by=by, reason=reason,
+            now=now, tz=self.settings.tz))
+
+    def unpin(self, ticket_id: int, *, by: str) -> None:
+        self._run(lambda s, now: overrides.unpin(s, ticket_id=ticket_id, by=by, now=now))
+
+    # -- planning -------------------------------------------------------------------------------
+    def current_plan(self) -> PlanVersion | None:
+        """The latest stored plan version, if any."""
+        with self.sessions() as s:
+            return s.scalars(select(PlanVersion).order_by(PlanVersion.version.desc())).first()
+
+    def replan_now(self, trigger: str = "manual") -> PlanVersion:
+        """Solve now in this thread and store the plan (coalesces with the background loop)."""
+        return self.replanner.replan_now(trigger)  # type: ignore[return-value]
+
+    def _plan_once(self, trigger: str) -> PlanVersion:
+        now = self.clock.now()
+        with self.sessions() as s:
+            snap = snapshots.build(s, now=now, settings=self.settings, policy=self.policy,
+                                   travel=self.travel)
+        plan = solve(snap, self.params)
+        with self._command() as s:
+            version = plans.store(s, plan=plan, now=now, trigger=trigger)
+        self.bus.publish({"type": "plan.updated", "at": now.isoformat(),
+                          "payload": {"version": version.version, "trigger": trigger}})
+        return version

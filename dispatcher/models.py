@@ -1,0 +1,9 @@
+"""Imports every table so that `Base.metadata` knows them all."""
+
+from dispatcher.events.models import Event
+from dispatcher.overrides.models import Pin
+from dispatcher.planning.models import PlanVersion
+from dispatcher.technicians.models import Technician
+from dispatcher.tickets.models import Ticket
+
+__all__ = ["Event", "Pin", "PlanVersion", "Technician", "Ticket"]

@@ -1,0 +1,1 @@
+"""Dispatcher overrides the solver must respect: for now, pinning a ticket to a technician."""

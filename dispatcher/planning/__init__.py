@@ -1,0 +1,1 @@
+"""Planning: snapshots of state for the optimizer, storing plans, and the re-planning loop."""

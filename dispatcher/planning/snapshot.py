@@ -1,0 +1,112 @@
+"""Turn the stored state at one instant into the optimizer's `Snapshot`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatcher.config import Settings
+from dispatcher.enums import OPEN_STATUSES, Status
+from dispatcher.overrides import service as overrides
+from dispatcher.planning.models import PlanVersion
+from dispatcher.sla.policy import SlaPolicy
+from dispatcher.technicians import service as technicians
+from dispatcher.technicians.models import Technician
+from dispatcher.technicians.shifts import current_shift
+from dispatcher.tickets import service as tickets
+from dispatcher.tickets.models import Ticket
+from dispatcher.travel import TravelTimes
+from optimizer import Job, Snapshot, Tech
+
+
+@dataclass
+class Points:
+    """Coordinates collected while building, in matrix order."""
+
+    coords: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, lat: float, lon: float) -> int:
+        self.coords.append((lat, lon))
+        return len(self.coords) - 1
+
+
+def seconds_between(now: datetime, then: datetime) -> int:
+    """Whole seconds from `now` to `then` (negative if `then` is past)."""
+    return int((then - now).total_seconds())
+
+
+def build(
+    session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy,
+    travel: TravelTimes,
+) -> Snapshot:
+    """A snapshot of every technician on shift (or with work in hand) and every open ticket."""
+    points = Points()
+    open_tickets = tickets.list_(session, statuses=OPEN_STATUSES)
+    hands = {t.technician_id: t for t in open_tickets
+             if t.status in (Status.en_route, Status.on_site) and t.technician_id is not None}
+    techs = [_tech(t, hands.get(t.id), now, settings, points)
+             for t in technicians.list_(session)]
+    techs = [t for t in techs if t is not None]
+    present = {t.id for t in techs}
+    pins = overrides.all_pins(session)
+    jobs = tuple(_job(t, pins.get(t.id), now, policy, points) for t in open_tickets
+                 if t.status is not Status.on_site
+                 and not (t.status is Status.en_route and str(t.technician_id) not in present))
+    matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
+    return Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
+                    warm_start=_previous_routes(session))
+
+
+def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settings,
+          points: Points) -> Tech | None:
+    shift = current_shift(tech.shift_start, tech.shift_end, now, settings.tz)
+    if shift is None and hand is None:
+        return None
+    shift_end = seconds_between(now, shift[1]) if shift else 0
+    if hand is not None and hand.status is Status.on_site:
+        done = hand.on_site_at or now
+        remaining = seconds_between(now, done) + hand.service_minutes * 60
+        return Tech(id=str(tech.id), skills=frozenset(tech.skills),
+                    location=points.add(hand.lat, hand.lon), available_at=max(0, remaining),
+                    shift_end=shift_end, current_job=str(hand.id))
+    lat, lon = tech.position
+    return Tech(id=str(tech.id), skills=frozenset(tech.skills), location=points.add(lat, lon),
+                available_at=0, shift_end=shift_end)
+
+
+def _job(ticket: Ticket, pin: int | None, now: datetime, policy: SlaPolicy,
+         points: Points) -> Job:
+    service = ticket.service_minutes * 60
+    dues = []
+    if ticket.arrive_by is not None:
+        dues.append(seconds_between(now, ticket.arrive_by))
+    if ticket.resolve_by is not None:
+        dues.append(seconds_between(now, ticket.resolve_by) - service)
+    window = None
+    if ticket.window is not None:
+        start, end = (seconds_between(now, w) for w in ticket.window)
+        window = (max(0, start), end)
+    committed = ticket.technician_id if ticket.status is Status.accepted else None
+    started = ticket.technician_id if ticket.status is Status.en_route else None
+    pinned = pin if pin is not None else committed
+    return Job(
+        id=str(ticket.id), location=points.add(ticket.lat, ticket.lon), skill=ticket.skill.value,
+        service=service, urgency=ticket.urgency.value,
+        due=max(0, min(dues)) if dues else None,
+        late_weight=policy.level(ticket.urgency, ticket.category).late_weight or 1,
+        window=window, pinned_to=None if pinned is None else str(pinned),
+        started_by=None if started is None else str(started),
+    )
+
+
+def _previous_routes(session: Session) -> dict[str, tuple[str, ...]]:
+    latest = session.scalars(select(PlanVersion).order_by(PlanVersion.version.desc())).first()
+    if latest is None:
+        return {}
+    return {str(r["technician_id"]): tuple(str(s["ticket_id"]) for s in r["stops"]
+                                           if not s.get("in_progress"))
+            for r in latest.routes}

@@ -1,0 +1,1 @@
+"""Simulated compounds, technicians and tickets: the live demo now, the benchmark later."""

@@ -1,0 +1,90 @@
+"""Simulated technicians who follow the plan: accept, drive, check in, work, complete.
+
+They act only through the engine's public commands, the same ones the PWA calls.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dispatcher.engine import Engine
+from dispatcher.enums import Status
+from dispatcher.technicians.schemas import PositionUpdate, TechnicianRead
+from dispatcher.tickets.schemas import StatusChange, TicketRead
+
+GPS_EVERY = timedelta(seconds=30)
+
+
+@dataclass
+class Trip:
+    """A drive under way: from where, since when, how long it will take."""
+
+    origin: tuple[float, float]
+    target: tuple[float, float]
+    left_at: datetime
+    seconds: float
+    last_fix: datetime
+
+
+class FieldTeam:
+    """Moves every technician one step; actual times drawn within ±20 % of the estimates."""
+
+    def __init__(self, engine: Engine, *, seed: int) -> None:
+        self.engine = engine
+        self.rng = random.Random(seed)
+        self.trips: dict[int, Trip] = {}
+        self.work: dict[int, float] = {}  # ticket id -> actual service seconds
+
+    def step(self) -> None:
+        now = self.engine.clock.now()
+        plan = self.engine.current_plan()
+        firsts = {r["technician_id"]: [s["ticket_id"] for s in r["stops"] if not s["in_progress"]]
+                  for r in (plan.routes if plan else [])}
+        open_tickets = {t.id: t for t in self.engine.list_tickets(
+            [Status.assigned, Status.accepted, Status.en_route, Status.on_site])}
+        for tech in self.engine.list_technicians():
+            hand = open_tickets.get(tech.ticket_id) if tech.ticket_id else None
+            if hand is not None and hand.status is Status.en_route:
+                self._drive(tech, hand, now)
+            elif hand is not None and hand.status is Status.on_site:
+                self._work(hand, now)
+            elif tech.on_shift and firsts.get(tech.id):
+                self._depart(tech, open_tickets.get(firsts[tech.id][0]), now)
+
+    def _depart(self, tech: TechnicianRead, ticket: TicketRead | None, now: datetime) -> None:
+        if ticket is None or ticket.assignment.technician_id != tech.id:
+            return
+        origin = (tech.position.lat, tech.position.lon)
+        seconds = self.engine.travel.seconds(origin, (ticket.lat, ticket.lon))
+        if ticket.window is not None and now + timedelta(seconds=seconds) < ticket.window.start:
+            return  # too early for the appointment: leave later
+        if ticket.status is Status.assigned:
+            self.engine.report_status(ticket.id, StatusChange(status=Status.accepted))
+        self.engine.report_status(ticket.id, StatusChange(status=Status.en_route))
+        actual = seconds * self.rng.uniform(0.8, 1.2)
+        self.trips[tech.id] = Trip(origin, (ticket.lat, ticket.lon), now, actual, now)
+
+    def _drive(self, tech: TechnicianRead, ticket: TicketRead, now: datetime) -> None:
+        trip = self.trips.get(tech.id)
+        if trip is None:  # e.g. after a restart: drive from where he is
+            origin = (tech.position.lat, tech.position.lon)
+            seconds = self.engine.travel.seconds(origin, (ticket.lat, ticket.lon))
+            trip = self.trips[tech.id] = Trip(origin, (ticket.lat, ticket.lon), now, seconds, now)
+        done = min(1.0, (now - trip.left_at).total_seconds() / max(trip.seconds, 1.0))
+        if done >= 1.0:
+            del self.trips[tech.id]
+            self.engine.report_status(ticket.id, StatusChange(status=Status.on_site))
+        elif now - trip.last_fix >= GPS_EVERY:
+            lat = trip.origin[0] + (trip.target[0] - trip.origin[0]) * done
+            lon = trip.origin[1] + (trip.target[1] - trip.origin[1]) * done
+            self.engine.update_position(tech.id, PositionUpdate(lat=lat, lon=lon, at=now))
+            trip.last_fix = now
+
+    def _work(self, ticket: TicketRead, now: datetime) -> None:
+        seconds = self.work.setdefault(
+            ticket.id, ticket.service_minutes * 60 * self.rng.uniform(0.8, 1.2))
+        if ticket.on_site_at and now >= ticket.on_site_at + timedelta(seconds=seconds):
+            self.engine.report_status(ticket.id, StatusChange(status=Status.completed))
+            self.work.pop(ticket.id, None)

@@ -1,0 +1,1 @@
+"""SLA policy: deadlines per urgency and category, from an editable TOML file."""

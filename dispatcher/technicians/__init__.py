@@ -1,0 +1,1 @@
+"""Technicians: skills, shifts, where they are."""

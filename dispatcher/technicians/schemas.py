@@ -1,0 +1,61 @@
+"""Technician input and output shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from pydantic import BaseModel, Field, field_validator
+
+from dispatcher.enums import Skill, TechState
+from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
+
+
+class Shift(Strict):
+    """A daily shift in the company's local time; end before start runs past midnight."""
+
+    start: time
+    end: time
+
+
+class Position(Strict):
+    """A WGS84 point."""
+
+    lat: Latitude
+    lon: Longitude
+
+
+class TechnicianCreate(Strict):
+    """A technician to add."""
+
+    name: str = Field(min_length=1, max_length=128)
+    skills: list[Skill] = Field(min_length=1)
+    shift: Shift
+    home: Position
+
+    @field_validator("skills")
+    @classmethod
+    def _unique(cls, skills: list[Skill]) -> list[Skill]:
+        return sorted(set(skills), key=lambda s: s.value)
+
+
+class PositionUpdate(Strict):
+    """A GPS fix."""
+
+    lat: Latitude
+    lon: Longitude
+    at: AwareDatetime | None = Field(None, description="defaults to now")
+
+
+class TechnicianRead(BaseModel):
+    """A technician with his state and the ticket in hand."""
+
+    id: int
+    name: str
+    skills: list[Skill]
+    shift: Shift
+    home: Position
+    position: Position
+    position_at: datetime | None
+    state: TechState
+    on_shift: bool
+    ticket_id: int | None

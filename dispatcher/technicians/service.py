@@ -1,0 +1,79 @@
+"""Technician verbs. They flush; the caller's unit of work commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatcher.enums import Skill, Status, TechState
+from dispatcher.errors import NotFound
+from dispatcher.events import service as events
+from dispatcher.technicians.models import Technician
+from dispatcher.technicians.schemas import Position, Shift, TechnicianCreate, TechnicianRead
+from dispatcher.technicians.shifts import current_shift
+from dispatcher.tickets import service as tickets
+
+
+def create(session: Session, *, data: TechnicianCreate, now: datetime) -> Technician:
+    """Store a technician; he starts at his home base."""
+    tech = Technician(
+        name=data.name, skills=[s.value for s in data.skills], shift_start=data.shift.start,
+        shift_end=data.shift.end, home_lat=data.home.lat, home_lon=data.home.lon, active=True,
+    )
+    session.add(tech)
+    session.flush()
+    events.record(session, type="technician.created", payload={"technician_id": tech.id}, at=now)
+    return tech
+
+
+def get(session: Session, *, technician_id: int) -> Technician:
+    """The technician, or `NotFound`."""
+    tech = session.get(Technician, technician_id)
+    if tech is None:
+        raise NotFound(f"technician {technician_id} not found", field="technician_id")
+    return tech
+
+
+def list_(session: Session) -> list[Technician]:
+    """Every active technician."""
+    query = select(Technician).where(Technician.active.is_(True)).order_by(Technician.id)
+    return list(session.scalars(query))
+
+
+def update_position(
+    session: Session, *, technician_id: int, lat: float, lon: float, at: datetime, now: datetime
+) -> Technician:
+    """Record a GPS fix; a fix older than the one already stored is recorded but not applied."""
+    tech = get(session, technician_id=technician_id)
+    fresh = tech.position_at is None or at >= tech.position_at
+    if fresh:
+        tech.lat, tech.lon, tech.position_at = lat, lon, at
+    events.record(session, type="technician.position", at=now, payload={
+        "technician_id": tech.id, "lat": lat, "lon": lon, "at": at.isoformat(), "applied": fresh})
+    return tech
+
+
+def on_shift(tech: Technician, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether `now` falls inside the technician's shift."""
+    return current_shift(tech.shift_start, tech.shift_end, now, tz) is not None
+
+
+def read(session: Session, tech: Technician, *, now: datetime, tz: ZoneInfo) -> TechnicianRead:
+    """The technician with his derived state: off, idle, en route or on site."""
+    hand = tickets.in_hand(session, technician_id=tech.id)
+    shift = on_shift(tech, now, tz)
+    if hand is not None:
+        state = TechState.on_site if hand.status is Status.on_site else TechState.en_route
+    else:
+        state = TechState.idle if shift else TechState.off
+    lat, lon = tech.position
+    return TechnicianRead(
+        id=tech.id, name=tech.name, skills=[Skill(s) for s in tech.skills],
+        shift=Shift(start=tech.shift_start, end=tech.shift_end),
+        home=Position(lat=tech.home_lat, lon=tech.home_lon), position=Position(lat=lat, lon=lon),
+        position_at=tech.position_at, state=state, on_shift=shift,
+        ticket_id=hand.id if hand else None,
+    )

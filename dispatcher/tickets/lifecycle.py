@@ -1,0 +1,42 @@
+"""Which status may follow which, and which timestamp records it."""
+
+from __future__ import annotations
+
+from dispatcher.enums import Status
+from dispatcher.errors import Conflict
+
+# The planner moves tickets between new and assigned; people move them on from there.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.new: frozenset({Status.assigned, Status.cancelled}),
+    Status.assigned: frozenset({Status.new, Status.accepted, Status.cancelled}),
+    Status.accepted: frozenset({Status.en_route, Status.new, Status.cancelled}),
+    Status.en_route: frozenset({Status.on_site, Status.cancelled}),
+    Status.on_site: frozenset({Status.completed}),
+    Status.completed: frozenset({Status.closed}),
+    Status.closed: frozenset(),
+    Status.cancelled: frozenset(),
+}
+
+# Transitions a technician (or a client acting for him) may ask for through the status API.
+REPORTED = frozenset({Status.accepted, Status.en_route, Status.on_site, Status.completed})
+
+TIMESTAMP_FIELD = {
+    Status.assigned: "assigned_at",
+    Status.accepted: "accepted_at",
+    Status.en_route: "en_route_at",
+    Status.on_site: "on_site_at",
+    Status.completed: "completed_at",
+    Status.closed: "closed_at",
+    Status.cancelled: "cancelled_at",
+}
+
+
+def check(current: Status, target: Status) -> None:
+    """Raise `Conflict` naming the allowed next statuses if `current -> target` is impossible."""
+    allowed = TRANSITIONS[current]
+    if target not in allowed:
+        nexts = ", ".join(sorted(s.value for s in allowed)) or "none (final status)"
+        raise Conflict(
+            f"ticket cannot go from {current.value} to {target.value}; allowed next: {nexts}",
+            field="status",
+        )

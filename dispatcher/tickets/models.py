@@ -1,0 +1,62 @@
+"""The ticket table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatcher.db import Base, UtcDateTime
+from dispatcher.enums import Category, Skill, Status, Urgency
+
+
+class Ticket(Base):
+    """A repair ticket, its SLA deadlines, its life-cycle timestamps and its planned assignment."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    urgency: Mapped[Urgency] = mapped_column(Enum(Urgency, native_enum=False, length=16))
+    category: Mapped[Category] = mapped_column(Enum(Category, native_enum=False, length=16))
+    skill: Mapped[Skill] = mapped_column(Enum(Skill, native_enum=False, length=16))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    site_id: Mapped[str | None] = mapped_column(String(64))
+    building: Mapped[str | None] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    service_minutes: Mapped[int] = mapped_column(Integer)
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[Status] = mapped_column(
+        Enum(Status, native_enum=False, length=16), default=Status.new, index=True
+    )
+    respond_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    arrive_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolve_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # Life cycle: when each status was reached.
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    en_route_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    on_site_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    # The latest plan's view of it.
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), index=True)
+    planned_eta: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    planned_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    planned_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    predicted_late_s: Mapped[int | None] = mapped_column(Integer)
+    plan_version: Mapped[int | None] = mapped_column(Integer)
+    unassigned_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def window(self) -> tuple[datetime, datetime] | None:
+        if self.window_start is None or self.window_end is None:
+            return None
+        return (self.window_start, self.window_end)

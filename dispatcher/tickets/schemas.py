@@ -1,0 +1,123 @@
+"""Ticket input and output shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dispatcher.enums import Category, Skill, Status, Urgency
+from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
+from dispatcher.tickets.models import Ticket
+
+
+class Window(Strict):
+    """An appointment window: the technician must arrive between start and end."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("window.end must be after window.start")
+        return self
+
+
+class TicketCreate(Strict):
+    """A new ticket as a resident or the front desk reports it."""
+
+    urgency: Urgency
+    category: Category
+    skill: Skill | None = Field(None, description="defaults to the category's skill")
+    lat: Latitude
+    lon: Longitude
+    site_id: str | None = Field(None, max_length=64)
+    building: str | None = Field(None, max_length=64)
+    unit: str | None = Field(None, max_length=64)
+    description: str = Field("", max_length=4000)
+    service_minutes: int | None = Field(None, ge=1, le=24 * 60)
+    reported_at: AwareDatetime | None = Field(None, description="defaults to now")
+    window: Window | None = None
+
+    @model_validator(mode="after")
+    def _window_fits_urgency(self) -> TicketCreate:
+        if self.urgency is Urgency.scheduled and self.window is None:
+            raise ValueError("window is required for scheduled tickets")
+        if self.urgency is Urgency.emergency and self.window is not None:
+            raise ValueError("window is not allowed on emergency tickets")
+        return self
+
+
+class StatusChange(Strict):
+    """A technician's report of progress on a ticket."""
+
+    status: Status
+    at: AwareDatetime | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+    @model_validator(mode="after")
+    def _position_pair(self) -> StatusChange:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        return self
+
+
+class Assignment(BaseModel):
+    """The latest plan's view of a ticket."""
+
+    technician_id: int | None
+    eta: datetime | None
+    start: datetime | None
+    end: datetime | None
+    predicted_late_minutes: float | None
+    plan_version: int | None
+    unassigned_reason: str | None
+
+
+class TicketRead(BaseModel):
+    """A ticket with its deadlines and assignment."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    urgency: Urgency
+    category: Category
+    skill: Skill
+    lat: float
+    lon: float
+    site_id: str | None
+    building: str | None
+    unit: str | None
+    description: str
+    service_minutes: int
+    reported_at: datetime
+    window: Window | None
+    status: Status
+    respond_by: datetime | None
+    arrive_by: datetime | None
+    resolve_by: datetime | None
+    accepted_at: datetime | None
+    en_route_at: datetime | None
+    on_site_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    assignment: Assignment
+
+    @classmethod
+    def of(cls, t: Ticket) -> TicketRead:
+        """Build from a `Ticket` row."""
+        late = t.predicted_late_s
+        assignment = Assignment(
+            technician_id=t.technician_id,
+            eta=t.planned_eta,
+            start=t.planned_start,
+            end=t.planned_end,
+            predicted_late_minutes=None if late is None else round(late / 60, 1),
+            plan_version=t.plan_version,
+            unassigned_reason=t.unassigned_reason,
+        )
+        window = None if t.window is None else Window(start=t.window[0], end=t.window[1])
+        data = {k: getattr(t, k) for k in cls.model_fields if k not in ("assignment", "window")}
+        return cls(**data, assignment=assignment, window=window)

@@ -1,0 +1,103 @@
+"""Ticket verbs. They flush; the caller's unit of work commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatcher.enums import Status
+from dispatcher.errors import Conflict, NotFound
+from dispatcher.events import service as events
+from dispatcher.sla.policy import SlaPolicy
+from dispatcher.tickets import lifecycle
+from dispatcher.tickets.models import Ticket
+from dispatcher.tickets.schemas import TicketCreate
+
+
+def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPolicy) -> Ticket:
+    """Store a new ticket with its category defaults and SLA deadlines."""
+    defaults = policy.defaults(data.category)
+    reported = data.reported_at or now
+    window = (data.window.start, data.window.end) if data.window else None
+    deadlines = policy.deadlines(
+        urgency=data.urgency, category=data.category, reported_at=reported, window=window
+    )
+    ticket = Ticket(
+        urgency=data.urgency, category=data.category, skill=data.skill or defaults.skill,
+        lat=data.lat, lon=data.lon, site_id=data.site_id, building=data.building,
+        unit=data.unit, description=data.description,
+        service_minutes=data.service_minutes or defaults.service_min, reported_at=reported,
+        window_start=window[0] if window else None, window_end=window[1] if window else None,
+        status=Status.new, respond_by=deadlines.respond_by, arrive_by=deadlines.arrive_by,
+        resolve_by=deadlines.resolve_by,
+    )
+    session.add(ticket)
+    session.flush()
+    events.record(session, type="ticket.created", payload={"ticket_id": ticket.id}, at=now)
+    return ticket
+
+
+def get(session: Session, *, ticket_id: int) -> Ticket:
+    """The ticket, or `NotFound`."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found", field="ticket_id")
+    return ticket
+
+
+def list_(session: Session, *, statuses: Sequence[Status] | None = None) -> list[Ticket]:
+    """Tickets, optionally only those in `statuses`, oldest first."""
+    query = select(Ticket).order_by(Ticket.id)
+    if statuses:
+        query = query.where(Ticket.status.in_(list(statuses)))
+    return list(session.scalars(query))
+
+
+def move(ticket: Ticket, target: Status, at: datetime) -> None:
+    """Apply a checked transition and stamp its time."""
+    lifecycle.check(ticket.status, target)
+    ticket.status = target
+    field = lifecycle.TIMESTAMP_FIELD.get(target)
+    if field is not None:
+        setattr(ticket, field, at)
+
+
+def cancel(session: Session, *, ticket_id: int, now: datetime) -> Ticket:
+    """Cancel a ticket that has not been started on site."""
+    ticket = get(session, ticket_id=ticket_id)
+    move(ticket, Status.cancelled, now)
+    ticket.technician_id = None
+    events.record(session, type="ticket.cancelled", payload={"ticket_id": ticket.id}, at=now)
+    return ticket
+
+
+def in_hand(session: Session, *, technician_id: int) -> Ticket | None:
+    """The ticket a technician is travelling to or working on, if any."""
+    query = select(Ticket).where(
+        Ticket.technician_id == technician_id,
+        Ticket.status.in_([Status.en_route, Status.on_site]),
+    )
+    return session.scalars(query).first()
+
+
+def report_status(session: Session, *, ticket_id: int, target: Status, at: datetime) -> Ticket:
+    """A technician's progress report: accepted, en_route, on_site or completed."""
+    if target not in lifecycle.REPORTED:
+        allowed = ", ".join(sorted(s.value for s in lifecycle.REPORTED))
+        raise Conflict(f"status {target.value} cannot be reported; use one of {allowed}",
+                       field="status")
+    ticket = get(session, ticket_id=ticket_id)
+    lifecycle.check(ticket.status, target)
+    if target is Status.en_route and ticket.technician_id is not None:
+        busy = in_hand(session, technician_id=ticket.technician_id)
+        if busy is not None and busy.id != ticket.id:
+            raise Conflict(
+                f"technician {ticket.technician_id} already has ticket {busy.id} "
+                f"{busy.status.value}; finish it first", field="status")
+    move(ticket, target, at)
+    events.record(session, type=f"ticket.{target.value}",
+                  payload={"ticket_id": ticket.id, "technician_id": ticket.technician_id}, at=at)
+    return ticket
