@@ -1,0 +1,151 @@
+"""One OR-Tools routing model per snapshot: build it, search it, read it into a `Plan`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer.eligibility import (
+    Eligibility,
+    drop_penalties,
+    eligibilities,
+    horizon,
+    route_cap,
+)
+from optimizer.layout import Layout, arc_matrices
+from optimizer.params import SolveParams
+from optimizer.plan import Plan
+from optimizer.schedule import empty_plan, read_plan
+from optimizer.snapshot import Snapshot
+from optimizer.warm import warm_routes
+
+__all__ = ["BuiltModel", "SolveParams", "build_model", "drop_penalties", "solve"]
+
+_STATUS = {
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: "optimal",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS: "feasible",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED:
+        "timeout",
+    routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT: "timeout",
+}
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """A closed routing model ready to search, with what is needed to read its solution."""
+
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    layout: Layout
+    eligible: tuple[Eligibility, ...]
+    params: SolveParams
+    search: object  # RoutingSearchParameters
+
+
+def solve(snapshot: Snapshot, params: SolveParams = SolveParams()) -> Plan:  # noqa: B008
+    """Plan routes for a snapshot.
+
+    Parameters
+    ----------
+    snapshot : technicians, jobs, travel matrix and an optional warm start.
+    params : solver settings.
+
+    Returns
+    -------
+    Plan
+        Timed routes for every technician, unassigned jobs with reasons, the objective.
+    """
+    began = time.perf_counter()
+    eligible = eligibilities(snapshot, params)
+    if not snapshot.jobs or not snapshot.techs:
+        return empty_plan(snapshot, params, eligible, _ms_since(began))
+    built = build_model(snapshot, params, eligible)
+    solution, warm = _search(built, snapshot)
+    status = _STATUS.get(built.routing.status(), "infeasible")
+    return read_plan(built, snapshot, params, solution, status, warm, _ms_since(began))
+
+
+def build_model(
+    snapshot: Snapshot, params: SolveParams, eligible: tuple[Eligibility, ...] | None = None
+) -> BuiltModel:
+    """Build and close the routing model of a non-empty snapshot."""
+    eligible = eligible if eligible is not None else eligibilities(snapshot, params)
+    layout = Layout(len(snapshot.jobs), len(snapshot.techs))
+    starts = [layout.start(v) for v in range(layout.n_techs)]
+    manager = pywrapcp.RoutingIndexManager(
+        layout.n_nodes, layout.n_techs, starts, [layout.end] * layout.n_techs
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    travel, transit = arc_matrices(snapshot)
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(travel.tolist()))
+    time_dim = _add_time(routing, transit, horizon(snapshot, params))
+    _constrain_techs(routing, time_dim, snapshot, params)
+    _constrain_jobs(routing, manager, time_dim, snapshot, eligible)
+    penalties = drop_penalties(snapshot, params)
+    for j, elig in enumerate(eligible):
+        if elig.started is None:
+            routing.AddDisjunction([manager.NodeToIndex(j)], penalties[j])
+    search = _search_parameters(params)
+    routing.CloseModelWithParameters(search)
+    return BuiltModel(manager, routing, layout, eligible, params, search)
+
+
+def _add_time(routing: pywrapcp.RoutingModel, transit: np.ndarray, span: int):
+    """Time dimension: waiting (slack) allowed anywhere, every cumul within [0, span]."""
+    index = routing.RegisterTransitMatrix(transit.tolist())
+    routing.AddDimension(index, span, span, False, "time")
+    return routing.GetDimensionOrDie("time")
+
+
+def _constrain_techs(routing, time_dim, snapshot: Snapshot, params: SolveParams) -> None:
+    """Start at `available_at`; overtime past shift end is soft, capped at `max_overtime`."""
+    for v, tech in enumerate(snapshot.techs):
+        time_dim.CumulVar(routing.Start(v)).SetValue(tech.available_at)
+        end = routing.End(v)
+        time_dim.CumulVar(end).SetMax(route_cap(tech, params))
+        time_dim.SetCumulVarSoftUpperBound(end, tech.shift_end, params.overtime_weight)
+
+
+def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible) -> None:
+    """Allowed vehicles, started jobs first, hard windows and soft due dates."""
+    for j, (job, elig) in enumerate(zip(snapshot.jobs, eligible, strict=True)):
+        index = manager.NodeToIndex(j)
+        # SetAllowedVehiclesForIndex raises in the 9.15 wrapper; -1 keeps the node droppable.
+        routing.VehicleVar(index).SetValues([-1, *elig.vehicles])
+        if not elig.vehicles:
+            continue
+        if elig.started is not None:
+            routing.NextVar(routing.Start(elig.started)).SetValue(index)
+        if job.window is not None:
+            time_dim.CumulVar(index).SetRange(max(0, job.window[0]), job.window[1])
+        if job.due is not None:
+            time_dim.SetCumulVarSoftUpperBound(index, job.due, job.late_weight)
+
+
+def _search_parameters(params: SolveParams):
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    strategies = routing_enums_pb2.FirstSolutionStrategy
+    search.first_solution_strategy = strategies.Value.Value(params.first_solution)
+    metaheuristics = routing_enums_pb2.LocalSearchMetaheuristic
+    search.local_search_metaheuristic = metaheuristics.Value.Value(params.metaheuristic)
+    search.time_limit.FromMilliseconds(params.time_budget_ms)
+    if params.solution_limit is not None:
+        search.solution_limit = params.solution_limit
+    return search
+
+
+def _search(built: BuiltModel, snapshot: Snapshot):
+    """Solve from the warm start when it can be restored, else cold; (solution, warm?)."""
+    routing = built.routing
+    routes = warm_routes(snapshot, built.params, built.eligible, built.manager)
+    initial = routing.ReadAssignmentFromRoutes(routes, True) if routes else None
+    if initial is not None:
+        return routing.SolveFromAssignmentWithParameters(initial, built.search), True
+    return routing.SolveWithParameters(built.search), False
+
+
+def _ms_since(began: float) -> float:
+    return (time.perf_counter() - began) * 1000.0

@@ -1,0 +1,50 @@
+"""Solver settings: a validated, immutable `SolveParams`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.constraint_solver import routing_enums_pb2
+
+FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys()) - {"UNSET"}
+METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys()) - {"UNSET"}
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Settings of one solve.
+
+    Attributes
+    ----------
+    time_budget_ms: wall-clock limit of the search, in milliseconds.
+    max_overtime: hard cap on work past a technician's shift end, in seconds.
+    overtime_weight: cost of one second of overtime.
+    drop_penalty: base cost of leaving a job unassigned; each job's worst-case weighted
+        lateness is added on top, so serving a job late always beats dropping it.
+    first_solution: OR-Tools `FirstSolutionStrategy` name.
+    metaheuristic: OR-Tools `LocalSearchMetaheuristic` name.
+    solution_limit: stop after this many solutions (1 = first solution only); None = no limit.
+    """
+
+    time_budget_ms: int = 1000
+    max_overtime: int = 2 * 3600
+    overtime_weight: int = 2
+    drop_penalty: int = 1_000_000
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    solution_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.time_budget_ms > 0, "time_budget_ms", "must be positive")
+        _require(self.max_overtime >= 0, "max_overtime", "must be >= 0")
+        _require(self.overtime_weight >= 0, "overtime_weight", "must be >= 0")
+        _require(self.drop_penalty >= 0, "drop_penalty", "must be >= 0")
+        _require(self.first_solution in FIRST_SOLUTIONS, "first_solution", "unknown strategy")
+        _require(self.metaheuristic in METAHEURISTICS, "metaheuristic", "unknown metaheuristic")
+        limit_ok = self.solution_limit is None or self.solution_limit > 0
+        _require(limit_ok, "solution_limit", "must be positive or None")
+
+
+def _require(ok: bool, name: str, message: str) -> None:
+    if not ok:
+        raise ValueError(f"SolveParams.{name}: {message}")
