@@ -137,3 +137,20 @@ def _check_objective(snapshot: Snapshot, plan: Plan, params: SolveParams) -> Non
     expected += sum(penalty[u.job_id] for u in plan.unassigned)
     assert objective.dropped == len(plan.unassigned)
     assert objective.total == expected, "the solver's objective matches the reported times"
+
+
+def seeded_snapshot(seed: int, n_techs: int = 3, n_jobs: int = 9) -> Snapshot:
+    """A reproducible snapshot where every job has a qualified technician on shift."""
+    rng = np.random.default_rng(seed)
+    travel = plane_travel(rng.uniform(0, 30, (n_techs + n_jobs, 2)))
+    techs = tuple(
+        Tech(f"t{v}", frozenset(rng.choice(SKILLS, size=2, replace=False).tolist()), v)
+        for v in range(n_techs)
+    )
+    held = sorted(set().union(*(t.skills for t in techs)))
+    jobs = tuple(
+        Job(f"j{j}", n_techs + j, str(rng.choice(held)), int(rng.integers(10, 60)) * 60,
+            due=int(rng.integers(0, 6 * HOUR)), late_weight=int(rng.choice([1, 10])))
+        for j in range(n_jobs)
+    )
+    return Snapshot(techs, jobs, travel)
