@@ -25,7 +25,7 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str) -> PlanV
             ticket = open_tickets.get(int(stop.job_id))
             late = _late_seconds(ticket, stop, now) if ticket else 0
             stops.append({
-                "ticket_id": int(stop.job_id), "eta": at(stop.arrival), "start": at(stop.start),
+                "ticket_id": int(stop.job_id), "eta": at(stop.start), "start": at(stop.start),
                 "end": at(stop.end), "late_minutes": round(late / 60, 1),
                 "travel_minutes": round(stop.travel / 60, 1), "in_progress": stop.in_progress,
             })
@@ -53,7 +53,7 @@ def _absolute(now: datetime) -> Any:
 def _late_seconds(ticket: Ticket, stop: Stop, now: datetime) -> int:
     """Predicted lateness against the SLA: arrival past arrive_by, or the end past resolve_by."""
     late = 0.0
-    arrived = now + timedelta(seconds=stop.arrival)
+    arrived = now + timedelta(seconds=stop.start)
     if stop.in_progress and ticket.on_site_at is not None:
         arrived = ticket.on_site_at
     if ticket.arrive_by is not None:
@@ -82,8 +82,8 @@ def _place(ticket: Ticket, tech_id: int, stop: Stop, version: int, now: datetime
         ticket.technician_id = tech_id
     elif ticket.technician_id != tech_id:
         return  # work already accepted by someone else: a stale plan does not move it
-    if not stop.in_progress:
-        ticket.planned_eta = now + timedelta(seconds=stop.arrival)
+    if not stop.in_progress:  # a technician early for a window leaves later: ETA = start
+        ticket.planned_eta = now + timedelta(seconds=stop.start)
     ticket.planned_start = now + timedelta(seconds=stop.start)
     ticket.planned_end = now + timedelta(seconds=stop.end)
     ticket.predicted_late_s = _late_seconds(ticket, stop, now)

@@ -1,0 +1,211 @@
+"""The engine end to end on real databases (SQLite and PostgreSQL): commands, plans, scenarios."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dispatcher.clock import ManualClock
+from dispatcher.config import Settings
+from dispatcher.engine import Engine
+from dispatcher.enums import Category, Skill, Status, TechState, Urgency
+from dispatcher.errors import Conflict, Invalid, NotFound
+from dispatcher.technicians.schemas import PositionUpdate
+from dispatcher.tickets.schemas import StatusChange
+from tests.builders import ORIGIN, north, tech, ticket
+
+
+def route_of(engine: Engine, tech_id: int) -> list[int]:
+    plan = engine.current_plan()
+    assert plan is not None
+    return next((
+        [s["ticket_id"] for s in r["stops"]] for r in plan.routes
+        if r["technician_id"] == tech_id), [])
+
+
+def test_ticket_is_stored_planned_and_explained(engine: Engine) -> None:
+    """A new ticket gets a technician, an ETA after the travel time, and its deadlines."""
+    wang = engine.create_technician(tech("Wang", (Skill.plumber,)))
+    created = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(2)))
+    assert created.status is Status.new and created.arrive_by is not None
+    engine.replan_now()
+    read = engine.get_ticket(created.id)
+    assert read.status is Status.assigned
+    assert read.assignment.technician_id == wang.id
+    travel = engine.travel.seconds(ORIGIN, north(2))
+    assert read.assignment.eta == engine.clock.now() + timedelta(seconds=travel)
+    assert read.assignment.predicted_late_minutes == 0
+    assert read.respond_by == read.reported_at + timedelta(minutes=15)
+
+
+def test_accepted_data_survives_a_restart(engine: Engine, database_url: str,
+                                          clock: ManualClock) -> None:
+    """Everything a command accepted is committed before it returns."""
+    created = engine.create_ticket(ticket())
+    other = Engine(Settings(database_url=database_url), clock=clock)
+    assert other.get_ticket(created.id).description == created.description
+
+
+def test_status_flow_stamps_times_and_moves_the_technician(engine: Engine,
+                                                           clock: ManualClock) -> None:
+    li = engine.create_technician(tech("Li", (Skill.electrician,)))
+    t = engine.create_ticket(ticket(category=Category.electric, at=north(1)))
+    engine.replan_now()
+    for status, state in [(Status.accepted, TechState.idle), (Status.en_route, TechState.en_route),
+                          (Status.on_site, TechState.on_site),
+                          (Status.completed, TechState.idle)]:
+        clock.advance(timedelta(minutes=3))
+        read = engine.report_status(t.id, StatusChange(status=status))
+        assert read.status is status
+        assert getattr(read, f"{status.value}_at") == clock.now()
+        assert engine.get_technician(li.id).state is state
+    position = engine.get_technician(li.id).position
+    assert (position.lat, position.lon) == pytest.approx(north(1))
+
+
+def test_impossible_transitions_are_refused_with_the_reason(engine: Engine) -> None:
+    engine.create_technician(tech())
+    t = engine.create_ticket(ticket())
+    with pytest.raises(Conflict, match="cannot go from new to on_site"):
+        engine.report_status(t.id, StatusChange(status=Status.on_site))
+    with pytest.raises(Conflict, match="cannot be reported"):
+        engine.report_status(t.id, StatusChange(status=Status.closed))
+    engine.cancel_ticket(t.id)
+    with pytest.raises(Conflict, match="final status"):
+        engine.cancel_ticket(t.id)
+    with pytest.raises(NotFound):
+        engine.cancel_ticket(999)
+
+
+def test_cancelled_ticket_leaves_the_plan(engine: Engine) -> None:
+    wang = engine.create_technician(tech())
+    t = engine.create_ticket(ticket())
+    engine.replan_now()
+    assert route_of(engine, wang.id) == [t.id]
+    engine.cancel_ticket(t.id)
+    engine.replan_now()
+    assert route_of(engine, wang.id) == []
+
+
+def test_a_pin_overrides_the_solvers_choice(engine: Engine) -> None:
+    near = engine.create_technician(tech("Near", at=north(0.2)))
+    far = engine.create_technician(tech("Far", at=north(6)))
+    t = engine.create_ticket(ticket(at=north(0)))
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == near.id
+    engine.pin(t.id, far.id, by="desk", reason="technician_familiar")
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == far.id
+    engine.unpin(t.id, by="desk")
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == near.id
+
+
+def test_a_pin_to_an_unskilled_or_off_shift_technician_is_refused(engine: Engine) -> None:
+    cleaner = engine.create_technician(tech("Zhao", (Skill.cleaning,)))
+    night = engine.create_technician(tech("Night", (Skill.electrician,), shift=(22, 6)))
+    t = engine.create_ticket(ticket(category=Category.electric))
+    with pytest.raises(Invalid, match="lacks the skill electrician"):
+        engine.pin(t.id, cleaner.id, by="desk", reason="other")
+    with pytest.raises(Invalid, match="off shift"):
+        engine.pin(t.id, night.id, by="desk", reason="other")
+    with pytest.raises(NotFound):
+        engine.unpin(t.id, by="desk")
+
+
+def test_a_gps_update_next_to_a_ticket_gives_it_to_that_technician(engine: Engine) -> None:
+    a = engine.create_technician(tech("A", at=north(5)))
+    b = engine.create_technician(tech("B", at=north(3)))
+    t = engine.create_ticket(ticket(at=north(0)))
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == b.id
+    lat, lon = north(0.1)
+    engine.update_position(a.id, PositionUpdate(lat=lat, lon=lon))
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == a.id
+
+
+def test_an_older_gps_fix_does_not_overwrite_a_newer_one(engine: Engine,
+                                                         clock: ManualClock) -> None:
+    a = engine.create_technician(tech("A"))
+    engine.update_position(a.id, PositionUpdate(lat=31.3, lon=121.5))
+    old = clock.now() - timedelta(minutes=5)
+    engine.update_position(a.id, PositionUpdate(lat=31.0, lon=121.0, at=old))
+    assert engine.get_technician(a.id).position.lat == 31.3
+
+
+def test_a_far_emergency_beats_a_nearby_routine_ticket(engine: Engine) -> None:
+    plumber = engine.create_technician(tech("Li", (Skill.plumber,)))
+    routine = engine.create_ticket(ticket(Urgency.routine, Category.water, at=north(0.1)))
+    emergency = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(4)))
+    engine.replan_now()
+    assert route_of(engine, plumber.id) == [emergency.id, routine.id]
+
+
+def test_a_scheduled_ticket_is_served_inside_its_window(engine: Engine,
+                                                        clock: ManualClock) -> None:
+    engine.create_technician(tech())
+    window = (clock.now() + timedelta(hours=2), clock.now() + timedelta(hours=4))
+    t = engine.create_ticket(ticket(Urgency.scheduled, window=window, at=north(1)))
+    engine.replan_now()
+    eta = engine.get_ticket(t.id).assignment.eta
+    assert window[0] <= eta <= window[1]
+
+
+def test_a_ticket_nobody_can_do_is_unassigned_with_the_reason(engine: Engine) -> None:
+    engine.create_technician(tech("Wang", (Skill.general,)))
+    t = engine.create_ticket(ticket(Urgency.emergency, Category.elevator))
+    engine.replan_now()
+    read = engine.get_ticket(t.id)
+    assert read.status is Status.new and read.assignment.technician_id is None
+    assert "elevator" in read.assignment.unassigned_reason
+    plan = engine.current_plan()
+    assert plan.unassigned == [{"ticket_id": t.id, "reason": read.assignment.unassigned_reason}]
+
+
+def test_a_technician_on_site_starts_his_next_stop_after_the_work(engine: Engine,
+                                                                 clock: ManualClock) -> None:
+    wang = engine.create_technician(tech())
+    first = engine.create_ticket(ticket(service_minutes=60))
+    engine.replan_now()
+    for status in (Status.accepted, Status.en_route, Status.on_site):
+        engine.report_status(first.id, StatusChange(status=status))
+    on_site_at = clock.now()
+    clock.advance(timedelta(minutes=20))
+    second = engine.create_ticket(ticket(at=north(0)))
+    engine.replan_now()
+    assert route_of(engine, wang.id) == [first.id, second.id]
+    assert engine.get_ticket(second.id).assignment.eta >= on_site_at + timedelta(minutes=60)
+
+
+def test_a_stale_plan_never_moves_an_accepted_ticket(engine: Engine) -> None:
+    a = engine.create_technician(tech("A", at=north(0.1)))
+    b = engine.create_technician(tech("B", at=north(5)))
+    t = engine.create_ticket(ticket())
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == a.id
+    engine.report_status(t.id, StatusChange(status=Status.accepted))
+    # B drives past the ticket: the plan keeps it with A, who has accepted it.
+    engine.update_position(b.id, PositionUpdate(lat=ORIGIN[0], lon=ORIGIN[1]))
+    engine.replan_now()
+    assert engine.get_ticket(t.id).assignment.technician_id == a.id
+
+
+def test_a_burst_of_events_coalesces_into_few_solves(database_url: str,
+                                                     clock: ManualClock) -> None:
+    settings = Settings(database_url=database_url, solve_budget_ms=100, debounce_ms=200)
+    engine = Engine(settings, clock=clock)
+    engine.start()
+    try:
+        engine.create_technician(tech())
+        for i in range(25):
+            engine.create_ticket(ticket(at=north(i / 10)))
+        assert engine.replanner.wait_idle(timeout=30)
+        assert engine.replanner.requests == 26
+        assert 1 <= engine.replanner.solves <= 3
+        plan = engine.current_plan()
+        placed = sum(len(r["stops"]) for r in plan.routes) + len(plan.unassigned)
+        assert placed == 25
+    finally:
+        engine.stop()
