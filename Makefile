@@ -1,0 +1,30 @@
+# Two commands a newcomer needs: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo serve test lint bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup  ## the live demo: server, console and simulated compound on http://127.0.0.1:8000
+	$(BIN)/dispatch demo
+
+serve: setup  ## the API on an empty database (DISPATCH_DATABASE_URL selects it)
+	$(BIN)/dispatch serve
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: lint  ## lint, then the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
+	$(BIN)/python -m pytest
+
+bench: setup  ## solve times of the demo-sized and a 50-technician / 500-ticket snapshot
+	$(BIN)/python -m benchmarks.snapshot_solve
