@@ -59,6 +59,7 @@ def solve(snapshot: Snapshot, params: SolveParams = SolveParams()) -> Plan:  # n
         Timed routes for every technician, unassigned jobs with reasons, the objective.
     """
     began = time.perf_counter()
+    _validate(snapshot)
     eligible = eligibilities(snapshot, params)
     if not snapshot.jobs or not snapshot.techs:
         return empty_plan(snapshot, params, eligible, _ms_since(began))
@@ -145,6 +146,16 @@ def _search(built: BuiltModel, snapshot: Snapshot):
     if initial is not None:
         return routing.SolveFromAssignmentWithParameters(initial, built.search), True
     return routing.SolveWithParameters(built.search), False
+
+
+def _validate(snapshot: Snapshot) -> None:
+    """Fail fast on a travel matrix that is not square or locations outside it."""
+    shape = np.shape(snapshot.travel)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"Snapshot.travel must be a square matrix, got shape {shape}")
+    places = [x.location for x in (*snapshot.techs, *snapshot.jobs)]
+    if any(not 0 <= p < shape[0] for p in places):
+        raise ValueError("a technician or job location is outside Snapshot.travel")
 
 
 def _ms_since(began: float) -> float:

@@ -150,3 +150,9 @@ def test_bad_params_name_the_field(field: str, value) -> None:
     """Invalid settings fail fast with the offending field in the message."""
     with pytest.raises(ValueError, match=field):
         dataclasses.replace(SolveParams(), **{field: value})
+
+
+def test_location_outside_the_matrix_is_rejected() -> None:
+    """A location the travel matrix does not cover is a caller error, raised at once."""
+    with pytest.raises(ValueError, match="location"):
+        solve(Snapshot((plumber("p", 0),), (Job("j", 5, "plumber", 60),), line_travel([0, 1])))

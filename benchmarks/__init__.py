@@ -1,0 +1,1 @@
+"""Benchmark programs: they print figures, they are not tests."""
