@@ -38,7 +38,8 @@ def test_report_plan_and_work_a_ticket(client: TestClient) -> None:
     assert read["assignment"]["eta"] is not None
     assert read["assignment"]["predicted_late_minutes"] == 0
     for status in ("accepted", "en_route", "on_site", "completed"):
-        assert post(client, f"/tickets/{t['id']}/status", {"status": status}, 200)["status"] == status
+        answer = post(client, f"/tickets/{t['id']}/status", {"status": status}, 200)
+        assert answer["status"] == status
     assert client.get(f"{API}/tickets?status=completed").json()[0]["id"] == t["id"]
     assert client.get(f"{API}/tickets?status=new&status=assigned").json() == []
 
