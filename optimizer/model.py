@@ -22,13 +22,15 @@ from optimizer.schedule import empty_plan, read_plan
 from optimizer.snapshot import Snapshot
 from optimizer.warm import warm_routes
 
-__all__ = ["BuiltModel", "SolveParams", "build_model", "drop_penalties", "solve"]
+__all__ = ["BuiltModel", "SolveParams", "build_model", "solve"]
+
+_DEFAULTS = SolveParams()  # frozen, so safe to share as a default argument
 
 _STATUS = {
     routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL: "optimal",
     routing_enums_pb2.RoutingSearchStatus.ROUTING_SUCCESS: "feasible",
     routing_enums_pb2.RoutingSearchStatus.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED:
-        "timeout",
+        "timeout",  # stopped by the time or solution limit before a local optimum
     routing_enums_pb2.RoutingSearchStatus.ROUTING_FAIL_TIMEOUT: "timeout",
 }
 
@@ -45,7 +47,7 @@ class BuiltModel:
     search: object  # RoutingSearchParameters
 
 
-def solve(snapshot: Snapshot, params: SolveParams = SolveParams()) -> Plan:  # noqa: B008
+def solve(snapshot: Snapshot, params: SolveParams = _DEFAULTS) -> Plan:
     """Plan routes for a snapshot.
 
     Parameters
