@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -68,11 +71,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
-    import dispatcher.models  # noqa: F401  (registers every table on Base.metadata)
+def alembic_config(connection: Connection) -> Config:
+    """An Alembic configuration for the packaged migrations, bound to `connection`."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
 
-    Base.metadata.create_all(engine)
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the latest migration (creating it from scratch if empty)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
