@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import overrides, plan, technicians, tickets
+from api.routes import alerts, overrides, plan, technicians, tickets
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine
     errors.install(app)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (tickets, technicians, overrides, plan):
+    for module in (tickets, technicians, overrides, plan, alerts):
         v1.include_router(module.router)
     app.include_router(v1)
 

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     solve_budget_ms: int = Field(1000, ge=10, le=600_000)
     debounce_ms: int = Field(200, ge=0, le=60_000)
     max_overtime_min: int = Field(120, ge=0, le=24 * 60)
+    alert_at_risk_margin_min: int = Field(10, ge=0, le=24 * 60)
+    alert_unassigned_after_min: int = Field(10, ge=0, le=24 * 60)
+    alert_stale_gps_min: int = Field(10, ge=1, le=24 * 60)
+    alert_escalate_after_min: int = Field(15, ge=1, le=24 * 60)
+    alert_check_interval_s: float = Field(30.0, gt=0, le=3600)
 
     @field_validator("timezone")
     @classmethod

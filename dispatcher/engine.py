@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatcher.alerts import monitor
+from dispatcher.alerts import service as alerts
+from dispatcher.alerts.models import AlertState
+from dispatcher.alerts.monitor import AlertPolicy
+from dispatcher.alerts.schemas import AlertRead
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.config import Settings
 from dispatcher.db import create_schema, make_engine, make_sessionmaker
@@ -24,7 +29,7 @@ from dispatcher.overrides import service as overrides
 from dispatcher.planning import apply as plans
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning.models import PlanVersion
-from dispatcher.planning.replanner import Replanner
+from dispatcher.planning.replanner import Replanner, Ticker
 from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
@@ -34,6 +39,7 @@ from dispatcher.travel import GeodesicTravelTimes, TravelTimes
 from optimizer import SolveParams, solve
 
 T = TypeVar("T")
+REPLAN_ON = ("ticket.", "technician.", "override.")
 
 
 class Engine:
@@ -57,14 +63,22 @@ class Engine:
         self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
                                   max_overtime=settings.max_overtime_min * 60)
         self.replanner = Replanner(self._plan_once, settings.debounce_ms / 1000)
+        self.alert_policy = AlertPolicy(
+            at_risk_margin=timedelta(minutes=settings.alert_at_risk_margin_min),
+            unassigned_after=timedelta(minutes=settings.alert_unassigned_after_min),
+            stale_gps_after=timedelta(minutes=settings.alert_stale_gps_min),
+            escalate_after=timedelta(minutes=settings.alert_escalate_after_min))
+        self._ticker = Ticker(self.check_alerts, settings.alert_check_interval_s)
         self.bus.subscribe(self._on_event)
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Start re-planning in the background."""
+        """Start re-planning and the alert clock in the background."""
         self.replanner.start()
+        self._ticker.start()
 
     def stop(self) -> None:
+        self._ticker.stop()
         self.replanner.stop()
 
     @contextmanager
@@ -88,7 +102,8 @@ class Engine:
             return fn(session, self.clock.now())
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        if not event["type"].startswith("plan."):  # our own output must not trigger a re-plan
+        # Changes to the world re-plan; our own output (plans, alerts) must not.
+        if event["type"].startswith(REPLAN_ON):
             self.replanner.request(event["type"])
 
     # -- tickets --------------------------------------------------------------------------------
@@ -176,4 +191,19 @@ class Engine:
             version = plans.store(s, plan=plan, now=now, trigger=trigger)
         self.bus.publish({"type": "plan.updated", "at": now.isoformat(),
                           "payload": {"version": version.version, "trigger": trigger}})
+        self.check_alerts()
         return version
+
+    # -- alerts ---------------------------------------------------------------------------------
+    def check_alerts(self) -> list[AlertRead]:
+        """Evaluate the SLA monitor now: open, update, escalate and resolve alerts."""
+        return self._run(lambda s, now: [AlertRead.model_validate(a) for a in monitor.evaluate(
+            s, now=now, tz=self.settings.tz, policy=self.alert_policy)])
+
+    def list_alerts(self, state: AlertState | None = None) -> list[AlertRead]:
+        with self.sessions() as s:
+            return [AlertRead.model_validate(a) for a in alerts.list_(s, state=state)]
+
+    def acknowledge_alert(self, alert_id: int, *, by: str) -> AlertRead:
+        return self._run(lambda s, now: AlertRead.model_validate(
+            alerts.acknowledge(s, alert_id=alert_id, by=by, now=now)))

@@ -1,9 +1,10 @@
 """Imports every table so that `Base.metadata` knows them all."""
 
+from dispatcher.alerts.models import Alert
 from dispatcher.events.models import Event
 from dispatcher.overrides.models import Pin
 from dispatcher.planning.models import PlanVersion
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
-__all__ = ["Event", "Pin", "PlanVersion", "Technician", "Ticket"]
+__all__ = ["Alert", "Event", "Pin", "PlanVersion", "Technician", "Ticket"]

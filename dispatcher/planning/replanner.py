@@ -92,3 +92,32 @@ class Replanner:
 def _summary(triggers: list[str]) -> str:
     first = triggers[0] if triggers else "request"
     return first if len(triggers) == 1 else f"{first} +{len(triggers) - 1}"
+
+
+class Ticker:
+    """Calls `tick()` every `interval_s` seconds in a background thread (e.g. the alert clock)."""
+
+    def __init__(self, tick: Callable[[], object], interval_s: float) -> None:
+        self._tick = tick
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="ticker", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self._tick()
+            except Exception:  # the clock must keep ticking; the log says what failed
+                log.exception("periodic task failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -167,3 +168,17 @@ def test_health_and_openapi(client: TestClient) -> None:
                  "/api/v1/overrides", "/api/v1/technicians/{technician_id}/position"):
         assert path in schema["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_alerts_list_and_acknowledge(client: TestClient, clock) -> None:
+    post(client, "/tickets", ticket_json(urgency="emergency", category="elevator"))
+    clock.advance(timedelta(minutes=31))
+    client.app.state.engine.check_alerts()
+    open_alerts = client.get(f"{API}/alerts?state=open").json()
+    assert {a["kind"] for a in open_alerts} == {"breached", "unassigned"}
+    breach = next(a for a in open_alerts if a["kind"] == "breached")
+    acked = post(client, f"/alerts/{breach['id']}/ack", {"by": "desk-2"}, 200)
+    assert acked["state"] == "acknowledged" and acked["acked_by"] == "desk-2"
+    assert client.post(f"{API}/alerts/{breach['id']}/ack").status_code == 409
+    assert client.post(f"{API}/alerts/9999/ack").status_code == 404
+    assert client.get(f"{API}/alerts?state=bogus").status_code == 422

@@ -1,0 +1,1 @@
+"""SLA alerts: predicted and actual breaches, at-risk tickets, stale GPS; de-duplicated, acked."""
