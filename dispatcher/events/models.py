@@ -20,6 +20,8 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set once the event is on the stream; a relay publishes what is still NULL (the outbox).
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "payload": self.payload,
