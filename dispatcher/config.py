@@ -15,7 +15,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
 
     database_url: str = "sqlite:///./dispatch.db"
-    redis_url: str | None = None
+    redis_url: str | None = None  # set: events go on a Redis stream, `dispatch worker` plans
+    redis_stream: str = Field("dispatch:events", min_length=1)
+    worker_claim_idle_ms: int = Field(30_000, ge=100)
     timezone: str = "Asia/Shanghai"
     sla_policy_path: Path | None = None
     speed_kmh: float = Field(20.0, gt=0, le=200)

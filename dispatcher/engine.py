@@ -25,6 +25,8 @@ from dispatcher.db import create_schema, make_engine, make_sessionmaker
 from dispatcher.enums import Status
 from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
+from dispatcher.events.outbox import OutboxRelay, publish_pending
+from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.overrides import service as overrides
 from dispatcher.planning import apply as plans
 from dispatcher.planning import snapshot as snapshots
@@ -57,7 +59,13 @@ class Engine:
             create_schema(db)
             sessions = make_sessionmaker(db)
         self.sessions = sessions
-        self.bus = bus or InProcessBus()
+        self.bus = bus or _default_bus(settings)
+        # With a durable stream (Redis) the events reach it through the outbox relay and the
+        # planner workers plan; with the in-process bus this process does both.
+        self.durable = bool(getattr(self.bus, "durable", False))
+        self.plans_here = not self.durable
+        self.relay = OutboxRelay(
+            lambda: publish_pending(self.sessions, self.bus, self.clock.now()))
         self.policy = policy or load_policy(settings.sla_policy_path)
         self.travel = travel or GeodesicTravelTimes(settings.speed_kmh, settings.circuity)
         self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
@@ -69,17 +77,26 @@ class Engine:
             stale_gps_after=timedelta(minutes=settings.alert_stale_gps_min),
             escalate_after=timedelta(minutes=settings.alert_escalate_after_min))
         self._ticker = Ticker(self.check_alerts, settings.alert_check_interval_s)
-        self.bus.subscribe(self._on_event)
+        if self.plans_here:
+            self.bus.subscribe(self._on_event)
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Start re-planning and the alert clock in the background."""
-        self.replanner.start()
+        """Start the background threads: outbox relay, or re-planning and the alert clock."""
+        if self.durable:
+            self.relay.start()
+        if self.plans_here:
+            self.replanner.start()
+            self._ticker.start()
+
+    def start_alert_clock(self) -> None:
+        """Evaluate alerts on a clock in this process (planner workers do)."""
         self._ticker.start()
 
     def stop(self) -> None:
         self._ticker.stop()
         self.replanner.stop()
+        self.relay.stop()
 
     @contextmanager
     def _command(self) -> Iterator[Session]:
@@ -87,13 +104,21 @@ class Engine:
         session = self.sessions()
         try:
             yield session
+            recorded = events.recorded(session)
+            if not self.durable:  # delivered in-process right after the commit
+                now = self.clock.now()
+                for event in recorded:
+                    event.published_at = now
             session.commit()
-            published = [e.as_dict() for e in events.recorded(session)]
+            published = [e.as_dict() for e in recorded]
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+        if self.durable:
+            self.relay.nudge()
+            return
         for event in published:
             self.bus.publish(event)
 
@@ -189,8 +214,9 @@ class Engine:
         plan = solve(snap, self.params)
         with self._command() as s:
             version = plans.store(s, plan=plan, now=now, trigger=trigger)
-        self.bus.publish({"type": "plan.updated", "at": now.isoformat(),
-                          "payload": {"version": version.version, "trigger": trigger}})
+        if not self.durable:
+            self.bus.publish({"type": "plan.updated", "at": now.isoformat(),
+                              "payload": {"version": version.version, "trigger": trigger}})
         self.check_alerts()
         return version
 
@@ -207,3 +233,9 @@ class Engine:
     def acknowledge_alert(self, alert_id: int, *, by: str) -> AlertRead:
         return self._run(lambda s, now: AlertRead.model_validate(
             alerts.acknowledge(s, alert_id=alert_id, by=by, now=now)))
+
+
+def _default_bus(settings: Settings) -> EventBus:
+    if settings.redis_url:
+        return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
+    return InProcessBus()

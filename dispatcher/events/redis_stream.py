@@ -1,0 +1,97 @@
+"""Redis Streams backend: events on a stream, a consumer group for the planner workers.
+
+The database stays the system of record; the stream carries the news. Entries are acked only
+after the plan that reflects them is stored, and entries left pending by a crashed worker are
+claimed by another after `claim_idle_ms`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from dispatcher.events.bus import Handler
+
+POSITIONS_KEY = "dispatch:positions"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stream entry: its stream id and the event it carries."""
+
+    stream_id: str
+    event: dict[str, Any]
+
+
+class RedisStreamBus:
+    """Publishes events with XADD; the planner group reads them with XREADGROUP."""
+
+    durable = True
+
+    def __init__(self, url: str, *, stream: str = "dispatch:events", group: str = "planner",
+                 maxlen: int = 1_000_000) -> None:
+        self.redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5,
+                                          socket_connect_timeout=2)
+        self.stream = stream
+        self.group = group
+        self.maxlen = maxlen
+        self._handlers: list[Handler] = []
+
+    # -- publishing -------------------------------------------------------------------------
+    def publish(self, event: dict[str, Any]) -> None:
+        """Append to the stream (raises `redis.RedisError` when Redis is unreachable)."""
+        self.redis.xadd(self.stream, {"event": json.dumps(event)}, maxlen=self.maxlen,
+                        approximate=True)
+        if event["type"] == "technician.position" and event["payload"].get("applied", True):
+            p = event["payload"]
+            self.redis.geoadd(POSITIONS_KEY, (p["lon"], p["lat"], str(p["technician_id"])))
+        for handler in list(self._handlers):
+            handler(event)
+
+    def subscribe(self, handler: Handler) -> None:
+        """Local handlers, called after each successful publish in this process."""
+        self._handlers.append(handler)
+
+    # -- consuming --------------------------------------------------------------------------
+    def ensure_group(self) -> None:
+        """Create the consumer group (and the stream) if they do not exist yet."""
+        try:
+            self.redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def read(self, consumer: str, *, count: int = 1000, block_ms: int = 1000) -> list[Entry]:
+        """New entries for `consumer`, waiting up to `block_ms` for the first."""
+        answer = self.redis.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count,
+                                       block=block_ms)
+        return [_entry(i, f) for _, items in answer or [] for i, f in items]
+
+    def claim_stale(self, consumer: str, *, min_idle_ms: int, count: int = 1000) -> list[Entry]:
+        """Take over entries another consumer read but never acked (it crashed)."""
+        _, items, _ = self.redis.xautoclaim(self.stream, self.group, consumer, min_idle_ms,
+                                            "0-0", count=count)
+        return [_entry(i, f) for i, f in items if f]
+
+    def ack(self, entries: list[Entry]) -> None:
+        if entries:
+            self.redis.xack(self.stream, self.group, *[e.stream_id for e in entries])
+
+    def pending(self) -> int:
+        """Entries read by some consumer and not yet acked."""
+        return int(self.redis.xpending(self.stream, self.group)["pending"])
+
+    def position(self, technician_id: int) -> tuple[float, float] | None:
+        """The live (lat, lon) of a technician from the GEO set, if known."""
+        found = self.redis.geopos(POSITIONS_KEY, str(technician_id))
+        if not found or found[0] is None:
+            return None
+        lon, lat = found[0]
+        return (lat, lon)
+
+
+def _entry(stream_id: str, fields: dict[str, str]) -> Entry:
+    return Entry(stream_id, json.loads(fields["event"]))
