@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from optimizer.arcs import model_arcs
 from optimizer.eligibility import (
     Eligibility,
     drop_penalties,
@@ -15,7 +16,7 @@ from optimizer.eligibility import (
     horizon,
     route_cap,
 )
-from optimizer.layout import Layout, arc_matrices
+from optimizer.layout import Layout
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.schedule import empty_plan, read_plan
@@ -77,15 +78,16 @@ def build_model(
     """Build and close the routing model of a non-empty snapshot."""
     eligible = eligible if eligible is not None else eligibilities(snapshot, params)
     layout = Layout(len(snapshot.jobs), len(snapshot.techs))
+    arcs = model_arcs(snapshot, layout)
     starts = [layout.start(v) for v in range(layout.n_techs)]
     manager = pywrapcp.RoutingIndexManager(
-        layout.n_nodes, layout.n_techs, starts, [layout.end] * layout.n_techs
+        arcs.n_nodes, layout.n_techs, starts, list(arcs.ends)
     )
     routing = pywrapcp.RoutingModel(manager)
-    travel, transit = arc_matrices(snapshot)
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(travel.tolist()))
-    time_dim = _add_time(routing, transit, horizon(snapshot, params))
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(arcs.cost.tolist()))
+    time_dim = _add_time(routing, arcs.transit, horizon(snapshot, params))
     _constrain_techs(routing, time_dim, snapshot, params)
+    _add_load(routing, snapshot, arcs.n_nodes)
     _constrain_jobs(routing, manager, time_dim, snapshot, eligible)
     penalties = drop_penalties(snapshot, params)
     for j, elig in enumerate(eligible):
@@ -101,6 +103,18 @@ def _add_time(routing: pywrapcp.RoutingModel, transit: np.ndarray, span: int):
     index = routing.RegisterTransitMatrix(transit.tolist())
     routing.AddDimension(index, span, span, False, "time")
     return routing.GetDimensionOrDie("time")
+
+
+def _add_load(routing: pywrapcp.RoutingModel, snapshot: Snapshot, n_nodes: int) -> None:
+    """Capacity dimension, only when some technician has a capacity."""
+    if all(t.capacity is None for t in snapshot.techs):
+        return
+    demand = [0] * n_nodes
+    demand[: len(snapshot.jobs)] = [job.demand for job in snapshot.jobs]
+    unbounded = sum(demand)
+    caps = [unbounded if t.capacity is None else t.capacity for t in snapshot.techs]
+    index = routing.RegisterUnaryTransitVector(demand)
+    routing.AddDimensionWithVehicleCapacity(index, 0, caps, True, "load")
 
 
 def _constrain_techs(routing, time_dim, snapshot: Snapshot, params: SolveParams) -> None:
@@ -156,8 +170,15 @@ def _validate(snapshot: Snapshot) -> None:
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"Snapshot.travel must be a square matrix, got shape {shape}")
     places = [x.location for x in (*snapshot.techs, *snapshot.jobs)]
+    places += [t.end_location for t in snapshot.techs if t.end_location is not None]
     if any(not 0 <= p < shape[0] for p in places):
         raise ValueError("a technician or job location is outside Snapshot.travel")
+    if snapshot.cost is not None and np.shape(snapshot.cost) != shape:
+        raise ValueError(f"Snapshot.cost must have the shape of travel {shape}, "
+                         f"got {np.shape(snapshot.cost)}")
+    if any(j.demand < 0 for j in snapshot.jobs) or any(
+            t.capacity is not None and t.capacity < 0 for t in snapshot.techs):
+        raise ValueError("Job.demand and Tech.capacity must be >= 0")
 
 
 def _ms_since(began: float) -> float:

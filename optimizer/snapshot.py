@@ -2,6 +2,10 @@
 
 All times are integer seconds relative to the snapshot instant (t = 0 is "now"). Locations are
 row/column indices into `Snapshot.travel`, a square matrix of travel seconds.
+
+The dispatch use leaves routes open-ended, capacities off and travel seconds as the cost. A
+classic VRPTW (e.g. Solomon's) sets `Tech.end_location` to the depot, `Tech.capacity` and
+`Job.demand`, and a separate `Snapshot.cost` matrix (distance) for the objective.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ class Tech:
     shift_end: when his shift ends; work past it is overtime (soft), bounded by `max_overtime`.
     current_job: a job he is on site at now; it is reported as the first stop of his route
         and ends at `available_at`. It is not a node of the model.
+    end_location: matrix index his route must end at (e.g. his base), travelled to after the
+        last job and counted against `shift_end`; None leaves the route open-ended.
+    capacity: most total `Job.demand` his route may carry; None for no limit.
     """
 
     id: str
@@ -32,6 +39,8 @@ class Tech:
     available_at: int = 0
     shift_end: int = 8 * 3600
     current_job: str | None = None
+    end_location: int | None = None
+    capacity: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class Job:
     window: hard (start, end) for the arrival, e.g. a booked appointment; None if open.
     pinned_to: a technician the dispatcher pinned this job to (hard).
     started_by: a technician already travelling to it: it stays first on his route (hard).
+    demand: load the job takes from its technician's `capacity` (e.g. parts, volume).
     """
 
     id: str
@@ -62,14 +72,24 @@ class Job:
     window: tuple[int, int] | None = None
     pinned_to: str | None = None
     started_by: str | None = None
+    demand: int = 0
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Technicians, jobs and the travel-time matrix (seconds) between their locations."""
+    """Technicians, jobs and the travel-time matrix (seconds) between their locations.
+
+    Attributes
+    ----------
+    techs, jobs: who plans and what to place.
+    travel: integer travel seconds between locations (time windows and shifts use it).
+    warm_start: the previous plan's routes, technician id -> ordered job ids.
+    cost: integer arc costs, same shape as `travel`, minimised instead of travel seconds
+        (e.g. scaled distance); None minimises travel seconds.
+    """
 
     techs: tuple[Tech, ...]
     jobs: tuple[Job, ...]
     travel: np.ndarray
-    # Previous plan's routes, technician id -> ordered job ids, used as a warm start.
     warm_start: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cost: np.ndarray | None = None
