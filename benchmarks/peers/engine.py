@@ -1,0 +1,48 @@
+"""Our engine on a Solomon instance, through the public API only: `solve(Snapshot, params)`.
+
+The depot is every technician's base (routes start and end there), the vehicle capacity a
+`Tech.capacity`, windows hard `Job.window`s, the depot's due date the shift end with no
+overtime, and the objective a separate distance `Snapshot.cost`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from benchmarks.peers.instance import Instance
+from optimizer import Job, Snapshot, SolveParams, Tech, solve
+
+# Integer scale of times and distances: one unit is a thousandth of a Solomon unit.
+SCALE = 1000
+SKILL = "any"
+
+
+def snapshot_of(instance: Instance) -> Snapshot:
+    """The instance as a dispatch snapshot: location = node number, `SCALE`d integers."""
+    travel, cost = instance.scaled(SCALE)
+    jobs = tuple(
+        Job(id=str(c), location=c, skill=SKILL, service=SCALE * int(instance.service[c]),
+            window=(SCALE * int(instance.ready[c]), SCALE * int(instance.due[c])),
+            demand=int(instance.demand[c]))
+        for c in range(1, instance.n_customers + 1)
+    )
+    techs = tuple(
+        Tech(id=f"v{k}", skills=frozenset({SKILL}), location=0, end_location=0,
+             available_at=SCALE * int(instance.ready[0]),
+             shift_end=SCALE * int(instance.due[0]), capacity=instance.capacity)
+        for k in range(instance.vehicles)
+    )
+    return Snapshot(techs, jobs, travel, cost=cost)
+
+
+def params_for(seconds: float, base: SolveParams | None = None) -> SolveParams:
+    """The engine's settings for a VRPTW: no overtime, the given budget."""
+    base = base or SolveParams()
+    return dataclasses.replace(base, time_budget_ms=int(seconds * 1000), max_overtime=0)
+
+
+def solve_engine(instance: Instance, seconds: float, base: SolveParams | None = None
+                 ) -> list[list[int]]:
+    """Routes of our engine within `seconds`."""
+    plan = solve(snapshot_of(instance), params_for(seconds, base))
+    return [[int(s.job_id) for s in route.stops] for route in plan.routes if route.stops]
