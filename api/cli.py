@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from datetime import datetime, time
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from api.app import create_app
 from dispatcher.clock import ScaledClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
+from dispatcher.events.redis_stream import RedisStreamBus
+from dispatcher.planning.worker import PlannerWorker
 from dispatcher.simulation.demo import Demo
 from dispatcher.sla.policy import PolicyError
 
@@ -33,10 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--tickets-per-hour", type=float, default=8.0)
     demo.add_argument("--db", default="var/demo.db", help="SQLite file, recreated at start")
+    worker = commands.add_parser(
+        "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
+    worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        return _serve(args) if args.command == "serve" else _demo(args)
+        return {"serve": _serve, "demo": _demo, "worker": _worker}[args.command](args)
     except (ValidationError, PolicyError, ValueError) as exc:
         print(f"dispatch: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -45,6 +52,27 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     app = create_app(Settings())
     uvicorn.run(app, host=args.host, port=args.port)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if not settings.redis_url:
+        raise ValueError("dispatch worker needs DISPATCH_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+    engine = Engine(settings)
+    assert isinstance(engine.bus, RedisStreamBus)
+    worker = PlannerWorker(engine, engine.bus, consumer=args.consumer,
+                           debounce_ms=settings.debounce_ms,
+                           claim_idle_ms=settings.worker_claim_idle_ms)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    engine.relay.start()  # alerts and plan events this worker records reach the stream too
+    engine.start_alert_clock()
+    try:
+        worker.run(stop)
+    finally:
+        engine.stop()
     return 0
 
 

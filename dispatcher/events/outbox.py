@@ -33,8 +33,7 @@ def publish_pending(sessions: sessionmaker[Session], bus: EventBus, now: datetim
             try:
                 bus.publish(event.as_dict())
             except Exception as exc:  # the stream is down: leave the rest for the next pass
-                log.warning("event stream unavailable, %d event(s) wait in the outbox: %s",
-                            limit - done, exc)
+                log.warning("event stream unavailable; events wait in the outbox: %s", exc)
                 break
             event.published_at = now
             done += 1

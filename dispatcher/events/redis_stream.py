@@ -80,6 +80,10 @@ class RedisStreamBus:
         if entries:
             self.redis.xack(self.stream, self.group, *[e.stream_id for e in entries])
 
+    def entries(self) -> list[Entry]:
+        """Every entry on the stream, oldest first (for audits and tests; not the hot path)."""
+        return [_entry(i, f) for i, f in self.redis.xrange(self.stream)]
+
     def pending(self) -> int:
         """Entries read by some consumer and not yet acked."""
         return int(self.redis.xpending(self.stream, self.group)["pending"])

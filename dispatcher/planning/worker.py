@@ -1,0 +1,75 @@
+"""The planner worker: consume the event stream, coalesce bursts, re-plan, then ack.
+
+Several workers share one consumer group; a Redis lock with expiry makes sure one plan is
+computed at a time (one region today: regions come with per-region locks). Entries are acked
+only after the plan that reflects them is stored, so a worker killed mid-burst leaves them
+pending, and the next worker claims them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+from dispatcher.engine import REPLAN_ON, Engine
+from dispatcher.events.redis_stream import Entry, RedisStreamBus
+
+log = logging.getLogger(__name__)
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+
+
+class PlannerWorker:
+    """One consumer of the planner group."""
+
+    def __init__(self, engine: Engine, bus: RedisStreamBus, *, consumer: str | None = None,
+                 debounce_ms: int = 200, claim_idle_ms: int = 30_000,
+                 lock_ttl_ms: int = 60_000) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.consumer = consumer or f"worker-{uuid.uuid4().hex[:8]}"
+        self.debounce_ms = debounce_ms
+        self.claim_idle_ms = claim_idle_ms
+        self.lock_ttl_ms = lock_ttl_ms
+        self.lock_key = f"{bus.stream}:lock:plan"
+        self.handled = 0
+        self.solves = 0
+        bus.ensure_group()
+
+    def run_once(self, block_ms: int = 1000) -> int:
+        """Handle one burst: stale entries first, else new ones. Returns how many were acked."""
+        batch = self.bus.claim_stale(self.consumer, min_idle_ms=self.claim_idle_ms)
+        if not batch:
+            batch = self.bus.read(self.consumer, block_ms=block_ms)
+        if not batch:
+            return 0
+        while more := self.bus.read(self.consumer, block_ms=max(1, self.debounce_ms)):
+            batch += more  # still arriving: fold into the same solve
+        if any(e.event["type"].startswith(REPLAN_ON) for e in batch):
+            self._plan(batch)
+        self.bus.ack(batch)
+        self.handled += len(batch)
+        return len(batch)
+
+    def run(self, stop: threading.Event) -> None:
+        """Loop until `stop` is set; errors are logged and retried after a pause."""
+        log.info("planner worker %s on stream %s", self.consumer, self.bus.stream)
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("planner worker step failed; retrying")
+                stop.wait(1.0)
+
+    def _plan(self, batch: list[Entry]) -> None:
+        token = uuid.uuid4().hex
+        while not self.bus.redis.set(self.lock_key, token, nx=True, px=self.lock_ttl_ms):
+            time.sleep(0.05)  # another worker is planning; ours will include its changes
+        try:
+            first = batch[0].event["type"]
+            self.engine.replan_now(first if len(batch) == 1 else f"{first} +{len(batch) - 1}")
+            self.solves += 1
+        finally:
+            self.bus.redis.eval(_RELEASE, 1, self.lock_key, token)
