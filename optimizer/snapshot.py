@@ -31,6 +31,8 @@ class Tech:
     end_location: matrix index his route must end at (e.g. his base), travelled to after the
         last job and counted against `shift_end`; None leaves the route open-ended.
     capacity: most total `Job.demand` his route may carry; None for no limit.
+    locked: his route is frozen by a dispatcher: only jobs pinned to him (with positions)
+        may be on it.
     """
 
     id: str
@@ -41,6 +43,7 @@ class Tech:
     current_job: str | None = None
     end_location: int | None = None
     capacity: int | None = None
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class Job:
     pinned_to: a technician the dispatcher pinned this job to (hard).
     started_by: a technician already travelling to it: it stays first on his route (hard).
     demand: load the job takes from its technician's `capacity` (e.g. parts, volume).
+    position: with `pinned_to`, its 0-based place on that technician's route (a started job
+        counts as place 0) — a dispatcher's "move" or a locked route (hard).
+    assigned_to: the technician the current plan gives it to; moving it elsewhere costs
+        `SolveParams.stability_penalty`, so technicians are not bounced around.
     """
 
     id: str
@@ -73,6 +80,8 @@ class Job:
     pinned_to: str | None = None
     started_by: str | None = None
     demand: int = 0
+    position: int | None = None
+    assigned_to: str | None = None
 
 
 @dataclass(frozen=True)
