@@ -14,6 +14,7 @@ from optimizer.snapshot import Job, Snapshot, Tech
 
 CAPACITY_REASON = "qualified technicians are fully booked (capacity)"
 NO_SOLUTION_REASON = "the solver found no plan within the time budget"
+BIG = 10**12  # stands in for an open window bound
 
 
 @dataclass(frozen=True)
@@ -44,45 +45,96 @@ def drop_penalties(snapshot: Snapshot, params: SolveParams) -> list[int]:
 
 
 def eligibilities(snapshot: Snapshot, params: SolveParams) -> tuple[Eligibility, ...]:
-    """One `Eligibility` per job of the snapshot, in order."""
-    found = [_eligibility(job, snapshot, params) for job in snapshot.jobs]
+    """One `Eligibility` per job of the snapshot, in order (vectorised over jobs x techs)."""
+    if not snapshot.jobs:
+        return ()
+    allowed, stage = eligible_matrix(snapshot, params)
+    found = [
+        Eligibility(tuple(np.flatnonzero(row).tolist())) if stage[j] == _OK
+        else Eligibility((), _reason(snapshot, j, stage[j]))
+        for j, row in enumerate(allowed)
+    ]
     return tuple(_lock_started(found, snapshot))
 
 
-def _eligibility(job: Job, snapshot: Snapshot, params: SolveParams) -> Eligibility:
-    techs = snapshot.techs
-    qualified = [v for v, t in enumerate(techs) if job.skill in t.skills]
-    if not qualified:
-        return Eligibility((), f"no technician on shift has skill '{job.skill}'")
-    if job.pinned_to is not None:
-        pin = next((v for v, t in enumerate(techs) if t.id == job.pinned_to), None)
-        if pin is None:
-            return Eligibility((), f"pinned to {job.pinned_to}, who is not on shift")
-        if pin not in qualified:
-            return Eligibility((), f"pinned to {job.pinned_to}, who lacks skill '{job.skill}'")
-        qualified = [pin]
-    arrivals = {v: _earliest_arrival(techs[v], job, snapshot.travel) for v in qualified}
-    in_window = [v for v in qualified if _reaches_window(job, arrivals[v])]
-    if not in_window:
-        return Eligibility((), _window_reason(job, min(arrivals.values())))
-    in_shift = [v for v in in_window if _finish(job, arrivals[v]) <= route_cap(techs[v], params)]
-    if not in_shift:
-        return Eligibility((), "no qualified technician can reach and finish it before "
-                           "shift end + maximum overtime")
-    return Eligibility(tuple(in_shift))
+_NO_SKILL, _NO_PIN, _PIN_SKILL, _NO_WINDOW, _NO_SHIFT, _OK = range(6)
+
+
+def eligible_matrix(snapshot: Snapshot, params: SolveParams) -> tuple[np.ndarray, np.ndarray]:
+    """(allowed, stage): a bool jobs x techs matrix, and per job the first check that left
+    no technician (`_OK` when some remain). Started jobs are not locked here."""
+    techs, jobs = snapshot.techs, snapshot.jobs
+    tech_loc = np.fromiter((t.location for t in techs), np.int64, len(techs))
+    avail = np.fromiter((t.available_at for t in techs), np.int64, len(techs))
+    caps = np.fromiter((route_cap(t, params) for t in techs), np.int64, len(techs))
+    job_loc = np.fromiter((j.location for j in jobs), np.int64, len(jobs))
+    skilled = _skill_matrix(snapshot)
+    pinned = _pin_matrix(snapshot)
+    arrival = avail[None, :] + np.asarray(snapshot.travel)[np.ix_(job_loc, tech_loc)]
+    lo, hi = _window_bounds(jobs)
+    start = np.maximum(arrival, lo[:, None])
+    service = np.fromiter((j.service for j in jobs), np.int64, len(jobs))
+    steps = [skilled, pinned, start <= hi[:, None], start + service[:, None] <= caps[None, :]]
+    allowed = np.ones_like(skilled)
+    stage = np.where(allowed.any(axis=1), _OK, _NO_SKILL)
+    for k, mask in enumerate(steps):
+        was = allowed.any(axis=1)
+        allowed &= mask
+        stage[was & ~allowed.any(axis=1)] = (_NO_SKILL, _NO_PIN, _NO_WINDOW, _NO_SHIFT)[k]
+    return allowed, stage
+
+
+def _skill_matrix(snapshot: Snapshot) -> np.ndarray:
+    names = sorted({j.skill for j in snapshot.jobs})
+    col = {s: k for k, s in enumerate(names)}
+    held = np.array([[s in t.skills for s in names] for t in snapshot.techs], dtype=bool)
+    held = held.reshape(len(snapshot.techs), len(names))
+    return held[:, [col[j.skill] for j in snapshot.jobs]].T
+
+
+def _pin_matrix(snapshot: Snapshot) -> np.ndarray:
+    index = {t.id: v for v, t in enumerate(snapshot.techs)}
+    out = np.ones((len(snapshot.jobs), len(snapshot.techs)), dtype=bool)
+    for j, job in enumerate(snapshot.jobs):
+        if job.pinned_to is not None:
+            out[j] = False
+            v = index.get(job.pinned_to)
+            if v is not None:
+                out[j, v] = True
+    return out
+
+
+def _window_bounds(jobs: tuple[Job, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Hard (earliest start, latest start) per job; open jobs get (-inf, +inf) stand-ins."""
+    lo = np.array([j.window[0] if j.window else -BIG for j in jobs], dtype=np.int64)
+    hi = np.array([j.window[1] if j.window else BIG for j in jobs], dtype=np.int64)
+    return lo, hi
+
+
+def _reason(snapshot: Snapshot, j: int, stage: int) -> str:
+    job = snapshot.jobs[j]
+    if stage == _NO_SKILL:
+        return f"no technician on shift has skill '{job.skill}'"
+    if stage == _NO_PIN:
+        tech = next((t for t in snapshot.techs if t.id == job.pinned_to), None)
+        if tech is None:
+            return f"pinned to {job.pinned_to}, who is not on shift"
+        return f"pinned to {job.pinned_to}, who lacks skill '{job.skill}'"
+    if stage == _NO_WINDOW:
+        return _window_reason(job, _earliest(snapshot, job))
+    return ("no qualified technician can reach and finish it before "
+            "shift end + maximum overtime")
+
+
+def _earliest(snapshot: Snapshot, job: Job) -> int:
+    """Earliest arrival of a qualified technician (the pinned one, if any)."""
+    techs = [t for t in snapshot.techs if job.skill in t.skills
+             and job.pinned_to in (None, t.id)]
+    return min(_earliest_arrival(t, job, snapshot.travel) for t in techs)
 
 
 def _earliest_arrival(tech: Tech, job: Job, travel: np.ndarray) -> int:
     return tech.available_at + int(travel[tech.location, job.location])
-
-
-def _reaches_window(job: Job, arrival: int) -> bool:
-    return job.window is None or max(arrival, job.window[0]) <= job.window[1]
-
-
-def _finish(job: Job, arrival: int) -> int:
-    start = max(arrival, job.window[0]) if job.window else arrival
-    return start + job.service
 
 
 def _window_reason(job: Job, earliest: int) -> str:
