@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, idempotency
 from api.routes import alerts, overrides, plan, technicians, tickets
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
     app.state.engine = engine
     errors.install(app)
+    idempotency.install(app, engine)
     v1 = APIRouter(prefix="/api/v1")
     for module in (tickets, technicians, overrides, plan, alerts):
         v1.include_router(module.router)

@@ -2,9 +2,10 @@
 
 from dispatcher.alerts.models import Alert
 from dispatcher.events.models import Event
+from dispatcher.idempotency.models import IdempotencyKey
 from dispatcher.overrides.models import Pin
 from dispatcher.planning.models import PlanVersion
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
-__all__ = ["Alert", "Event", "Pin", "PlanVersion", "Technician", "Ticket"]
+__all__ = ["Alert", "Event", "IdempotencyKey", "Pin", "PlanVersion", "Technician", "Ticket"]
