@@ -214,9 +214,9 @@ class Engine:
         plan = solve(snap, self.params)
         with self._command() as s:
             version = plans.store(s, plan=plan, now=now, trigger=trigger)
-        if not self.durable:
-            self.bus.publish({"type": "plan.updated", "at": now.isoformat(),
-                              "payload": {"version": version.version, "trigger": trigger}})
+            # A stored event, so live views can replay plan versions (`_on_event` skips plan.*).
+            events.record(s, type="plan.updated", at=now,
+                          payload={"version": version.version, "trigger": trigger})
         self.check_alerts()
         return version
 

@@ -1,0 +1,127 @@
+"""Cheapest feasible insertion of one job into current routes, vectorised with numpy.
+
+The cost of putting job x before a technician's p-th job is the exact change of the plan's
+objective: travel (or `Snapshot.cost`) added, x's weighted lateness, the lateness its delay
+adds to every later stop (waiting at a window absorbs part of it) and overtime. Skills, pins,
+locked routes, a started job staying first, hard windows, capacity and the shift cap are
+hard: such positions cost `INF`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.routes import RouteState
+
+INF = np.iinfo(np.int64).max // 4
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Where a job goes: technician index, position among his jobs, objective change."""
+
+    vehicle: int
+    position: int
+    delta: int
+
+
+def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray) -> np.ndarray:
+    """Objective change of inserting job x at each position of each given route.
+
+    Parameters
+    ----------
+    state : the current routes.
+    x : job index.
+    vehicles : technician indices to try.
+
+    Returns
+    -------
+    np.ndarray
+        Shape (len(vehicles), max length + 1); entry [i, p] is the change when x goes
+        before the p-th job of `vehicles[i]` (p = n: after the last), `INF` if infeasible.
+    """
+    t, rs = state.t, vehicles
+    n = state.n[rs][:, None]
+    width = int(n.max()) + 1 if len(rs) else 1
+    p = np.arange(width)[None, :]
+    ok = (p <= n) & (p >= state.fixed[rs][:, None]) & t.allowed[x, rs][:, None]
+    ok &= (state.load[rs] + t.demand[x] <= t.capacity[rs])[:, None]
+    prev_loc, prev_end = state.loc[rs, :width], state.end[rs, :width]
+    next_loc = state.loc[rs, 1:width + 1]
+    lx = t.loc[x]
+    start_x = np.maximum(prev_end + t.travel[prev_loc, lx], t.lo[x])
+    ok &= start_x <= t.hi[x]
+    end_x = start_x + t.service[x]
+    has_next = p < n
+    added = t.cost[prev_loc, lx] + np.where(
+        has_next, t.cost[lx, next_loc] - t.cost[prev_loc, next_loc], 0)
+    added += t.weight[x] * np.maximum(0, start_x - t.due[x])
+    shift = np.where(has_next, end_x + t.travel[lx, next_loc] - state.arr[rs, 1:width + 1], 0)
+    ok, late, last_shift = _push(state, rs, ok, shift, p + 1)
+    finish = np.where(has_next, state.finish[rs][:, None] + last_shift, end_x)
+    added += late + _route_end(state, rs, ok, finish, has_next, prev_loc, lx)
+    return np.where(ok, added, INF)
+
+
+def _push(state: RouteState, rs: np.ndarray, ok: np.ndarray, shift: np.ndarray,
+          col: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Carry an arrival shift down each suffix: (still feasible, lateness added, shift of
+    the last service's end)."""
+    n = state.n[rs][:, None]
+    late = np.zeros(shift.shape, dtype=np.int64)
+    last_shift = np.zeros(shift.shape, dtype=np.int64)
+    col = np.broadcast_to(col, shift.shape).copy()
+    r = rs[:, None]
+    while True:
+        active = ok & (col <= n) & (shift != 0)
+        if not active.any():
+            return ok, late, last_shift
+        c = np.minimum(col, state.width - 1)
+        old = state.start[r, c]
+        new = np.maximum(state.arr[r, c] + shift, state.lo[r, c])
+        ok = ok & ~(active & (new > state.hi[r, c]))
+        due, weight = state.due[r, c], state.weight[r, c]
+        gain = weight * (np.maximum(0, new - due) - np.maximum(0, old - due))
+        late += np.where(active, gain, 0)
+        shift = np.where(active, new - old, 0)
+        last_shift = np.where(active & (col == n), shift, last_shift)
+        col += 1
+
+
+def _route_end(state: RouteState, rs: np.ndarray, ok: np.ndarray, finish: np.ndarray,
+               has_next: np.ndarray, prev_loc: np.ndarray, lx: int) -> np.ndarray:
+    """Overtime (and trip home) change; clears `ok` in place where the cap is broken."""
+    t = state.t
+    home = t.home[rs][:, None]
+    back = home >= 0
+    safe_home = np.where(back, home, 0)
+    last_old = state.loc[rs, state.n[rs]][:, None]
+    last_new = np.where(has_next, last_old, lx)
+    old_fin = state.finish[rs][:, None] + np.where(back, t.travel[last_old, safe_home], 0)
+    new_fin = finish + np.where(back, t.travel[last_new, safe_home], 0)
+    ok &= new_fin <= t.cap[rs][:, None]
+    end = t.shift_end[rs][:, None]
+    extra = t.overtime_weight * (np.maximum(0, new_fin - end) - np.maximum(0, old_fin - end))
+    trip = np.where(back & ~has_next,
+                    t.cost[lx, safe_home] - t.cost[prev_loc, safe_home], 0)
+    return extra + trip
+
+
+def best_insertion(state: RouteState, x: int, vehicles: np.ndarray | None = None
+                   ) -> Choice | None:
+    """The cheapest feasible (technician, position) for job x, or None if there is none.
+
+    Ties go to the lowest technician index, then the earliest position.
+    """
+    if vehicles is None:
+        vehicles = np.flatnonzero(state.t.allowed[x])
+    if len(vehicles) == 0:
+        return None
+    costs = insertion_costs(state, x, vehicles)
+    flat = int(np.argmin(costs))
+    i, p = divmod(flat, costs.shape[1])
+    if costs[i, p] >= INF:
+        return None
+    return Choice(int(vehicles[i]), int(p), int(costs[i, p]))

@@ -1,0 +1,165 @@
+"""Routes as padded numpy arrays, for fast insertion outside the routing model.
+
+`Tables` holds a snapshot's jobs and technicians as arrays; `RouteState` holds every route's
+stops with earliest-start times. Column 0 of each route row is the technician's start (his
+location, `available_at`); columns 1..n are his jobs, so "the stop before position p" is
+always column p. Times follow `schedule.timed_route`: service starts on arrival or at the
+window start, lateness is counted at service start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.eligibility import BIG, eligible_matrix, route_cap
+from optimizer.params import SolveParams
+from optimizer.snapshot import Snapshot
+
+_FIELDS = ("loc", "arr", "start", "end", "lo", "hi", "due", "weight")
+
+
+@dataclass(frozen=True)
+class Tables:
+    """A snapshot's jobs (index j) and technicians (index v) as integer arrays."""
+
+    loc: np.ndarray
+    service: np.ndarray
+    lo: np.ndarray  # earliest service start (window start, or -BIG)
+    hi: np.ndarray  # latest service start (window end, or BIG)
+    due: np.ndarray  # soft deadline on the start (BIG when none)
+    weight: np.ndarray
+    demand: np.ndarray
+    allowed: np.ndarray  # jobs x techs: may this technician take this job
+    started: np.ndarray  # per job, the vehicle it is locked first on, or -1
+    tech_loc: np.ndarray
+    avail: np.ndarray
+    shift_end: np.ndarray
+    cap: np.ndarray  # latest route end (shift end + maximum overtime)
+    home: np.ndarray  # end location, or -1 for an open route
+    capacity: np.ndarray
+    travel: np.ndarray
+    cost: np.ndarray
+    overtime_weight: int
+
+
+def tables(snapshot: Snapshot, params: SolveParams) -> Tables:
+    """Arrays of a snapshot; `allowed` matches the model's vehicle restrictions."""
+    jobs, techs = snapshot.jobs, snapshot.techs
+    allowed, _ = eligible_matrix(snapshot, params)
+    started = _lock_started(snapshot, allowed)
+    allowed &= _not_locked_out(snapshot)
+
+    def col(values) -> np.ndarray:
+        return np.fromiter(values, dtype=np.int64)
+
+    travel = np.asarray(snapshot.travel, dtype=np.int64)
+    return Tables(
+        loc=col(j.location for j in jobs), service=col(j.service for j in jobs),
+        lo=col(j.window[0] if j.window else -BIG for j in jobs),
+        hi=col(j.window[1] if j.window else BIG for j in jobs),
+        due=col(BIG if j.due is None else j.due for j in jobs),
+        weight=col(j.late_weight for j in jobs), demand=col(j.demand for j in jobs),
+        allowed=allowed, started=started,
+        tech_loc=col(t.location for t in techs), avail=col(t.available_at for t in techs),
+        shift_end=col(t.shift_end for t in techs),
+        cap=col(route_cap(t, params) for t in techs),
+        home=col(-1 if t.end_location is None else t.end_location for t in techs),
+        capacity=col(BIG if t.capacity is None else t.capacity for t in techs),
+        travel=travel,
+        cost=travel if snapshot.cost is None else np.asarray(snapshot.cost, dtype=np.int64),
+        overtime_weight=params.overtime_weight,
+    )
+
+
+def _lock_started(snapshot: Snapshot, allowed: np.ndarray) -> np.ndarray:
+    """Per job, the vehicle it stays first on (-1 if none), as `eligibilities` decides;
+    `allowed` is narrowed to that vehicle in place."""
+    index = {t.id: v for v, t in enumerate(snapshot.techs)}
+    started = np.full(len(snapshot.jobs), -1, dtype=np.int64)
+    for j, job in enumerate(snapshot.jobs):
+        v = index.get(job.started_by) if job.started_by else None
+        if v is not None and allowed[j, v] and v not in started:
+            started[j] = v
+            allowed[j] = False
+            allowed[j, v] = True
+    return started
+
+
+def _not_locked_out(snapshot: Snapshot) -> np.ndarray:
+    """A locked technician's route takes only the jobs pinned to (or started by) him."""
+    ok = np.ones((len(snapshot.jobs), len(snapshot.techs)), dtype=bool)
+    for v, tech in enumerate(snapshot.techs):
+        if getattr(tech, "locked", False):
+            ok[:, v] = [tech.id in (j.pinned_to, j.started_by) for j in snapshot.jobs]
+    return ok
+
+
+class RouteState:
+    """Every technician's job sequence with earliest-start times, as padded arrays.
+
+    Parameters
+    ----------
+    t : the snapshot's tables.
+    sequences : job indices per technician, in order (each must be feasible).
+    """
+
+    def __init__(self, t: Tables, sequences: list[list[int]]) -> None:
+        self.t = t
+        width = max((len(s) for s in sequences), default=0) + 8
+        n_techs = len(t.tech_loc)
+        self.seq = [list(s) for s in sequences]
+        self.n = np.zeros(n_techs, dtype=np.int64)
+        self.fixed = np.zeros(n_techs, dtype=np.int64)  # leading stops nothing may precede
+        self.finish = t.avail.copy()  # end of the last service
+        self.load = np.zeros(n_techs, dtype=np.int64)
+        for name in _FIELDS:
+            setattr(self, name, np.zeros((n_techs, width), dtype=np.int64))
+        for v in range(n_techs):
+            self.retime(v)
+
+    @property
+    def width(self) -> int:
+        """Columns of the padded arrays (start column included)."""
+        return self.loc.shape[1]
+
+    def retime(self, v: int) -> None:
+        """Recompute technician v's row from his sequence."""
+        t, jobs = self.t, self.seq[v]
+        if len(jobs) + 2 > self.width:
+            self._grow(len(jobs) + 8)
+        row = np.asarray(jobs, dtype=np.int64)
+        n = len(jobs)
+        self.n[v] = n
+        self.loc[v, 0], self.end[v, 0] = t.tech_loc[v], t.avail[v]
+        self.loc[v, 1:n + 1] = t.loc[row]
+        for name, src in (("lo", t.lo), ("hi", t.hi), ("due", t.due), ("weight", t.weight)):
+            getattr(self, name)[v, 1:n + 1] = src[row]
+        now, where = int(t.avail[v]), int(t.tech_loc[v])
+        for c, j in enumerate(jobs, start=1):
+            arrival = now + int(t.travel[where, t.loc[j]])
+            start = max(arrival, int(t.lo[j]))
+            self.arr[v, c], self.start[v, c] = arrival, start
+            now, where = start + int(t.service[j]), int(t.loc[j])
+            self.end[v, c] = now
+        self.finish[v] = now
+        self.load[v] = int(t.demand[row].sum()) if n else 0
+        self.fixed[v] = 1 if n and t.started[jobs[0]] == v else 0
+
+    def insert(self, v: int, position: int, j: int) -> None:
+        """Put job j on technician v's route before his `position`-th job (0-based)."""
+        self.seq[v].insert(position, j)
+        self.retime(v)
+
+    def remove(self, v: int, j: int) -> None:
+        """Take job j off technician v's route."""
+        self.seq[v].remove(j)
+        self.retime(v)
+
+    def _grow(self, width: int) -> None:
+        for name in _FIELDS:
+            old = getattr(self, name)
+            new = np.zeros((old.shape[0], width), dtype=np.int64)
+            new[:, : old.shape[1]] = old
+            setattr(self, name, new)
