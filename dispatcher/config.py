@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     solve_budget_ms: int = Field(1000, ge=10, le=600_000)
     debounce_ms: int = Field(200, ge=0, le=60_000)
     max_overtime_min: int = Field(120, ge=0, le=24 * 60)
+    # Cost of a resident's minute of waiting, in seconds of travel: spreads work over idle
+    # technicians instead of queueing it behind one.
+    flow_weight: int = Field(10, ge=0, le=3600)
+    # Moving a ticket away from the technician it is planned for costs this many travel minutes.
+    stability_penalty_min: int = Field(5, ge=0, le=24 * 60)
     alert_at_risk_margin_min: int = Field(10, ge=0, le=24 * 60)
     alert_unassigned_after_min: int = Field(10, ge=0, le=24 * 60)
     alert_stale_gps_min: int = Field(10, ge=1, le=24 * 60)

@@ -6,6 +6,8 @@ code path: validate, store the change with its event rows, commit, publish, re-p
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -28,6 +30,8 @@ from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.overrides import service as overrides
+from dispatcher.overrides.models import Override, Reason
+from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
 from dispatcher.planning import apply as plans
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning.models import PlanVersion
@@ -36,9 +40,9 @@ from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
 from dispatcher.tickets import service as tickets
-from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketRead
+from dispatcher.tickets.schemas import Assignment, StatusChange, TicketCreate, TicketRead
 from dispatcher.travel import GeodesicTravelTimes, TravelTimes
-from optimizer import SolveParams, solve
+from optimizer import SolveParams, Unassigned, solve
 
 T = TypeVar("T")
 REPLAN_ON = ("ticket.", "technician.", "override.")
@@ -69,7 +73,9 @@ class Engine:
         self.policy = policy or load_policy(settings.sla_policy_path)
         self.travel = travel or GeodesicTravelTimes(settings.speed_kmh, settings.circuity)
         self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
-                                  max_overtime=settings.max_overtime_min * 60)
+                                  max_overtime=settings.max_overtime_min * 60,
+                                  flow_weight=settings.flow_weight,
+                                  stability_penalty=settings.stability_penalty_min * 60)
         self.replanner = Replanner(self._plan_once, settings.debounce_ms / 1000)
         self.alert_policy = AlertPolicy(
             at_risk_margin=timedelta(minutes=settings.alert_at_risk_margin_min),
@@ -187,14 +193,69 @@ class Engine:
         return technicians.read(s, tech, now=now, tz=self.settings.tz)
 
     # -- overrides ------------------------------------------------------------------------------
-    def pin(self, ticket_id: int, technician_id: int, *, by: str, reason: str) -> None:
-        """Pin a ticket to a technician; refused with the reason if he cannot take it."""
-        self._run(lambda s, now: overrides.pin(
-            s, ticket_id=ticket_id, technician_id=technician_id, by=by, reason=reason,
-            now=now, tz=self.settings.tz))
+    def pin(self, ticket_id: int, technician_id: int, *, by: str, reason: str = "other",
+            position: int | None = None) -> OverrideEffect:
+        """Pin a ticket to a technician (at a position of his route: a move); refused with the
+        reason if he cannot take it. The answer carries the re-planned assignment."""
+        return self._override(lambda s, now: overrides.pin(
+            s, ticket_id=ticket_id, technician_id=technician_id, by=by, reason=Reason(reason),
+            now=now, tz=self.settings.tz, position=position))
 
-    def unpin(self, ticket_id: int, *, by: str) -> None:
-        self._run(lambda s, now: overrides.unpin(s, ticket_id=ticket_id, by=by, now=now))
+    def hold(self, ticket_id: int, *, by: str, reason: str = "other") -> OverrideEffect:
+        """Keep a ticket off every route until the hold is cleared."""
+        return self._override(lambda s, now: overrides.hold(
+            s, ticket_id=ticket_id, by=by, reason=Reason(reason), now=now))
+
+    def lock_route(self, technician_id: int, *, minutes: int, by: str,
+                   reason: str = "other") -> OverrideEffect:
+        """Freeze a technician's route as the current plan has it, for `minutes`."""
+        plan = self.current_plan()
+        route = next((r for r in (plan.routes if plan else [])
+                      if r["technician_id"] == technician_id), {"stops": []})
+        sequence = [st["ticket_id"] for st in route["stops"] if not st["in_progress"]]
+        return self._override(lambda s, now: overrides.lock(
+            s, technician_id=technician_id, sequence=sequence, minutes=minutes, by=by,
+            reason=Reason(reason), now=now))
+
+    def clear_override(self, ticket_id: int, *, by: str) -> OverrideEffect:
+        """Clear a ticket's pin, move or hold."""
+        return self._override(lambda s, now: overrides.clear_ticket(
+            s, ticket_id=ticket_id, by=by, now=now))
+
+    def unpin(self, ticket_id: int, *, by: str) -> OverrideEffect:
+        return self.clear_override(ticket_id, by=by)
+
+    def clear_lock(self, technician_id: int, *, by: str) -> OverrideEffect:
+        return self._override(lambda s, now: overrides.clear_lock(
+            s, technician_id=technician_id, by=by, now=now))
+
+    def list_overrides(self) -> list[OverrideRead]:
+        with self.sessions() as s:
+            return [OverrideRead.model_validate(o)
+                    for o in overrides.list_live(s, now=self.clock.now())]
+
+    def _override(self, fn: Callable[[Session, datetime], Override]) -> OverrideEffect:
+        """Store the override, let the plan follow, and answer with what it did."""
+        before = self.current_plan()
+        row = OverrideRead.model_validate(self._run(fn))
+        version = self._plan_after(before.version if before else 0)
+        ids = [row.ticket_id] if row.ticket_id is not None else list(row.sequence or [])
+        assignments = {t.id: t.assignment for t in (self.get_ticket(i) for i in ids)}
+        warnings = [w for i, a in assignments.items() for w in _warnings(i, a)]
+        return OverrideEffect(override=row, plan_version=version, assignments=assignments,
+                              warnings=warnings)
+
+    def _plan_after(self, version: int, timeout_s: float = 10.0) -> int | None:
+        """Re-plan here, or wait for a planner worker to store a newer plan version."""
+        if self.plans_here:
+            return self.replan_now("override").version
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            latest = self.current_plan()
+            if latest is not None and latest.version > version:
+                return latest.version
+            time.sleep(0.05)
+        return None
 
     # -- planning -------------------------------------------------------------------------------
     def current_plan(self) -> PlanVersion | None:
@@ -211,7 +272,11 @@ class Engine:
         with self.sessions() as s:
             snap = snapshots.build(s, now=now, settings=self.settings, policy=self.policy,
                                    travel=self.travel)
+            on_hold = snapshots.held(s, now=now)
         plan = solve(snap, self.params)
+        if on_hold:
+            plan = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
+                Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
         with self._command() as s:
             version = plans.store(s, plan=plan, now=now, trigger=trigger)
             # A stored event, so live views can replay plan versions (`_on_event` skips plan.*).
@@ -239,3 +304,15 @@ def _default_bus(settings: Settings) -> EventBus:
     if settings.redis_url:
         return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
     return InProcessBus()
+
+
+def _warnings(ticket_id: int, a: Assignment) -> list[str]:
+    """What a dispatcher must know about one overridden ticket's place in the new plan."""
+    if a.plan_version is None:
+        return [f"ticket {ticket_id}: no plan yet reflects the override"]
+    if a.technician_id is None:
+        return [f"ticket {ticket_id} is unassigned: {a.unassigned_reason}"]
+    if a.predicted_late_minutes:
+        return [f"ticket {ticket_id} is predicted {a.predicted_late_minutes:g} min late "
+                "(SLA breach)"]
+    return []

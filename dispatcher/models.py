@@ -3,9 +3,9 @@
 from dispatcher.alerts.models import Alert
 from dispatcher.events.models import Event
 from dispatcher.idempotency.models import IdempotencyKey
-from dispatcher.overrides.models import Pin
+from dispatcher.overrides.models import Override
 from dispatcher.planning.models import PlanVersion
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
-__all__ = ["Alert", "Event", "IdempotencyKey", "Pin", "PlanVersion", "Technician", "Ticket"]
+__all__ = ["Alert", "Event", "IdempotencyKey", "Override", "PlanVersion", "Technician", "Ticket"]

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.arcs import model_arcs
@@ -21,6 +22,7 @@ from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.schedule import empty_plan, read_plan
 from optimizer.snapshot import Snapshot
+from optimizer.terms import add_dispatch_terms
 from optimizer.warm import warm_routes
 
 __all__ = ["BuiltModel", "SolveParams", "build_model", "solve"]
@@ -89,6 +91,7 @@ def build_model(
     _constrain_techs(routing, time_dim, snapshot, params)
     _add_load(routing, snapshot, arcs.n_nodes)
     _constrain_jobs(routing, manager, time_dim, snapshot, eligible)
+    add_dispatch_terms(routing, manager, snapshot, arcs.transit, params)
     penalties = drop_penalties(snapshot, params)
     for j, elig in enumerate(eligible):
         if elig.started is None:
@@ -151,6 +154,8 @@ def _search_parameters(params: SolveParams):
     search.time_limit.FromMilliseconds(params.time_budget_ms)
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
+    if params.search_text:
+        text_format.Merge(params.search_text, search)
     return search
 
 
@@ -161,6 +166,9 @@ def _search(built: BuiltModel, snapshot: Snapshot):
     initial = routing.ReadAssignmentFromRoutes(routes, True) if routes else None
     if initial is not None:
         return routing.SolveFromAssignmentWithParameters(initial, built.search), True
+    if built.search.use_iterated_local_search:
+        # The flag alone is ignored by SolveWithParameters; ILS has its own entry point.
+        return routing.SolveWithIteratedLocalSearch(built.search), False
     return routing.SolveWithParameters(built.search), False
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ortools.constraint_solver import routing_enums_pb2
+from google.protobuf import text_format
+from ortools.constraint_solver import routing_enums_pb2, routing_parameters_pb2
 
 FIRST_SOLUTIONS = frozenset(routing_enums_pb2.FirstSolutionStrategy.Value.keys()) - {"UNSET"}
 METAHEURISTICS = frozenset(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys()) - {"UNSET"}
@@ -24,6 +25,11 @@ class SolveParams:
     first_solution: OR-Tools `FirstSolutionStrategy` name.
     metaheuristic: OR-Tools `LocalSearchMetaheuristic` name.
     solution_limit: stop after this many solutions (1 = first solution only); None = no limit.
+    flow_weight: cost of each job's every minute between now and its arrival, so work is
+        served early and spread over idle technicians; 0 (the default) leaves it out.
+    stability_penalty: cost of moving a job away from `Job.assigned_to`; 0 leaves it out.
+    search_text: further OR-Tools `RoutingSearchParameters` fields in protobuf text format,
+        merged last, e.g. ``"use_full_propagation: true"``; empty keeps the defaults.
     """
 
     time_budget_ms: int = 1000
@@ -33,6 +39,9 @@ class SolveParams:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     solution_limit: int | None = None
+    flow_weight: int = 0
+    stability_penalty: int = 0
+    search_text: str = ""
 
     def __post_init__(self) -> None:
         _require(self.time_budget_ms > 0, "time_budget_ms", "must be positive")
@@ -43,6 +52,17 @@ class SolveParams:
         _require(self.metaheuristic in METAHEURISTICS, "metaheuristic", "unknown metaheuristic")
         limit_ok = self.solution_limit is None or self.solution_limit > 0
         _require(limit_ok, "solution_limit", "must be positive or None")
+        _require(self.flow_weight >= 0, "flow_weight", "must be >= 0")
+        _require(self.stability_penalty >= 0, "stability_penalty", "must be >= 0")
+        _require(_parses(self.search_text), "search_text", "not RoutingSearchParameters text")
+
+
+def _parses(text: str) -> bool:
+    try:
+        text_format.Parse(text, routing_parameters_pb2.RoutingSearchParameters())
+    except text_format.ParseError:
+        return False
+    return True
 
 
 def _require(ok: bool, name: str, message: str) -> None:

@@ -1,42 +1,64 @@
-"""Dispatcher overrides: pin a ticket to a technician, and unpin."""
+"""Dispatcher overrides: pin, move to a position, hold, lock a route, and clear each.
+
+Every answer carries the plan that followed, with a warning when the override leaves a ticket
+unassigned or predicted late.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from fastapi import APIRouter, Response, status
-from pydantic import Field
+from fastapi import APIRouter, status
 
 from api.deps import EngineDep
-from dispatcher.schemas import Strict
+from dispatcher.overrides.schemas import (
+    HoldCreate,
+    LockCreate,
+    MoveCreate,
+    OverrideEffect,
+    OverrideRead,
+    PinCreate,
+)
 
 router = APIRouter(prefix="/overrides", tags=["overrides"])
 
 
-class Reason(StrEnum):
-    resident_request = "resident_request"
-    technician_familiar = "technician_familiar"
-    parts = "parts"
-    other = "other"
-
-
-class PinCreate(Strict):
-    """Pin `ticket_id` to `technician_id`."""
-
-    ticket_id: int
-    technician_id: int
-    reason: Reason = Reason.other
-    by: str = Field("dispatcher", min_length=1, max_length=128)
+@router.get("")
+def list_overrides(engine: EngineDep) -> list[OverrideRead]:
+    """Overrides in force now."""
+    return engine.list_overrides()
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def pin(body: PinCreate, engine: EngineDep) -> PinCreate:
-    """Refused (422, naming the field) if the technician lacks the skill or is off shift."""
-    engine.pin(body.ticket_id, body.technician_id, by=body.by, reason=body.reason.value)
-    return body
+def pin(body: PinCreate, engine: EngineDep) -> OverrideEffect:
+    """Pin a ticket to a technician; 422 naming the field if he lacks the skill or is off shift."""
+    return engine.pin(body.ticket_id, body.technician_id, by=body.by, reason=body.reason.value)
 
 
-@router.delete("/{ticket_id}", status_code=status.HTTP_204_NO_CONTENT)
-def unpin(ticket_id: int, engine: EngineDep) -> Response:
-    engine.unpin(ticket_id, by="dispatcher")
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/move", status_code=status.HTTP_201_CREATED)
+def move(body: MoveCreate, engine: EngineDep) -> OverrideEffect:
+    """Put a ticket at a position (0 = next) of a technician's route."""
+    return engine.pin(body.ticket_id, body.technician_id, by=body.by, reason=body.reason.value,
+                      position=body.position)
+
+
+@router.post("/hold", status_code=status.HTTP_201_CREATED)
+def hold(body: HoldCreate, engine: EngineDep) -> OverrideEffect:
+    """Keep a ticket unassigned (e.g. waiting for parts) until the hold is cleared."""
+    return engine.hold(body.ticket_id, by=body.by, reason=body.reason.value)
+
+
+@router.post("/lock", status_code=status.HTTP_201_CREATED)
+def lock(body: LockCreate, engine: EngineDep) -> OverrideEffect:
+    """Freeze a technician's current route for some minutes."""
+    return engine.lock_route(body.technician_id, minutes=body.minutes, by=body.by,
+                             reason=body.reason.value)
+
+
+@router.delete("/lock/{technician_id}")
+def unlock(technician_id: int, engine: EngineDep, by: str = "dispatcher") -> OverrideEffect:
+    return engine.clear_lock(technician_id, by=by)
+
+
+@router.delete("/{ticket_id}")
+def clear(ticket_id: int, engine: EngineDep, by: str = "dispatcher") -> OverrideEffect:
+    """Clear a ticket's pin, move or hold."""
+    return engine.clear_override(ticket_id, by=by)

@@ -1,22 +1,47 @@
-"""The override table."""
+"""The override table: every dispatcher decision the solver must respect, with its history."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.db import Base, UtcDateTime
 
 
-class Pin(Base):
-    """A ticket pinned to a technician by a dispatcher, with who, when and why."""
+class OverrideKind(StrEnum):
+    pin = "pin"  # this ticket goes to this technician
+    hold = "hold"  # this ticket stays unassigned until released
+    move = "move"  # this ticket goes to this technician, at this position of his route
+    lock = "lock"  # this technician's route stays exactly as it is until `until`
 
-    __tablename__ = "pins"
 
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
-    technician_id: Mapped[int] = mapped_column(ForeignKey("technicians.id"), index=True)
+class Reason(StrEnum):
+    resident_request = "resident_request"
+    technician_familiar = "technician_familiar"
+    parts = "parts"
+    other = "other"
+
+
+class Override(Base):
+    """One override; live while not cleared and not expired."""
+
+    __tablename__ = "overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[OverrideKind] = mapped_column(Enum(OverrideKind, native_enum=False, length=8))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), index=True)
+    position: Mapped[int | None] = mapped_column(Integer)
+    sequence: Mapped[list[int] | None] = mapped_column(JSON)  # a locked route's tickets
+    until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[Reason] = mapped_column(Enum(Reason, native_enum=False, length=24))
     created_by: Mapped[str] = mapped_column(String(128))
-    reason: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    cleared_by: Mapped[str | None] = mapped_column(String(128))
+
+    def live(self, now: datetime) -> bool:
+        return self.cleared_at is None and (self.until is None or self.until > now)

@@ -1,62 +1,183 @@
-"""Pin and unpin. A pin is checked when made: the technician must hold the skill and be on shift."""
+"""Dispatcher overrides: pin, hold, move to a position, lock a route; and clearing them.
+
+Each is checked when made (skill, shift, ticket state) and refused with the reason; the solver
+then treats the live ones as hard constraints. Every override keeps who, when and why.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import Status
-from dispatcher.errors import Invalid, NotFound
+from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.events import service as events
-from dispatcher.overrides.models import Pin
+from dispatcher.overrides.models import Override, OverrideKind, Reason
 from dispatcher.technicians import service as technicians
+from dispatcher.technicians.models import Technician
 from dispatcher.tickets import service as tickets
+from dispatcher.tickets.models import Ticket
 
-PINNABLE = (Status.new, Status.assigned, Status.accepted)
+MOVABLE = (Status.new, Status.assigned, Status.accepted)
+TICKET_KINDS = (OverrideKind.pin, OverrideKind.hold, OverrideKind.move)
 
 
-def pin(
-    session: Session, *, ticket_id: int, technician_id: int, by: str, reason: str,
-    now: datetime, tz: ZoneInfo,
-) -> Pin:
-    """Pin a ticket to a technician, replacing any earlier pin of that ticket."""
-    ticket = tickets.get(session, ticket_id=ticket_id)
+@dataclass(frozen=True)
+class Live:
+    """The live overrides at one instant, as the snapshot builder needs them."""
+
+    pins: dict[int, int]  # ticket -> technician (pins and moves)
+    positions: dict[int, int]  # ticket -> 0-based position on its technician's route
+    held: dict[int, Override]  # ticket -> its hold
+    locks: dict[int, list[int]]  # technician -> his locked sequence of tickets
+
+
+def live(session: Session, *, now: datetime) -> Live:
+    """Every override in force at `now`."""
+    rows = [o for o in session.scalars(select(Override).where(Override.cleared_at.is_(None)))
+            if o.live(now)]
+    pins = {o.ticket_id: o.technician_id for o in rows
+            if o.kind in (OverrideKind.pin, OverrideKind.move)}
+    positions = {o.ticket_id: o.position for o in rows
+                 if o.kind is OverrideKind.move and o.position is not None}
+    held = {o.ticket_id: o for o in rows if o.kind is OverrideKind.hold}
+    locks = {o.technician_id: list(o.sequence or []) for o in rows if o.kind is OverrideKind.lock}
+    for tech_id, sequence in locks.items():
+        for i, ticket_id in enumerate(sequence):
+            pins[ticket_id], positions[ticket_id] = tech_id, i
+    return Live(pins, positions, held, locks)
+
+
+def pin(session: Session, *, ticket_id: int, technician_id: int, by: str, reason: Reason,
+        now: datetime, tz: ZoneInfo, position: int | None = None) -> Override:
+    """Pin a ticket to a technician (at `position` of his route if given: a move)."""
+    ticket = _movable(session, ticket_id)
     tech = technicians.get(session, technician_id=technician_id)
-    if ticket.status not in PINNABLE:
+    _can_take(tech, ticket, now, tz)
+    _outside_locks(session, ticket.id, now, tech.id)
+    if ticket.status is Status.accepted and ticket.technician_id != tech.id:
+        tickets.move(ticket, Status.new, now)  # accepted by someone else: hand it back
+    kind = OverrideKind.pin if position is None else OverrideKind.move
+    return _replace(session, Override(kind=kind, ticket_id=ticket.id, technician_id=tech.id,
+                                      position=position, reason=reason, created_by=by,
+                                      created_at=now), now)
+
+
+def hold(session: Session, *, ticket_id: int, by: str, reason: Reason, now: datetime) -> Override:
+    """Keep a ticket off every route until released (e.g. waiting for parts)."""
+    ticket = _movable(session, ticket_id)
+    _outside_locks(session, ticket.id, now)
+    if ticket.status is Status.accepted:
+        tickets.move(ticket, Status.new, now)
+    return _replace(session, Override(kind=OverrideKind.hold, ticket_id=ticket.id, reason=reason,
+                                      created_by=by, created_at=now), now)
+
+
+def lock(session: Session, *, technician_id: int, sequence: list[int], minutes: int, by: str,
+         reason: Reason, now: datetime) -> Override:
+    """Freeze a technician's route (`sequence`, from the current plan) for `minutes`."""
+    tech = technicians.get(session, technician_id=technician_id)
+    for existing in _live_locks(session, tech.id, now):
+        _clear(session, existing, by, now)
+    row = Override(kind=OverrideKind.lock, technician_id=tech.id, sequence=sequence,
+                   until=now + timedelta(minutes=minutes), reason=reason, created_by=by,
+                   created_at=now)
+    return _add(session, row, now)
+
+
+def clear_ticket(session: Session, *, ticket_id: int, by: str, now: datetime) -> Override:
+    """Clear the live pin, hold or move of a ticket; `NotFound` if it has none."""
+    rows = [o for o in session.scalars(select(Override).where(
+        Override.ticket_id == ticket_id, Override.kind.in_(TICKET_KINDS))) if o.live(now)]
+    if not rows:
+        raise NotFound(f"ticket {ticket_id} has no override", field="ticket_id")
+    for row in rows:
+        _clear(session, row, by, now)
+    return rows[-1]
+
+
+def clear_lock(session: Session, *, technician_id: int, by: str, now: datetime) -> Override:
+    """Unlock a technician's route; `NotFound` if it is not locked."""
+    rows = _live_locks(session, technician_id, now)
+    if not rows:
+        raise NotFound(f"technician {technician_id} has no locked route", field="technician_id")
+    for row in rows:
+        _clear(session, row, by, now)
+    return rows[-1]
+
+
+def list_live(session: Session, *, now: datetime) -> list[Override]:
+    """Overrides in force, oldest first."""
+    query = select(Override).where(Override.cleared_at.is_(None)).order_by(Override.id)
+    return [o for o in session.scalars(query) if o.live(now)]
+
+
+def _movable(session: Session, ticket_id: int) -> Ticket:
+    ticket = tickets.get(session, ticket_id=ticket_id)
+    if ticket.status not in MOVABLE:
         raise Invalid(f"ticket {ticket.id} is {ticket.status.value}; only new, assigned or "
-                      "accepted tickets can be pinned", field="ticket_id")
+                      "accepted tickets can be overridden", field="ticket_id")
+    return ticket
+
+
+def _outside_locks(session: Session, ticket_id: int, now: datetime,
+                   technician_id: int | None = None) -> None:
+    """A locked route is frozen: none of its tickets moves, nothing joins it, until unlocked."""
+    for lock_row in session.scalars(select(Override).where(
+            Override.kind == OverrideKind.lock, Override.cleared_at.is_(None))):
+        if not lock_row.live(now):
+            continue
+        until = lock_row.until.isoformat(timespec="minutes") if lock_row.until else "unlocked"
+        if ticket_id in (lock_row.sequence or []):
+            raise Conflict(f"ticket {ticket_id} is on technician {lock_row.technician_id}'s "
+                           f"locked route (until {until}); unlock it first", field="ticket_id")
+        if technician_id is not None and lock_row.technician_id == technician_id:
+            raise Conflict(f"technician {technician_id}'s route is locked (until {until}); "
+                           "unlock it first", field="technician_id")
+
+
+def _can_take(tech: Technician, ticket: Ticket, now: datetime, tz: ZoneInfo) -> None:
     if ticket.skill.value not in tech.skills:
         raise Invalid(f"technician {tech.id} lacks the skill {ticket.skill.value} "
                       f"that ticket {ticket.id} needs", field="technician_id")
     if not technicians.on_shift(tech, now, tz):
         raise Invalid(f"technician {tech.id} is off shift", field="technician_id")
-    if ticket.status is Status.accepted and ticket.technician_id != tech.id:
-        tickets.move(ticket, Status.new, now)  # accepted by someone else: hand it back
-    existing = session.get(Pin, ticket.id)
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    pinned = Pin(ticket_id=ticket.id, technician_id=tech.id, created_by=by, reason=reason,
-                 created_at=now)
-    session.add(pinned)
-    events.record(session, type="override.pinned", at=now, payload={
-        "ticket_id": ticket.id, "technician_id": tech.id, "by": by, "reason": reason})
-    return pinned
 
 
-def unpin(session: Session, *, ticket_id: int, by: str, now: datetime) -> None:
-    """Remove a ticket's pin; `NotFound` if it has none."""
-    existing = session.get(Pin, ticket_id)
-    if existing is None:
-        raise NotFound(f"ticket {ticket_id} has no pin", field="ticket_id")
-    session.delete(existing)
-    events.record(session, type="override.unpinned", at=now,
-                  payload={"ticket_id": ticket_id, "by": by})
+def _replace(session: Session, row: Override, now: datetime) -> Override:
+    """One live override per ticket: the new one replaces the old."""
+    for old in session.scalars(select(Override).where(
+            Override.ticket_id == row.ticket_id, Override.kind.in_(TICKET_KINDS),
+            Override.cleared_at.is_(None))):
+        _clear(session, old, row.created_by, now)
+    return _add(session, row, now)
 
 
-def all_pins(session: Session) -> dict[int, int]:
-    """Ticket id -> pinned technician id."""
-    return {p.ticket_id: p.technician_id for p in session.scalars(select(Pin))}
+def _add(session: Session, row: Override, now: datetime) -> Override:
+    session.add(row)
+    session.flush()
+    events.record(session, type=f"override.{row.kind.value}", at=now, payload=_payload(row))
+    return row
+
+
+def _clear(session: Session, row: Override, by: str, now: datetime) -> None:
+    row.cleared_at, row.cleared_by = now, by
+    events.record(session, type="override.cleared", at=now,
+                  payload={**_payload(row), "by": by})
+
+
+def _live_locks(session: Session, technician_id: int, now: datetime) -> list[Override]:
+    return [o for o in session.scalars(select(Override).where(
+        Override.technician_id == technician_id, Override.kind == OverrideKind.lock,
+        Override.cleared_at.is_(None))) if o.live(now)]
+
+
+def _payload(row: Override) -> dict[str, object]:
+    return {"override_id": row.id, "kind": row.kind.value, "ticket_id": row.ticket_id,
+            "technician_id": row.technician_id, "position": row.position,
+            "until": row.until.isoformat() if row.until else None, "by": row.created_by,
+            "reason": row.reason.value}

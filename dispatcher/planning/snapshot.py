@@ -48,21 +48,27 @@ def build(
     open_tickets = tickets.list_(session, statuses=OPEN_STATUSES)
     hands = {t.technician_id: t for t in open_tickets
              if t.status in (Status.en_route, Status.on_site) and t.technician_id is not None}
-    techs = [_tech(t, hands.get(t.id), now, settings, points)
+    live = overrides.live(session, now=now)
+    techs = [_tech(t, hands.get(t.id), now, settings, points, t.id in live.locks)
              for t in technicians.list_(session)]
     techs = [t for t in techs if t is not None]
     present = {t.id for t in techs}
-    pins = overrides.all_pins(session)
-    jobs = tuple(_job(t, pins.get(t.id), now, policy, points) for t in open_tickets
-                 if t.status is not Status.on_site
+    jobs = tuple(_job(t, live, now, policy, points) for t in open_tickets
+                 if t.status is not Status.on_site and t.id not in live.held
                  and not (t.status is Status.en_route and str(t.technician_id) not in present))
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
     return Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
                     warm_start=_previous_routes(session))
 
 
+def held(session: Session, *, now: datetime) -> dict[int, str]:
+    """Tickets a dispatcher holds off the routes, with the reason to show for each."""
+    return {ticket_id: f"held by {o.created_by} ({o.reason.value})"
+            for ticket_id, o in overrides.live(session, now=now).held.items()}
+
+
 def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settings,
-          points: Points) -> Tech | None:
+          points: Points, locked: bool) -> Tech | None:
     shift = current_shift(tech.shift_start, tech.shift_end, now, settings.tz)
     if shift is None and hand is None:
         return None
@@ -72,13 +78,13 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
         remaining = seconds_between(now, done) + hand.service_minutes * 60
         return Tech(id=str(tech.id), skills=frozenset(tech.skills),
                     location=points.add(hand.lat, hand.lon), available_at=max(0, remaining),
-                    shift_end=shift_end, current_job=str(hand.id))
+                    shift_end=shift_end, current_job=str(hand.id), locked=locked)
     lat, lon = tech.position
     return Tech(id=str(tech.id), skills=frozenset(tech.skills), location=points.add(lat, lon),
-                available_at=0, shift_end=shift_end)
+                available_at=0, shift_end=shift_end, locked=locked)
 
 
-def _job(ticket: Ticket, pin: int | None, now: datetime, policy: SlaPolicy,
+def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
          points: Points) -> Job:
     service = ticket.service_minutes * 60
     dues = []
@@ -92,7 +98,9 @@ def _job(ticket: Ticket, pin: int | None, now: datetime, policy: SlaPolicy,
         window = (max(0, start), end)
     committed = ticket.technician_id if ticket.status is Status.accepted else None
     started = ticket.technician_id if ticket.status is Status.en_route else None
+    pin = live.pins.get(ticket.id)
     pinned = pin if pin is not None else committed
+    planned = ticket.technician_id if ticket.status is Status.assigned else None
     return Job(
         id=str(ticket.id), location=points.add(ticket.lat, ticket.lon), skill=ticket.skill.value,
         service=service, urgency=ticket.urgency.value,
@@ -100,6 +108,8 @@ def _job(ticket: Ticket, pin: int | None, now: datetime, policy: SlaPolicy,
         late_weight=policy.level(ticket.urgency, ticket.category).late_weight or 1,
         window=window, pinned_to=None if pinned is None else str(pinned),
         started_by=None if started is None else str(started),
+        position=live.positions.get(ticket.id) if pin is not None else None,
+        assigned_to=None if planned is None else str(planned),
     )
 
 

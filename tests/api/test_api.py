@@ -138,7 +138,8 @@ def test_pins(client: TestClient) -> None:
                                 "reason": "resident_request"})
     replan(client)
     assert client.get(f"{API}/tickets/{t['id']}").json()["assignment"]["technician_id"] == b["id"]
-    assert client.delete(f"{API}/overrides/{t['id']}").status_code == 204
+    cleared = client.delete(f"{API}/overrides/{t['id']}")
+    assert cleared.status_code == 200 and cleared.json()["override"]["cleared_by"] == "dispatcher"
     replan(client)
     assert client.get(f"{API}/tickets/{t['id']}").json()["assignment"]["technician_id"] == a["id"]
     bad_reason = client.post(f"{API}/overrides", json={"ticket_id": t["id"],
@@ -182,3 +183,25 @@ def test_alerts_list_and_acknowledge(client: TestClient, clock) -> None:
     assert client.post(f"{API}/alerts/{breach['id']}/ack").status_code == 409
     assert client.post(f"{API}/alerts/9999/ack").status_code == 404
     assert client.get(f"{API}/alerts?state=bogus").status_code == 422
+
+
+def test_override_kinds_over_http(client: TestClient) -> None:
+    a = post(client, "/technicians", tech_json(name="A"))
+    t1, t2 = (post(client, "/tickets", ticket_json(lat=north(km)[0]))["id"] for km in (1, 2))
+    replan(client)
+    moved = post(client, "/overrides/move", {"ticket_id": t2, "technician_id": a["id"],
+                                             "position": 0, "reason": "resident_request"})
+    assert moved["override"]["kind"] == "move" and moved["warnings"] == []
+    assert client.get(f"{API}/plan").json()["routes"][0]["stops"][0]["ticket_id"] == t2
+    held = post(client, "/overrides/hold", {"ticket_id": t1, "reason": "parts", "by": "desk"})
+    assert held["assignments"][str(t1)]["technician_id"] is None
+    assert "held by desk (parts)" in held["warnings"][0]
+    locked = post(client, "/overrides/lock", {"technician_id": a["id"], "minutes": 20})
+    assert locked["override"]["sequence"] == [t2]
+    assert {o["kind"] for o in client.get(f"{API}/overrides").json()} == {"move", "hold", "lock"}
+    refused = client.post(f"{API}/overrides", json={"ticket_id": t2, "technician_id": a["id"]})
+    assert refused.status_code == 409 and "locked route" in refused.json()["detail"]
+    assert client.delete(f"{API}/overrides/lock/{a['id']}").status_code == 200
+    assert client.delete(f"{API}/overrides/lock/{a['id']}").status_code == 404
+    bad = client.post(f"{API}/overrides/lock", json={"technician_id": a["id"], "minutes": 0})
+    assert bad.status_code == 422 and "minutes" in bad.text

@@ -20,4 +20,4 @@ def test_migrations_match_the_models(database_url: str) -> None:
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
     assert diff == [], f"models changed without a migration: {diff}"
-    assert {"tickets", "technicians", "events", "plans", "pins", "alembic_version"} <= tables
+    assert {"tickets", "technicians", "events", "plans", "overrides", "alembic_version"} <= tables

@@ -1,0 +1,68 @@
+"""Override inputs and outputs; the answer says what the override did to the plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dispatcher.overrides.models import OverrideKind, Reason
+from dispatcher.schemas import Strict
+from dispatcher.tickets.schemas import Assignment
+
+
+class _By(Strict):
+    reason: Reason = Reason.other
+    by: str = Field("dispatcher", min_length=1, max_length=128)
+
+
+class PinCreate(_By):
+    """Pin `ticket_id` to `technician_id`."""
+
+    ticket_id: int
+    technician_id: int
+
+
+class MoveCreate(PinCreate):
+    """Put `ticket_id` at `position` (0 = next) of `technician_id`'s route."""
+
+    position: int = Field(ge=0, le=200)
+
+
+class HoldCreate(_By):
+    """Keep `ticket_id` off every route until the hold is cleared."""
+
+    ticket_id: int
+
+
+class LockCreate(_By):
+    """Freeze `technician_id`'s current route for `minutes`."""
+
+    technician_id: int
+    minutes: int = Field(ge=1, le=24 * 60)
+
+
+class OverrideRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: OverrideKind
+    ticket_id: int | None
+    technician_id: int | None
+    position: int | None
+    sequence: list[int] | None
+    until: datetime | None
+    reason: Reason
+    created_by: str
+    created_at: datetime
+    cleared_at: datetime | None
+    cleared_by: str | None
+
+
+class OverrideEffect(BaseModel):
+    """The override and the plan that followed it, with warnings a dispatcher must read."""
+
+    override: OverrideRead
+    plan_version: int | None
+    assignments: dict[int, Assignment]
+    warnings: list[str]

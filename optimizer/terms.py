@@ -1,0 +1,97 @@
+"""Dispatch terms added to the routing model: waiting cost, stability, positions, locked routes.
+
+Kept apart from the core model so each can be switched off (weight 0) and tested on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp
+
+from optimizer.params import SolveParams
+from optimizer.snapshot import Snapshot
+
+
+def add_dispatch_terms(routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager,
+                       snapshot: Snapshot, transit: np.ndarray, params: SolveParams) -> None:
+    """Add every dispatch term the snapshot and params ask for.
+
+    Parameters
+    ----------
+    routing, manager : the model under construction (jobs are nodes 0..J-1).
+    snapshot : technicians and jobs.
+    transit : node-to-node transit seconds (service + travel) of the time dimension.
+    params : weights (`flow_weight`, `stability_penalty`).
+    """
+    if params.flow_weight > 0 and snapshot.jobs:
+        _add_waiting_cost(routing, manager, snapshot, transit, params.flow_weight)
+    if params.stability_penalty > 0:
+        _add_stability(routing, manager, snapshot, params.stability_penalty)
+    if any(job.position is not None for job in snapshot.jobs):
+        _add_positions(routing, manager, snapshot)
+    _close_locked_routes(routing, manager, snapshot)
+
+
+def _add_waiting_cost(routing, manager, snapshot: Snapshot, transit: np.ndarray,
+                      weight: int) -> None:
+    """Each job costs `weight` per minute from now to its earliest arrival.
+
+    Without it, a job with a distant deadline is as good served at 16:00 as at 9:00, and one
+    technician collects a long queue while another is idle; residents wait for nothing.
+    """
+    minutes = np.ceil(transit / 60).astype(np.int64)
+    index = routing.RegisterTransitMatrix(minutes.tolist())
+    horizon = int(minutes.max()) * (len(snapshot.jobs) + 1) + _latest_start(snapshot) // 60 + 1
+    routing.AddDimension(index, 0, horizon, False, "waiting")
+    waiting = routing.GetDimensionOrDie("waiting")
+    for v, tech in enumerate(snapshot.techs):
+        waiting.CumulVar(routing.Start(v)).SetValue(tech.available_at // 60)
+    for j in range(len(snapshot.jobs)):
+        waiting.SetCumulVarSoftUpperBound(manager.NodeToIndex(j), 0, weight)
+
+
+def _latest_start(snapshot: Snapshot) -> int:
+    return max((t.available_at for t in snapshot.techs), default=0)
+
+
+def _add_stability(routing, manager, snapshot: Snapshot, penalty: int) -> None:
+    """Moving a job away from the technician the current plan gives it to costs `penalty`."""
+    vehicle = {t.id: v for v, t in enumerate(snapshot.techs)}
+    owners = {j: vehicle[job.assigned_to] for j, job in enumerate(snapshot.jobs)
+              if job.assigned_to in vehicle and job.started_by is None and job.pinned_to is None}
+    if not owners:
+        return
+    n_nodes = manager.GetNumberOfNodes()
+    indices = []
+    for v in range(len(snapshot.techs)):
+        cost = np.zeros(n_nodes, dtype=np.int64)
+        for j, owner in owners.items():
+            if owner != v:
+                cost[j] = penalty
+        indices.append(routing.RegisterUnaryTransitVector(cost.tolist()))
+    routing.AddDimensionWithVehicleTransits(indices, 0, penalty * len(owners), True, "stability")
+    routing.GetDimensionOrDie("stability").SetSpanCostCoefficientForAllVehicles(1)
+
+
+def _add_positions(routing, manager, snapshot: Snapshot) -> None:
+    """A job with a `position` is exactly that many jobs after its technician's start."""
+    n_nodes = manager.GetNumberOfNodes()
+    ones = [1 if node < len(snapshot.jobs) else 0 for node in range(n_nodes)]
+    routing.AddDimension(routing.RegisterUnaryTransitVector(ones), 0, len(snapshot.jobs), True,
+                         "stops")
+    stops = routing.GetDimensionOrDie("stops")
+    for j, job in enumerate(snapshot.jobs):
+        if job.position is not None:
+            stops.CumulVar(manager.NodeToIndex(j)).SetValue(job.position)
+
+
+def _close_locked_routes(routing, manager, snapshot: Snapshot) -> None:
+    """Only jobs pinned to a locked technician may be on his route."""
+    locked = [v for v, t in enumerate(snapshot.techs) if t.locked]
+    if not locked:
+        return
+    names = {v: snapshot.techs[v].id for v in locked}
+    for j, job in enumerate(snapshot.jobs):
+        barred = [v for v in locked if job.pinned_to != names[v] and job.started_by != names[v]]
+        if barred:
+            routing.VehicleVar(manager.NodeToIndex(j)).RemoveValues(barred)
