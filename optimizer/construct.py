@@ -45,12 +45,14 @@ def construct(snapshot: Snapshot, params: SolveParams, neighbours: int | None = 
     return state.seq
 
 
-def place(state: RouteState, j: int, neighbours: int | None = NEIGHBOURS) -> bool:
-    """Insert job j at its cheapest feasible place among its nearest routes; False if none."""
+def place(state: RouteState, j: int, neighbours: int | None = NEIGHBOURS,
+          everywhere: bool = True) -> bool:
+    """Insert job j at its cheapest feasible place among its nearest routes, or when none
+    fits and `everywhere`, among all its allowed routes; False if it went nowhere."""
     allowed = np.flatnonzero(state.t.allowed[j])
     near = nearest_routes(state, j, allowed, neighbours)
     choice = best_insertion(state, j, near)
-    if choice is None and len(near) < len(allowed):
+    if choice is None and everywhere and len(near) < len(allowed):
         choice = best_insertion(state, j, allowed)
     if choice is None:
         return False

@@ -59,7 +59,7 @@ def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray) -> np.ndarr
         has_next, t.cost[lx, next_loc] - t.cost[prev_loc, next_loc], 0)
     added += t.weight[x] * np.maximum(0, start_x - t.due[x])
     shift = np.where(has_next, end_x + t.travel[lx, next_loc] - state.arr[rs, 1:width + 1], 0)
-    ok, late, last_shift = _push(state, rs, ok, shift, p + 1)
+    ok, late, last_shift = _push(state, rs, ok, shift, np.minimum(p + 1, n + 1))
     finish = np.where(has_next, state.finish[rs][:, None] + last_shift, end_x)
     added += late + _route_end(state, rs, ok, finish, has_next, prev_loc, lx)
     return np.where(ok, added, INF)
@@ -71,14 +71,14 @@ def _push(state: RouteState, rs: np.ndarray, ok: np.ndarray, shift: np.ndarray,
     the last service's end)."""
     n = state.n[rs][:, None]
     late = np.zeros(shift.shape, dtype=np.int64)
-    last_shift = np.zeros(shift.shape, dtype=np.int64)
-    col = np.broadcast_to(col, shift.shape).copy()
     r = rs[:, None]
+    col = state.skip[r, col]
+    last_shift = np.where(col > n, shift, 0)
     while True:
         active = ok & (col <= n) & (shift != 0)
         if not active.any():
             return ok, late, last_shift
-        c = np.minimum(col, state.width - 1)
+        c = col
         old = state.start[r, c]
         new = np.maximum(state.arr[r, c] + shift, state.lo[r, c])
         ok = ok & ~(active & (new > state.hi[r, c]))
@@ -86,8 +86,9 @@ def _push(state: RouteState, rs: np.ndarray, ok: np.ndarray, shift: np.ndarray,
         gain = weight * (np.maximum(0, new - due) - np.maximum(0, old - due))
         late += np.where(active, gain, 0)
         shift = np.where(active, new - old, 0)
-        last_shift = np.where(active & (col == n), shift, last_shift)
-        col += 1
+        nxt = state.skip[r, np.minimum(col + 1, state.width - 1)]
+        last_shift = np.where(active & (nxt > n), shift, last_shift)
+        col = np.where(active, nxt, n + 1)
 
 
 def _route_end(state: RouteState, rs: np.ndarray, ok: np.ndarray, finish: np.ndarray,

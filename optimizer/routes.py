@@ -17,7 +17,7 @@ from optimizer.eligibility import BIG, eligible_matrix, route_cap
 from optimizer.params import SolveParams
 from optimizer.snapshot import Snapshot
 
-_FIELDS = ("loc", "arr", "start", "end", "lo", "hi", "due", "weight")
+_FIELDS = ("loc", "arr", "start", "end", "lo", "hi", "due", "weight", "skip")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Tables:
     due: np.ndarray  # soft deadline on the start (BIG when none)
     weight: np.ndarray
     demand: np.ndarray
+    quiet: np.ndarray  # no window and a due no route can reach: a delay passes through
     allowed: np.ndarray  # jobs x techs: may this technician take this job
     started: np.ndarray  # per job, the vehicle it is locked first on, or -1
     tech_loc: np.ndarray
@@ -55,12 +56,15 @@ def tables(snapshot: Snapshot, params: SolveParams) -> Tables:
         return np.fromiter(values, dtype=np.int64)
 
     travel = np.asarray(snapshot.travel, dtype=np.int64)
+    due = col(BIG if j.due is None else j.due for j in jobs)
+    latest = max((route_cap(t, params) for t in techs), default=0)
+    windowless = np.fromiter((j.window is None for j in jobs), dtype=bool, count=len(jobs))
     return Tables(
         loc=col(j.location for j in jobs), service=col(j.service for j in jobs),
         lo=col(j.window[0] if j.window else -BIG for j in jobs),
         hi=col(j.window[1] if j.window else BIG for j in jobs),
-        due=col(BIG if j.due is None else j.due for j in jobs),
-        weight=col(j.late_weight for j in jobs), demand=col(j.demand for j in jobs),
+        due=due, weight=col(j.late_weight for j in jobs), demand=col(j.demand for j in jobs),
+        quiet=windowless & (due >= latest),
         allowed=allowed, started=started,
         tech_loc=col(t.location for t in techs), avail=col(t.available_at for t in techs),
         shift_end=col(t.shift_end for t in techs),
@@ -125,7 +129,11 @@ class RouteState:
         return self.loc.shape[1]
 
     def retime(self, v: int) -> None:
-        """Recompute technician v's row from his sequence."""
+        """Recompute technician v's row from his sequence.
+
+        `skip[v, c]` is the first column from c on whose job a delay can change (window or
+        reachable due), n + 1 if none: a shift passes unchanged over the others.
+        """
         t, jobs = self.t, self.seq[v]
         if len(jobs) + 2 > self.width:
             self._grow(len(jobs) + 8)
@@ -144,6 +152,11 @@ class RouteState:
             now, where = start + int(t.service[j]), int(t.loc[j])
             self.end[v, c] = now
         self.finish[v] = now
+        after = n + 1
+        for c in range(n, 0, -1):
+            after = after if t.quiet[jobs[c - 1]] else c
+            self.skip[v, c] = after
+        self.skip[v, n + 1] = n + 1
         self.load[v] = int(t.demand[row].sum()) if n else 0
         self.fixed[v] = 1 if n and t.started[jobs[0]] == v else 0
 

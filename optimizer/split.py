@@ -1,0 +1,112 @@
+"""Sub-problems: a few technicians and jobs cut out of a snapshot, solved, stitched back.
+
+A part keeps only the locations its technicians and jobs use, so its routing model is
+small whatever the city's size. Parts with disjoint technicians and jobs can be solved in
+parallel processes and their routes put side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.construct import seeded
+from optimizer.model import solve
+from optimizer.params import SolveParams
+from optimizer.snapshot import Snapshot
+
+Routes = dict[str, tuple[str, ...]]  # technician id -> ordered job ids
+
+
+@dataclass(frozen=True)
+class Part:
+    """A sub-snapshot and where its technicians and jobs sit in the whole one."""
+
+    snapshot: Snapshot
+    techs: tuple[int, ...]
+    jobs: tuple[int, ...]
+
+
+def cut(snapshot: Snapshot, techs: Sequence[int], jobs: Sequence[int], warm: Routes) -> Part:
+    """The part of `snapshot` with these technicians and jobs, warm-started from `warm`.
+
+    Parameters
+    ----------
+    snapshot : the whole problem.
+    techs, jobs : indices into `snapshot.techs` and `snapshot.jobs`.
+    warm : routes to start from; only these technicians' routes and these jobs are kept.
+    """
+    picked_techs = [snapshot.techs[v] for v in techs]
+    picked_jobs = [snapshot.jobs[j] for j in jobs]
+    places = [t.location for t in picked_techs] + [j.location for j in picked_jobs]
+    places += [t.end_location for t in picked_techs if t.end_location is not None]
+    where = np.unique(np.asarray(places, dtype=np.int64))
+    local = {int(p): k for k, p in enumerate(where)}
+    sub_techs = tuple(dataclasses.replace(
+        t, location=local[t.location],
+        end_location=None if t.end_location is None else local[t.end_location])
+        for t in picked_techs)
+    sub_jobs = tuple(dataclasses.replace(j, location=local[j.location]) for j in picked_jobs)
+    ids = {j.id for j in picked_jobs}
+    sub_warm = {t.id: tuple(x for x in warm.get(t.id, ()) if x in ids) for t in picked_techs}
+    grid = np.ix_(where, where)
+    cost = None if snapshot.cost is None else np.asarray(snapshot.cost)[grid]
+    sub = Snapshot(sub_techs, sub_jobs, np.asarray(snapshot.travel)[grid],
+                   {k: v for k, v in sub_warm.items() if v}, cost)
+    return Part(sub, tuple(techs), tuple(jobs))
+
+
+def solve_part(snapshot: Snapshot, params: SolveParams) -> Routes:
+    """Routes of one part: its warm start (or a construction) improved by the routing model.
+
+    Top-level so that a process pool can run it.
+    """
+    plan = solve(seeded(snapshot, params), params)
+    return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
+            for r in plan.routes}
+
+
+def regions(snapshot: Snapshot, allowed: np.ndarray, size: int
+            ) -> list[tuple[list[int], list[int]]]:
+    """Split technicians into groups of about `size` that work near each other, and give
+    each job to the group of its nearest allowed technician.
+
+    Parameters
+    ----------
+    snapshot : the whole problem.
+    allowed : jobs x techs, who may take what (jobs nobody may take go nowhere).
+    size : technicians per group.
+    """
+    tech_loc = np.fromiter((t.location for t in snapshot.techs), np.int64)
+    travel = np.asarray(snapshot.travel)
+    groups = _groups(travel[np.ix_(tech_loc, tech_loc)], size)
+    job_loc = np.fromiter((j.location for j in snapshot.jobs), np.int64)
+    legs = np.where(allowed, travel[np.ix_(job_loc, tech_loc)], np.iinfo(np.int64).max)
+    nearest = legs.argmin(axis=1)
+    group_of = np.empty(len(tech_loc), dtype=np.int64)
+    for g, members in enumerate(groups):
+        group_of[members] = g
+    owner = np.where(allowed.any(axis=1), group_of[nearest], -1)
+    return [(members, np.flatnonzero(owner == g).tolist()) for g, members in enumerate(groups)]
+
+
+def _groups(between: np.ndarray, size: int) -> list[list[int]]:
+    """Balanced groups of technicians: farthest-point seeds, then nearest seed with room."""
+    n = len(between)
+    k = max(1, -(-n // size))
+    seeds = [0]
+    for _ in range(k - 1):
+        seeds.append(int(between[seeds].min(axis=0).argmax()))
+    to_seed = between[:, seeds]
+    room = [-(-n // k)] * k
+    groups: list[list[int]] = [[] for _ in range(k)]
+    for v in np.argsort(to_seed.min(axis=1), kind="stable"):
+        for g in np.argsort(to_seed[v], kind="stable"):
+            if room[g]:
+                room[g] -= 1
+                groups[g].append(int(v))
+                break
+    return [sorted(g) for g in groups if g]
