@@ -1,0 +1,1 @@
+"""Dispatch policies compared by the simulator: `nearest`, `engine`, `vroom`, `hindsight`."""

@@ -1,0 +1,199 @@
+"""Our dispatcher, driven through its real code path: an `Engine` on a temporary SQLite database.
+
+Tickets, status reports and GPS fixes go in through the engine's commands, exactly as the API
+and the technician app send them; `replan_now()` runs the same snapshot, solve and plan store
+as the server's worker; technicians follow the stored plan's first stop.
+
+When to re-plan, in simulated time: after every decision point whose events changed the world
+(a ticket, a status, a shift edge). Events within one 200 ms debounce window share one re-plan,
+as in the server. A GPS fix alone re-plans at most every `GPS_REPLAN`: it only moves a
+technician who is already driving to a locked first stop, so it shifts ETAs by seconds, and
+with a fix every 30 s per driver a district would otherwise re-plan several times a simulated
+second for nothing a dispatcher would notice. A departure's own status reports (accepted,
+en route) are folded into the next re-plan: no decision reads the plan before then.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from dispatcher.config import Settings
+from dispatcher.engine import Engine
+from dispatcher.enums import Status
+from dispatcher.simulation.stream import SimTicket
+from dispatcher.simulation.world import Fate, Phase, SimTech, World
+from dispatcher.technicians.schemas import Position, PositionUpdate, Shift, TechnicianCreate
+from dispatcher.tickets.schemas import StatusChange
+from optimizer import SolveParams
+
+GPS_REPLAN = timedelta(seconds=120)
+
+# Deterministic search: local search to a local optimum (greedy descent stops by itself);
+# the time limit is only a safety cap and is never reached in the built-in scenarios.
+DETERMINISTIC = SolveParams(time_budget_ms=20_000, metaheuristic="GREEDY_DESCENT")
+
+
+class EnginePolicy:
+    """Re-plans with the real engine and sends idle technicians to their first planned stop."""
+
+    name = "engine"
+
+    def __init__(self, params: SolveParams = DETERMINISTIC) -> None:
+        self.params = params
+        self.replan_ms: list[float] = []
+        self.churn = 0
+        self._moved: set[int] = set()
+        self._dirty: list[str] = []
+        self._gps = False
+        self._last_replan: datetime | None = None
+        self._plan_routes: dict[int, list[dict[str, Any]]] = {}
+        self.tech_ids: dict[int, int] = {}  # world technician -> engine technician
+        self.ticket_ids: dict[int, int] = {}  # world ticket -> engine ticket
+        self._world_ticket: dict[int, int] = {}
+
+    def bind(self, world: World) -> None:
+        self.world = world
+        sc = world.scenario
+        self._dir = tempfile.mkdtemp(prefix="dispatch-sim-")
+        settings = Settings(database_url=f"sqlite:///{self._dir}/engine.db",
+                            timezone=sc.timezone, speed_kmh=sc.travel.speed_kmh,
+                            circuity=sc.travel.circuity, debounce_ms=0,
+                            max_overtime_min=sc.max_overtime_min)
+        self.engine = Engine(settings, clock=world.clock, travel=world.travel)
+        self.engine.params = replace(self.params, max_overtime=sc.max_overtime_min * 60)
+        self.engine.bus.subscribe(self._heard)
+        for tech in world.techs:
+            start, end = tech.spec.shift
+            lat, lon = tech.spec.home
+            read = self.engine.create_technician(TechnicianCreate(
+                name=tech.spec.name, skills=list(tech.spec.skills),
+                shift=Shift(start=start, end=end), home=Position(lat=lat, lon=lon)))
+            self.tech_ids[tech.id] = read.id
+
+    def _heard(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "technician.position":
+            self._gps = True
+        elif kind.startswith(("ticket.", "technician.", "override.")):
+            self._dirty.append(kind)
+
+    # -- the world tells us what happened --------------------------------------------------------
+    def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None:
+        handler = getattr(self, f"_on_{kind}", None)
+        if handler is not None:
+            handler(ticket, tech)
+
+    def _on_report(self, ticket: SimTicket, _: Any) -> None:
+        read = self.engine.create_ticket(ticket.create())
+        self.ticket_ids[ticket.id] = read.id
+        self._world_ticket[read.id] = ticket.id
+
+    def _on_cancel(self, ticket: SimTicket, _: Any) -> None:
+        if self.world.outcomes[ticket.id].fate is Fate.cancelled:
+            self.engine.cancel_ticket(self.ticket_ids[ticket.id])
+
+    def _on_set_off(self, ticket: SimTicket, tech: SimTech) -> None:
+        self._depart(self.ticket_ids[ticket.id])
+
+    def _depart(self, tid: int) -> None:
+        status = self.engine.get_ticket(tid).status
+        if status is Status.assigned:
+            self._report(tid, Status.accepted)
+        if status is not Status.en_route:
+            self._report(tid, Status.en_route)
+
+    def _on_reach(self, ticket: SimTicket, tech: SimTech) -> None:
+        self._report(self.ticket_ids[ticket.id], Status.on_site)
+
+    def _on_done(self, ticket: SimTicket, tech: SimTech) -> None:
+        self._report(self.ticket_ids[ticket.id], Status.completed)
+
+    def _on_gps(self, ticket: SimTicket, tech: SimTech) -> None:
+        self._fix(tech)
+
+    def _on_shift(self, _: Any, tech: SimTech) -> None:
+        # The app reports a position when a technician clocks in or out; the team changed.
+        self._fix(tech)
+        self._dirty.append("technician.shift")
+
+    def _fix(self, tech: SimTech) -> None:
+        lat, lon = tech.position
+        self.engine.update_position(self.tech_ids[tech.id],
+                                    PositionUpdate(lat=lat, lon=lon, at=self.world.now))
+
+    def _report(self, ticket_id: int, status: Status) -> None:
+        self.engine.report_status(ticket_id, StatusChange(status=status, at=self.world.now))
+
+    # -- decisions -------------------------------------------------------------------------------
+    def decide(self) -> list[tuple[int, int]]:
+        now = self.world.now
+        # Past his shift end a technician drops out of the engine's snapshot as soon as his
+        # hand is empty, so one finishing in overtime sets off to the next stop his app shows
+        # (the latest plan) before the re-plan that would forget him.
+        overtime = [t for t in self.world.techs
+                    if t.phase is Phase.idle and not self.world.on_shift(t)]
+        orders = self._orders(overtime)
+        for _, tid in orders:  # reported now, so that the re-plan sees them under way
+            self._depart(self.ticket_ids[tid])
+        gps_due = self._gps and (self._last_replan is None
+                                 or now - self._last_replan >= GPS_REPLAN)
+        if self._dirty or gps_due:
+            self._replan(now)
+        return orders + self._orders(self.world.idle_techs())
+
+    def _orders(self, techs: list[SimTech]) -> list[tuple[int, int]]:
+        orders = []
+        for tech in techs:
+            tid = self._first_stop(tech)
+            if tid is not None:
+                orders.append((tech.id, tid))
+        return orders
+
+    def _replan(self, now: datetime) -> None:
+        trigger = self._dirty[0] if self._dirty else "technician.position"
+        began = time.perf_counter()
+        version = self.engine.replan_now(trigger)
+        self.replan_ms.append((time.perf_counter() - began) * 1000)
+        self._dirty, self._gps, self._last_replan = [], False, now
+        self._plan_routes = {r["technician_id"]: r["stops"] for r in version.routes}
+        self._count_churn()
+
+    def _first_stop(self, tech: SimTech) -> int | None:
+        """The world ticket this technician should set off to now, per the latest plan."""
+        eid = self.tech_ids[tech.id]
+        stops = [s for s in self._plan_routes.get(eid, []) if not s["in_progress"]]
+        if not stops:
+            return None
+        tid = self._world_ticket[stops[0]["ticket_id"]]
+        read = self.engine.get_ticket(stops[0]["ticket_id"])
+        if read.status not in (Status.assigned, Status.accepted) or \
+                read.assignment.technician_id != eid:
+            return None
+        ticket = self.world.tickets[tid]
+        if ticket.window is not None:
+            leave = ticket.window[0] - timedelta(seconds=self.world.seconds(tech.position,
+                                                                            ticket.point))
+            if leave > self.world.now:  # too early for the appointment: leave later
+                self.world.wake(leave)
+                return None
+        return tid
+
+    def _count_churn(self) -> None:
+        """Tickets the plan moved away from a technician who had already set off to them."""
+        for eid, stops in self._plan_routes.items():
+            for stop in stops:
+                wid = self._world_ticket[stop["ticket_id"]]
+                outcome = self.world.outcomes[wid]
+                if outcome.fate is Fate.en_route and self.tech_ids[outcome.tech] != eid:
+                    self._moved.add(wid)
+        self.churn = len(self._moved)
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.engine.sessions.kw["bind"].dispose()
+        shutil.rmtree(self._dir, ignore_errors=True)

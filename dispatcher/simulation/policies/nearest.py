@@ -1,0 +1,100 @@
+"""Today's practice: the nearest qualified free technician; otherwise a queue, emergencies first.
+
+A scheduled ticket reaches the board `LEAD` before its window opens, as a dispatcher sends
+someone shortly before the appointment rather than when it was booked.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from dispatcher.enums import Urgency
+from dispatcher.simulation.stream import SimTicket
+from dispatcher.simulation.world import Fate, SimTech, World
+
+LEAD = timedelta(minutes=30)
+
+
+class NearestPolicy:
+    """Nearest free technician at arrival; a technician who finishes takes the next queued."""
+
+    name = "nearest"
+
+    def __init__(self) -> None:
+        self.replan_ms: list[float] = []
+        self.churn = 0
+        self.board: list[int] = []  # arrived since the last decision, in arrival order
+        self.queue: list[tuple[bool, datetime, int]] = []  # (not emergency, released, id)
+        self.held: dict[int, datetime] = {}  # scheduled, not yet released
+
+    def bind(self, world: World) -> None:
+        self.world = world
+
+    def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None:
+        if kind != "report":
+            return
+        release = ticket.window[0] - LEAD if ticket.window is not None else ticket.reported_at
+        if release > self.world.now:
+            self.held[ticket.id] = release
+            self.world.wake(release)
+        else:
+            self.board.append(ticket.id)
+
+    def decide(self) -> list[tuple[int, int]]:
+        began = time.perf_counter()
+        now = self.world.now
+        for tid, release in sorted(self.held.items(), key=lambda kv: (kv[1], kv[0])):
+            if release <= now:
+                del self.held[tid]
+                self.board.append(tid)
+        free = self.world.idle_techs()
+        orders = self._arrivals(free) + self._from_queue(free)
+        self.replan_ms.append((time.perf_counter() - began) * 1000)
+        return orders
+
+    def _open(self, tid: int) -> bool:
+        return self.world.outcomes[tid].fate is Fate.open
+
+    def _arrivals(self, free: list[SimTech]) -> list[tuple[int, int]]:
+        orders = []
+        for tid in self.board:
+            if not self._open(tid):
+                continue
+            ticket = self.world.tickets[tid]
+            tech = self.nearest(ticket, free)
+            if tech is None:
+                release = max(ticket.reported_at, ticket.window[0] - LEAD if ticket.window
+                              else ticket.reported_at)
+                self.queue.append((ticket.urgency is not Urgency.emergency, release, tid))
+            else:
+                free.remove(tech)
+                orders.append((tech.id, tid))
+        self.board = []
+        return orders
+
+    def _from_queue(self, free: list[SimTech]) -> list[tuple[int, int]]:
+        orders = []
+        self.queue = sorted(q for q in self.queue if self._open(q[2]))
+        for tech in list(free):
+            entry = next((q for q in self.queue if _qualified(tech, self.world.tickets[q[2]])),
+                         None)
+            if entry is not None:
+                self.queue.remove(entry)
+                free.remove(tech)
+                orders.append((tech.id, entry[2]))
+        return orders
+
+    def nearest(self, ticket: SimTicket, free: list[SimTech]) -> SimTech | None:
+        """The qualified technician in `free` with the shortest estimated drive."""
+        qualified = [t for t in free if _qualified(t, ticket)]
+        if not qualified:
+            return None
+        return min(qualified, key=lambda t: (self.world.seconds(t.position, ticket.point), t.id))
+
+    def close(self) -> None:
+        pass
+
+
+def _qualified(tech: SimTech, ticket: SimTicket) -> bool:
+    return ticket.skill in tech.spec.skills

@@ -1,0 +1,259 @@
+"""The discrete-event simulation of one day: tickets arrive, technicians drive, work and finish.
+
+The world holds the truth (where everyone is, how long things really take); a `Policy` sees
+only what happened so far and answers one question at each decision point: which idle
+technician sets off to which ticket now. Events that fall within one debounce window (200 ms
+of simulated time) are handled together and followed by one decision, as the server's
+re-planning worker coalesces a burst.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+
+from dispatcher.clock import ManualClock
+from dispatcher.simulation.scenario import Scenario, TechSpec
+from dispatcher.simulation.stream import SimTicket
+from dispatcher.technicians.shifts import current_shift
+
+
+def shift_intervals(spec: TechSpec, scenario: Scenario) -> list[tuple[datetime, datetime]]:
+    """The technician's shifts overlapping the simulated day, clipped to it."""
+    start, end = spec.shift
+    length = datetime.combine(scenario.day, end) - datetime.combine(scenario.day, start)
+    if length <= timedelta(0):
+        length += timedelta(days=1)
+    out = []
+    for offset in (-1, 0, 1):
+        begins = datetime.combine(scenario.day + timedelta(days=offset), start,
+                                  tzinfo=scenario.tz)
+        a, b = max(begins, scenario.begins), min(begins + length, scenario.ends)
+        if a < b:
+            out.append((a, b))
+    return out
+
+GPS_EVERY = timedelta(seconds=30)
+DEBOUNCE = timedelta(milliseconds=200)
+
+
+class Phase(StrEnum):
+    idle = "idle"
+    driving = "driving"
+    working = "working"  # on site (including waiting at the door for a window to open)
+
+
+class Fate(StrEnum):
+    open = "open"
+    en_route = "en_route"
+    on_site = "on_site"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+@dataclass
+class SimTech:
+    """A technician as he really is: where, doing what, since when."""
+
+    id: int
+    spec: TechSpec
+    position: tuple[float, float]
+    phase: Phase = Phase.idle
+    ticket: int | None = None
+    trip: Trip | None = None
+    busy_s: float = 0.0
+
+
+@dataclass
+class Trip:
+    origin: tuple[float, float]
+    target: tuple[float, float]
+    left_at: datetime
+    arrives_at: datetime
+    metres: float
+
+
+@dataclass
+class Outcome:
+    """What happened to one ticket."""
+
+    fate: Fate = Fate.open
+    reported: bool = False
+    tech: int | None = None
+    set_off_at: datetime | None = None
+    on_site_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class Policy(Protocol):
+    """A dispatch policy under test. It sees events as they happen, never the future."""
+
+    name: str
+
+    def bind(self, world: World) -> None: ...
+    def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None: ...
+    def decide(self) -> list[tuple[int, int]]: ...
+    def close(self) -> None: ...
+
+
+@dataclass(order=True)
+class _Event:
+    at: datetime
+    seq: int
+    kind: str = field(compare=False)
+    ticket: int | None = field(default=None, compare=False)
+    tech: int | None = field(default=None, compare=False)
+
+
+class World:
+    """One simulated day under one policy."""
+
+    def __init__(self, scenario: Scenario, tickets: list[SimTicket], *, seed: int) -> None:
+        self.scenario = scenario
+        self.tickets = {t.id: t for t in tickets}
+        self.outcomes = {t.id: Outcome() for t in tickets}
+        self.travel = scenario.travel.model()
+        self.gps = not scenario.travel.is_matrix  # a matrix knows only its named points
+        self.clock = ManualClock(scenario.begins)
+        self.techs = [SimTech(i, spec, spec.home) for i, spec in enumerate(scenario.technicians)]
+        self.seed = seed
+        self.metres = 0.0
+        self.decisions = 0
+        self._queue: list[_Event] = []
+        self._seq = 0
+
+    # -- what a policy may ask ------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def on_shift(self, tech: SimTech, at: datetime | None = None) -> bool:
+        start, end = tech.spec.shift
+        return current_shift(start, end, at or self.now, self.scenario.tz) is not None
+
+    def idle_techs(self) -> list[SimTech]:
+        """Technicians on shift with nothing in hand."""
+        return [t for t in self.techs if t.phase is Phase.idle and self.on_shift(t)]
+
+    def seconds(self, a: tuple[float, float], b: tuple[float, float]) -> int:
+        """Estimated travel seconds from `a` to `b` (what a dispatcher would be told)."""
+        return int(self.travel.matrix(np.array([a, b]))[0, 1])
+
+    def wake(self, at: datetime) -> None:
+        """Ask for a decision point at `at` (e.g. when a window comes within reach)."""
+        if at > self.now:
+            self._push(at, "wake")
+
+    # -- running --------------------------------------------------------------------------------
+    def run(self, policy: Policy) -> None:
+        """Play the day to its end under `policy`."""
+        self._seed_events()
+        policy.bind(self)
+        while self._queue and self._queue[0].at <= self.scenario.ends:
+            first = heapq.heappop(self._queue)
+            batch = [first]
+            while self._queue and self._queue[0].at <= first.at + DEBOUNCE:
+                batch.append(heapq.heappop(self._queue))
+            for event in batch:
+                self.clock.set(event.at)
+                self._apply(event, policy)
+            self.decisions += 1
+            for tech_id, ticket_id in policy.decide():
+                self._set_off(self.techs[tech_id], ticket_id, policy)
+        self.clock.set(self.scenario.ends)
+        policy.close()
+
+    def _seed_events(self) -> None:
+        for t in self.tickets.values():
+            self._push(t.reported_at, "report", ticket=t.id)
+            if t.cancel_at is not None:
+                self._push(t.cancel_at, "cancel", ticket=t.id)
+        for tech in self.techs:
+            self._push(self.scenario.begins, "shift", tech=tech.id)
+            for interval in shift_intervals(tech.spec, self.scenario):
+                for edge in interval:
+                    if self.scenario.begins < edge <= self.scenario.ends:
+                        self._push(edge, "shift", tech=tech.id)
+
+    def _push(self, at: datetime, kind: str, *, ticket: int | None = None,
+              tech: int | None = None) -> None:
+        self._seq += 1
+        heapq.heappush(self._queue, _Event(at, self._seq, kind, ticket, tech))
+
+    def _apply(self, e: _Event, policy: Policy) -> None:
+        ticket = self.tickets.get(e.ticket) if e.ticket is not None else None
+        tech = self.techs[e.tech] if e.tech is not None else None
+        outcome = self.outcomes[e.ticket] if e.ticket is not None else None
+        if e.kind == "report":
+            outcome.reported = True
+        elif e.kind == "cancel":
+            if outcome.fate is not Fate.open:
+                return  # someone already set off: the resident lets him come
+            outcome.fate, outcome.cancelled_at = Fate.cancelled, self.now
+        elif e.kind == "gps":
+            if tech.trip is None or tech.ticket != e.ticket:
+                return
+            self._gps_fix(tech)
+        elif e.kind == "reach":
+            self._reach(tech, ticket, outcome)
+        elif e.kind == "done":
+            self._done(tech, outcome)
+        policy.notify(e.kind, ticket, tech)
+
+    def _set_off(self, tech: SimTech, ticket_id: int, policy: Policy) -> None:
+        outcome = self.outcomes[ticket_id]
+        ticket = self.tickets[ticket_id]
+        if tech.phase is not Phase.idle or outcome.fate is not Fate.open or not outcome.reported:
+            raise RuntimeError(f"policy sent technician {tech.id} ({tech.phase}) to ticket "
+                               f"{ticket_id} ({outcome.fate})")
+        if ticket.skill.value not in {s.value for s in tech.spec.skills}:
+            raise RuntimeError(f"technician {tech.id} lacks {ticket.skill} for {ticket_id}")
+        seconds = self.seconds(tech.position, ticket.point) * self._noise(tech, ticket)
+        metres = float(self.travel.distance_m(np.array([tech.position, ticket.point]))[0, 1]) \
+            if seconds > 0 else 0.0
+        now = self.now
+        tech.trip = Trip(tech.position, ticket.point, now, now + timedelta(seconds=seconds),
+                         metres)
+        tech.phase, tech.ticket = Phase.driving, ticket_id
+        outcome.fate, outcome.tech, outcome.set_off_at = Fate.en_route, tech.id, now
+        self.metres += metres
+        policy.notify("set_off", ticket, tech)
+        on_site = tech.trip.arrives_at
+        if ticket.window is not None:
+            on_site = max(on_site, ticket.window[0])  # early: he waits at the door
+        self._push(on_site, "reach", ticket=ticket_id, tech=tech.id)
+        if self.gps and now + GPS_EVERY < tech.trip.arrives_at:
+            self._push(now + GPS_EVERY, "gps", ticket=ticket_id, tech=tech.id)
+
+    def _noise(self, tech: SimTech, ticket: SimTicket) -> float:
+        """The actual/estimated ratio of this leg: the same leg costs the same in every policy."""
+        u = random.Random(f"{self.seed}:{tech.spec.name}:{ticket.id}").uniform(-1, 1)
+        return 1 + self.scenario.stream.travel_spread * u
+
+    def _gps_fix(self, tech: SimTech) -> None:
+        trip = tech.trip
+        span = (trip.arrives_at - trip.left_at).total_seconds()
+        done = min(1.0, (self.now - trip.left_at).total_seconds() / max(span, 1.0))
+        tech.position = (trip.origin[0] + (trip.target[0] - trip.origin[0]) * done,
+                         trip.origin[1] + (trip.target[1] - trip.origin[1]) * done)
+        if self.now + GPS_EVERY < trip.arrives_at:
+            self._push(self.now + GPS_EVERY, "gps", ticket=tech.ticket, tech=tech.id)
+
+    def _reach(self, tech: SimTech, ticket: SimTicket, outcome: Outcome) -> None:
+        tech.busy_s += (tech.trip.arrives_at - tech.trip.left_at).total_seconds()
+        tech.position, tech.trip, tech.phase = ticket.point, None, Phase.working
+        outcome.fate, outcome.on_site_at = Fate.on_site, self.now
+        self._push(self.now + timedelta(seconds=ticket.actual_service_s), "done",
+                   ticket=ticket.id, tech=tech.id)
+
+    def _done(self, tech: SimTech, outcome: Outcome) -> None:
+        tech.busy_s += (self.now - outcome.on_site_at).total_seconds()
+        tech.phase, tech.ticket = Phase.idle, None
+        outcome.fate, outcome.completed_at = Fate.completed, self.now
