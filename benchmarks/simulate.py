@@ -1,0 +1,149 @@
+"""A simulated day under each dispatch policy: SLA breaches, lateness, travel, churn, latency.
+
+    python -m benchmarks.simulate --scenario district --policies nearest,engine,vroom,hindsight \\
+        --seed 1 --json var/district.json --png var/district.png
+
+`--scenario` is a built-in (small, district, city) or a scenario file (.json/.toml, see
+dispatcher/simulation/README.md). Every policy plays the same seeded day; the table compares
+them. Re-plan latencies are wall-clock and depend on the machine and its load; every other
+figure is a pure function of the scenario and the seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from dispatcher.simulation.builtin import builtin
+from dispatcher.simulation.dump import scenario_data
+from dispatcher.simulation.report import Report
+from dispatcher.simulation.run import POLICIES, compare
+from dispatcher.simulation.scenario import Scenario, ScenarioError, load_scenario
+
+COLUMNS = [
+    ("tickets", "tickets", "{}"), ("done", "completed", "{}"), ("open", "open", "{}"),
+    ("breaches", "breaches_total", "{}"), ("emerg", None, "{}"), ("routine", None, "{}"),
+    ("sched", None, "{}"), ("late min", "lateness_min_total", "{:.0f}"),
+    ("late p95", "lateness_min_p95", "{:.1f}"), ("emerg<30'", "emergency_on_time_pct", "{:.1f}%"),
+    ("km/ticket", "travel_km_per_ticket", "{:.3f}"), ("util", "utilisation_pct", "{:.0f}%"),
+    ("churn", "churn", "{}"), ("replans", "replans", "{}"), ("p50 ms", "replan_ms_p50", "{:.0f}"),
+    ("p99 ms", "replan_ms_p99", "{:.0f}"),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        scenario = _scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 2
+    if args.hours is not None:
+        scenario = scenario.with_hours(args.hours)
+    if args.dump:
+        Path(args.dump).write_text(json.dumps(scenario_data(scenario), indent=1,
+                                              ensure_ascii=False), "utf-8")
+        print(f"scenario written to {args.dump}")
+        return 0
+    names = [p.strip() for p in args.policies.split(",") if p.strip()]
+    unknown = set(names) - set(POLICIES)
+    if unknown:
+        print(f"simulate: unknown policies {sorted(unknown)}; choose from {POLICIES}",
+              file=sys.stderr)
+        return 2
+    print(f"scenario {scenario.name}: {len(scenario.sites)} sites, "
+          f"{len(scenario.technicians)} technicians, seed {args.seed}; load {_load()}",
+          flush=True)
+    reports = compare(scenario, names, seed=args.seed,
+                      log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(table(reports))
+    print(ratios(reports))
+    if args.json:
+        _write_json(Path(args.json), scenario, args.seed, reports)
+    if args.png:
+        from benchmarks.simulate_plot import plot
+        plot(Path(args.png), scenario.name, reports)
+        print(f"figure written to {args.png}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.simulate",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--scenario", default="district", help="small, district, city or a FILE")
+    p.add_argument("--policies", default=",".join(POLICIES))
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--hours", type=float, help="cut the day to this many hours of arrivals")
+    p.add_argument("--json", help="write the reports here")
+    p.add_argument("--png", help="write the comparison figure here")
+    p.add_argument("--dump", help="write the scenario as a JSON scenario file and stop")
+    return p
+
+
+def _scenario(name: str) -> Scenario:
+    if name in ("small", "district", "city"):
+        return builtin(name)
+    return load_scenario(Path(name))
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def table(reports: list[Report]) -> str:
+    """The reports side by side, one row per policy."""
+    rows = [["policy", *[c[0] for c in COLUMNS]]]
+    for r in reports:
+        row = [r.policy]
+        for label, key, fmt in COLUMNS:
+            if key is None:
+                urgency = {"emerg": "emergency", "routine": "routine", "sched": "scheduled"}[label]
+                value = sum(r.breaches[urgency].values())
+            else:
+                value = getattr(r, key)
+            row.append(fmt.format(value))
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True))
+             for row in rows]
+    return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
+
+
+def ratios(reports: list[Report]) -> str:
+    """The engine against each other policy: breaches and travel per ticket."""
+    by = {r.policy: r for r in reports}
+    engine = by.get("engine")
+    if engine is None:
+        return ""
+    out = []
+    for name, other in by.items():
+        if name == "engine":
+            continue
+        breaches = _change(engine.breaches_total, other.breaches_total)
+        travel = _change(engine.travel_km_per_ticket, other.travel_km_per_ticket)
+        late = _change(engine.lateness_min_total, other.lateness_min_total)
+        out.append(f"engine vs {name}: breaches {breaches}, lateness {late}, "
+                   f"travel/ticket {travel}")
+    return "\n".join(out)
+
+
+def _change(ours: float, theirs: float) -> str:
+    if theirs == 0:
+        return f"{ours:g} vs 0"
+    return f"{100 * (ours - theirs) / theirs:+.1f}%"
+
+
+def _write_json(path: Path, scenario: Scenario, seed: int, reports: list[Report]) -> None:
+    data = {"scenario": scenario.name, "seed": seed, "load": _load(),
+            "policies": {r.policy: r.as_dict() for r in reports}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1), "utf-8")
+    print(f"reports written to {path}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
