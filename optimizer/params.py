@@ -59,7 +59,7 @@ class SolveParams:
 
 def _parses(text: str) -> bool:
     try:
-        text_format.Parse(text, routing_parameters_pb2.RoutingSearchParameters())
+        text_format.Merge(text, routing_parameters_pb2.RoutingSearchParameters())
     except text_format.ParseError:
         return False
     return True
