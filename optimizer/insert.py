@@ -9,11 +9,16 @@ hard: such positions cost `INF`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.eligibility import eligible_matrix
+from optimizer.params import SolveParams
+from optimizer.plan import Plan
 from optimizer.routes import RouteState
+from optimizer.snapshot import Snapshot
 
 INF = np.iinfo(np.int64).max // 4
 
@@ -47,6 +52,8 @@ def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray) -> np.ndarr
     width = int(n.max()) + 1 if len(rs) else 1
     p = np.arange(width)[None, :]
     ok = (p <= n) & (p >= state.fixed[rs][:, None]) & t.allowed[x, rs][:, None]
+    if t.started[x] >= 0:
+        ok &= p == 0
     ok &= (state.load[rs] + t.demand[x] <= t.capacity[rs])[:, None]
     prev_loc, prev_end = state.loc[rs, :width], state.end[rs, :width]
     next_loc = state.loc[rs, 1:width + 1]
@@ -126,3 +133,44 @@ def best_insertion(state: RouteState, x: int, vehicles: np.ndarray | None = None
     if costs[i, p] >= INF:
         return None
     return Choice(int(vehicles[i]), int(p), int(costs[i, p]))
+
+
+@dataclass(frozen=True)
+class Provisional:
+    """A new job's provisional place and the plan with it: `tech_id` None if none fits."""
+
+    tech_id: str | None
+    position: int | None
+    plan: Plan
+
+
+def insert_job(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
+               neighbours: int = 24) -> Provisional:
+    """Place one new job (e.g. an emergency) at its cheapest feasible place in `plan`.
+
+    Parameters
+    ----------
+    snapshot : the state with the new job; everything else as when `plan` was made.
+    plan : the current plan, which the job is not part of.
+    params : the shift cap, overtime weight and drop penalty come from here.
+    neighbours : routes tried, those passing nearest the job (its allowed ones only).
+
+    Returns
+    -------
+    Provisional
+        The chosen technician and 0-based position among his planned jobs, and the plan
+        with only that route changed, ready to publish before a full re-plan.
+    """
+    from optimizer.replan import replan  # replan builds on this module
+
+    job = next(j for j in snapshot.jobs if j.id == job_id)
+    alone = dataclasses.replace(snapshot, jobs=(job,))
+    among = np.flatnonzero(eligible_matrix(alone, params)[0][0])
+    new = replan(snapshot, plan, params, (), job.location, min(neighbours, len(among)),
+                 None, nearby=0, among=among)
+    where = new.assignment().get(job_id)
+    if where is None:
+        return Provisional(None, None, new)
+    route = new.route_of(where[0])
+    planned = [s.job_id for s in route.stops if not s.in_progress]
+    return Provisional(where[0], planned.index(job_id), new)

@@ -1,0 +1,212 @@
+"""Re-plan after one event by re-optimizing only the technicians near it.
+
+An event (a new ticket, a GPS fix, a completion) changes one technician or adds one job.
+The technicians whose routes pass nearest the event's site are cut out with their jobs and
+the unrouted jobs nearest the site; their routes are repaired (stops the event made
+infeasible are taken off), every free job is inserted at its cheapest feasible place, the
+routing model improves that from the warm start for a short budget, and the result replaces
+those routes in the previous plan. Every other route is kept as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from optimizer.construct import place
+from optimizer.eligibility import CAPACITY_REASON, drop_penalties, eligibilities
+from optimizer.insert import INF, insertion_costs
+from optimizer.model import solve
+from optimizer.params import SolveParams
+from optimizer.plan import Objective, Plan, Route, Unassigned
+from optimizer.routes import RouteState, tables
+from optimizer.schedule import timed_route
+from optimizer.snapshot import Snapshot
+from optimizer.split import Part, Routes, cut
+
+NEIGHBOURS = 6  # technicians re-optimized besides those the event touched
+NEARBY_UNROUTED = 10  # unrouted jobs nearest the site offered to them
+
+
+def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequence[str],
+           site: int, neighbours: int = NEIGHBOURS, budget_ms: int | None = 150,
+           nearby: int = NEARBY_UNROUTED, among: Sequence[int] | None = None) -> Plan:
+    """The previous plan with the routes near one event re-optimized.
+
+    Parameters
+    ----------
+    snapshot : the state after the event.
+    plan : the plan before it; technicians not in `touched` must be unchanged since.
+    params : solver settings (the budget comes from `budget_ms`).
+    touched : technicians the event changed (moved, freed); always re-planned.
+    site : matrix index of the event's place (the new ticket, the fix, the finished job).
+    neighbours : further technicians re-planned, those whose routes pass nearest `site`.
+    budget_ms : search budget of the routing model; None stops after the insertions.
+    nearby : previously unassigned jobs nearest `site` offered again (jobs the previous
+        plan did not know are always offered).
+    among : technician indices the neighbours are chosen from (None: all).
+
+    Returns
+    -------
+    Plan
+        Every job routed or unassigned with a reason; `status` ``replanned`` or
+        ``inserted`` (no search).
+    """
+    began = time.perf_counter()
+    routes = _current(snapshot, plan)
+    focus = _focus(snapshot, routes, touched, site, neighbours, among)
+    jobs = _jobs_of(snapshot, plan, routes, focus, site, nearby)
+    part = cut(snapshot, focus, jobs, routes)
+    local = _repair(part.snapshot, params)
+    if budget_ms is not None and part.snapshot.jobs:
+        local = _improve(part.snapshot, params, local, budget_ms)
+    routes.update(local)
+    status = "inserted" if budget_ms is None else "replanned"
+    return stitch(snapshot, plan, params, routes, focus, status, began)
+
+
+def _current(snapshot: Snapshot, plan: Plan) -> Routes:
+    """The plan's routes, without jobs the snapshot no longer has."""
+    known = {job.id for job in snapshot.jobs}
+    return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress
+                             and s.job_id in known) for r in plan.routes}
+
+
+def _focus(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int,
+           neighbours: int, among: Sequence[int] | None) -> list[int]:
+    """Touched technicians plus the `neighbours` (of `among`) whose start or stops are
+    nearest `site`."""
+    loc = {job.id: job.location for job in snapshot.jobs}
+    owner, places = [], []
+    for v, tech in enumerate(snapshot.techs):
+        stops = [tech.location, *(loc[x] for x in routes.get(tech.id, ()))]
+        owner += [v] * len(stops)
+        places += stops
+    near = np.full(len(snapshot.techs), np.iinfo(np.int64).max)
+    np.minimum.at(near, np.asarray(owner), np.asarray(snapshot.travel)[places, site])
+    if among is not None:
+        near[np.setdiff1d(np.arange(len(near)), among)] = np.iinfo(np.int64).max
+    chosen = {v for v, t in enumerate(snapshot.techs) if t.id in set(touched)}
+    for v in np.argsort(near, kind="stable"):
+        if len(chosen) >= len(set(touched)) + neighbours:
+            break
+        chosen.add(int(v))
+    return sorted(chosen)
+
+
+def _jobs_of(snapshot: Snapshot, plan: Plan, routes: Routes, focus: list[int], site: int,
+             nearby: int) -> list[int]:
+    """Jobs on the focus routes, new jobs, and the `nearby` unassigned ones nearest `site`."""
+    index = {job.id: j for j, job in enumerate(snapshot.jobs)}
+    own = [index[x] for v in focus for x in routes.get(snapshot.techs[v].id, ())]
+    routed = {x for r in routes.values() for x in r}
+    waiting = {u.job_id for u in plan.unassigned}
+    new = [j for j, job in enumerate(snapshot.jobs)
+           if job.id not in routed and job.id not in waiting]
+    free = [index[x] for x in waiting if x in index]
+    legs = np.asarray(snapshot.travel)[[snapshot.jobs[j].location for j in free], site]
+    nearest = [free[k] for k in np.argsort(legs, kind="stable")[:nearby]]
+    return sorted(set(own) | set(new) | set(nearest))
+
+
+def _repair(sub: Snapshot, params: SolveParams) -> Routes:
+    """The part's warm routes minus stops now infeasible, then every free job inserted."""
+    t = tables(sub, params)
+    state = RouteState(t, _warm_sequences(sub, t))
+    for v in np.flatnonzero(~_valid(state)):
+        jobs, state.seq[v] = state.seq[v], []
+        state.retime(int(v))
+        for j in jobs:
+            if state.n[v] >= state.fixed[v] and _fits_last(state, int(v), j):
+                state.insert(int(v), int(state.n[v]), j)
+    placed = {j for seq in state.seq for j in seq}
+    for j in np.lexsort((np.arange(len(sub.jobs)), -t.weight)):
+        if int(j) not in placed and t.allowed[j].any():
+            place(state, int(j), neighbours=None)
+    return {tech.id: tuple(sub.jobs[j].id for j in seq)
+            for tech, seq in zip(sub.techs, state.seq, strict=True)}
+
+
+def _warm_sequences(sub: Snapshot, t) -> list[list[int]]:
+    """Warm routes with disallowed jobs left out and each started job first."""
+    index = {job.id: j for j, job in enumerate(sub.jobs)}
+    out = []
+    for v, tech in enumerate(sub.techs):
+        first = [int(j) for j in np.flatnonzero(t.started == v)]
+        rest = [index[x] for x in sub.warm_start.get(tech.id, ())
+                if t.allowed[index[x], v] and t.started[index[x]] < 0]
+        out.append(first + rest)
+    return out
+
+
+def _valid(state: RouteState) -> np.ndarray:
+    """Per route: every window, the shift cap and the capacity hold."""
+    t = state.t
+    cols = np.arange(state.width)[None, :]
+    inside = (cols >= 1) & (cols <= state.n[:, None])
+    late = (inside & (state.start > state.hi)).any(axis=1)
+    home = np.where(t.home >= 0, t.travel[state.loc[np.arange(len(state.n)), state.n],
+                                          np.maximum(t.home, 0)], 0)
+    return ~late & (state.finish + home <= t.cap) & (state.load <= t.capacity)
+
+
+def _fits_last(state: RouteState, v: int, j: int) -> bool:
+    n = int(state.n[v])
+    return bool(insertion_costs(state, j, np.array([v]))[0, n] < INF)
+
+
+def _improve(sub: Snapshot, params: SolveParams, warm: Routes, budget_ms: int) -> Routes:
+    """The routing model from `warm`, kept only if it is no worse."""
+    seeded = dataclasses.replace(sub, warm_start={k: v for k, v in warm.items() if v})
+    plan = solve(seeded, dataclasses.replace(params, time_budget_ms=budget_ms))
+    if not plan.warm_started:
+        return warm
+    return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
+            for r in plan.routes}
+
+
+def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,
+           changed: Sequence[int], status: str, began: float) -> Plan:
+    """The new plan: changed technicians re-timed, others' routes reused from `plan`."""
+    jobs = {job.id: job for job in snapshot.jobs}
+    redo = {snapshot.techs[v].id for v in changed}
+    out = []
+    for tech in snapshot.techs:
+        old = plan.route_of(tech.id)
+        if tech.id in redo or old is None:
+            old = timed_route(tech, [jobs[x] for x in routes.get(tech.id, ())], snapshot.travel)
+        out.append(old)
+    routed = {x for r in routes.values() for x in r}
+    dropped = [j for j, job in enumerate(snapshot.jobs) if job.id not in routed]
+    unassigned = _explained(snapshot, params, dropped)
+    objective = _objective(snapshot, params, out, dropped)
+    ms = (time.perf_counter() - began) * 1000.0
+    return Plan(tuple(out), unassigned, objective, ms, status, True)
+
+
+def _explained(snapshot: Snapshot, params: SolveParams, dropped: list[int]
+               ) -> tuple[Unassigned, ...]:
+    few = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[j] for j in dropped))
+    reasons = eligibilities(few, params)
+    return tuple(Unassigned(job.id, e.reason or CAPACITY_REASON)
+                 for job, e in zip(few.jobs, reasons, strict=True))
+
+
+def _objective(snapshot: Snapshot, params: SolveParams, routes: list[Route],
+               dropped: list[int]) -> Objective:
+    weight = {job.id: job.late_weight for job in snapshot.jobs}
+    stops = [s for r in routes for s in r.stops if not s.in_progress]
+    travel = sum(s.travel for s in stops)
+    lateness = sum(s.late * weight[s.job_id] for s in stops)
+    overtime = sum(r.overtime for r in routes)
+    few = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[j] for j in dropped))
+    total = travel + lateness + params.overtime_weight * overtime
+    total += sum(drop_penalties(few, params))
+    return Objective(travel, lateness, sum(s.late for s in stops), overtime, len(dropped),
+                     total)
+
+
+__all__ = ["Part", "replan", "stitch"]
