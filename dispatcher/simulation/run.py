@@ -36,13 +36,14 @@ def make_policy(name: str) -> object:
 
 
 def simulate(scenario: Scenario, policy: object, *, seed: int,
-             tickets: list[SimTicket] | None = None, sla: SlaPolicy | None = None) -> Report:
+             tickets: list[SimTicket] | None = None, sla: SlaPolicy | None = None,
+             log: Callable[[str], None] | None = None) -> Report:
     """One policy through the day; returns its report."""
     tickets = tickets if tickets is not None else day_tickets(
         scenario, seed=seed, policy=sla or load_policy())
     world = World(scenario, tickets, seed=seed)
     began = time.perf_counter()
-    world.run(policy)
+    world.run(policy, log)
     return build_report(world, policy, wall_s=time.perf_counter() - began,
                         note=getattr(policy, "note", ""))
 
@@ -59,6 +60,6 @@ def compare(scenario: Scenario, names: Iterable[str], *, seed: int,
             log(f"{name}: skipped: {exc}")
             continue
         log(f"{name}: running {len(tickets)} tickets ...")
-        reports.append(simulate(scenario, policy, seed=seed, tickets=tickets))
+        reports.append(simulate(scenario, policy, seed=seed, tickets=tickets, log=log))
         log(f"{name}: done in {reports[-1].wall_s:.0f} s")
     return reports

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -152,12 +153,16 @@ class World:
             self._push(at, "wake")
 
     # -- running --------------------------------------------------------------------------------
-    def run(self, policy: Policy) -> None:
-        """Play the day to its end under `policy`."""
+    def run(self, policy: Policy, log: Callable[[str], None] | None = None) -> None:
+        """Play the day to its end under `policy`; `log` hears of every simulated hour."""
         self._seed_events()
         policy.bind(self)
+        hour = self.scenario.begins
         while self._queue and self._queue[0].at <= self.scenario.ends:
             first = heapq.heappop(self._queue)
+            if log is not None and first.at >= hour + timedelta(hours=1):
+                hour += timedelta(hours=(first.at - hour) // timedelta(hours=1))
+                log(f"{policy.name}: {hour.astimezone(self.scenario.tz):%H:%M} simulated")
             batch = [first]
             while self._queue and self._queue[0].at <= first.at + DEBOUNCE:
                 batch.append(heapq.heappop(self._queue))

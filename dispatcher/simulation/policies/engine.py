@@ -29,13 +29,13 @@ from dispatcher.simulation.stream import SimTicket
 from dispatcher.simulation.world import Fate, Phase, SimTech, World
 from dispatcher.technicians.schemas import Position, PositionUpdate, Shift, TechnicianCreate
 from dispatcher.tickets.schemas import StatusChange
-from optimizer import SolveParams
 
 GPS_REPLAN = timedelta(seconds=120)
 
 # Deterministic search: local search to a local optimum (greedy descent stops by itself);
-# the time limit is only a safety cap and is never reached in the built-in scenarios.
-DETERMINISTIC = SolveParams(time_budget_ms=20_000, metaheuristic="GREEDY_DESCENT")
+# the time limit is only a safety cap. Every other setting is the engine's own.
+DETERMINISTIC = {"metaheuristic": "GREEDY_DESCENT", "time_budget_ms": 20_000,
+                 "solution_limit": None}
 
 
 class EnginePolicy:
@@ -43,8 +43,8 @@ class EnginePolicy:
 
     name = "engine"
 
-    def __init__(self, params: SolveParams = DETERMINISTIC) -> None:
-        self.params = params
+    def __init__(self, **search: Any) -> None:
+        self.search = {**DETERMINISTIC, **search}
         self.replan_ms: list[float] = []
         self.churn = 0
         self._moved: set[int] = set()
@@ -65,7 +65,7 @@ class EnginePolicy:
                             circuity=sc.travel.circuity, debounce_ms=0,
                             max_overtime_min=sc.max_overtime_min)
         self.engine = Engine(settings, clock=world.clock, travel=world.travel)
-        self.engine.params = replace(self.params, max_overtime=sc.max_overtime_min * 60)
+        self.engine.params = replace(self.engine.params, **self.search)
         self.engine.bus.subscribe(self._heard)
         for tech in world.techs:
             start, end = tech.spec.shift
