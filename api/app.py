@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, idempotency
-from api.routes import alerts, overrides, plan, technicians, tickets
+from api.routes import alerts, overrides, plan, stream, technicians, tickets
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -23,9 +23,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     engine = engine or Engine(settings or Settings())
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.start()
         yield
+        stream.stop_all(app)
         engine.stop()
 
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     idempotency.install(app, engine)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (tickets, technicians, overrides, plan, alerts):
+    for module in (tickets, technicians, overrides, plan, alerts, stream):
         v1.include_router(module.router)
     app.include_router(v1)
 

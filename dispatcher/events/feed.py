@@ -1,0 +1,95 @@
+"""The live feed: stored events after a given id, for the console or for one technician.
+
+The database is the source, so a reader sees what any process committed, and a reconnecting
+client resumes exactly after the last event it saw. A technician sees only what concerns him:
+his own positions, status changes of his tickets, and each plan version cut down to his route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from dispatcher.events.models import Event
+from dispatcher.planning.models import PlanVersion
+from dispatcher.tickets.models import Ticket
+
+# What the live views show; `technician.` alone would also stream shift bookkeeping.
+STREAMED = ("plan.", "alert.", "ticket.", "technician.position")
+
+
+@dataclass(frozen=True)
+class Page:
+    """Events to send, and the id to continue after (past events filtered out, too)."""
+
+    events: list[dict[str, Any]]
+    cursor: int
+
+
+def last_id(session: Session) -> int:
+    """The id of the newest stored event (0 if none): where a live-only reader starts."""
+    return session.scalar(select(func.max(Event.id))) or 0
+
+
+def after(session: Session, *, cursor: int, technician_id: int | None = None,
+          limit: int = 200) -> Page:
+    """Streamed events with id > `cursor`, oldest first, for everyone or for one technician."""
+    kinds = or_(*(Event.type.startswith(prefix) for prefix in STREAMED))
+    rows = list(session.scalars(select(Event).where(Event.id > cursor, kinds)
+                                .order_by(Event.id).limit(limit)))
+    if not rows:
+        return Page([], cursor)
+    found = [e.as_dict() for e in rows]
+    if technician_id is not None:
+        found = _for_technician(session, found, technician_id)
+    return Page(found, rows[-1].id)
+
+
+def _for_technician(session: Session, found: list[dict[str, Any]],
+                    technician_id: int) -> list[dict[str, Any]]:
+    owners = _ticket_owners(session, found)
+    kept = []
+    for event in found:
+        kind, payload = event["type"], event["payload"]
+        if kind == "plan.updated":
+            kept.append({**event, "payload": {**payload, "route": _route(
+                session, payload.get("version"), technician_id)}})
+        elif _concerns(kind, payload, owners) == technician_id:
+            kept.append(event)
+    return kept
+
+
+def _concerns(kind: str, payload: dict[str, Any], owners: dict[int, int | None]) -> int | None:
+    """The technician a position or ticket event is about (None for alerts: dispatchers')."""
+    if kind == "technician.position":
+        return payload.get("technician_id")
+    if kind.startswith("ticket."):
+        return _owner(payload, owners)
+    return None
+
+
+def _owner(payload: dict[str, Any], owners: dict[int, int | None]) -> int | None:
+    """The technician a ticket event concerns: the one it names, else the ticket's own."""
+    if payload.get("technician_id") is not None:
+        return payload["technician_id"]
+    return owners.get(payload.get("ticket_id", -1))
+
+
+def _ticket_owners(session: Session, found: list[dict[str, Any]]) -> dict[int, int | None]:
+    ids = {e["payload"].get("ticket_id") for e in found if e["type"].startswith("ticket.")}
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = session.execute(select(Ticket.id, Ticket.technician_id).where(Ticket.id.in_(ids)))
+    return {ticket_id: owner for ticket_id, owner in rows}
+
+
+def _route(session: Session, version: int | None, technician_id: int) -> dict[str, Any]:
+    """The technician's route in plan `version` (no stops if the plan leaves him idle)."""
+    plan = session.get(PlanVersion, version) if version is not None else None
+    routes = plan.routes if plan is not None else []
+    return next((r for r in routes if r["technician_id"] == technician_id),
+                {"technician_id": technician_id, "stops": []})

@@ -1,0 +1,186 @@
+"""GET /stream against a real uvicorn server: live plan updates, resuming with Last-Event-ID,
+a technician's narrowed feed, and streams that end on disconnect and on shutdown."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select
+
+from api.app import create_app
+from api.routes import stream
+from dispatcher.clock import ManualClock
+from dispatcher.config import Settings
+from dispatcher.engine import Engine
+from dispatcher.events import feed
+from dispatcher.events.models import Event
+from tests.builders import north, tech_json, ticket_json
+
+API = "/api/v1"
+
+
+@dataclass
+class Live:
+    """A running server: its base URL, engine, app and uvicorn handle."""
+
+    url: str
+    engine: Engine
+    app: Any
+    server: uvicorn.Server
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        response = httpx.post(self.url + API + path, json=body, timeout=10)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+
+@pytest.fixture
+def live(database_url: str, clock: ManualClock) -> Iterator[Live]:
+    settings = Settings(database_url=database_url, solve_budget_ms=200, debounce_ms=0)
+    engine = Engine(settings, clock=clock)
+    app = create_app(engine=engine)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_for(lambda: server.started, 10)
+    yield Live(f"http://127.0.0.1:{port}", engine, app, server)
+    server.should_exit = True
+    thread.join(10)
+    assert not thread.is_alive()
+    engine.sessions.kw["bind"].dispose()
+
+
+def wait_for(check: Callable[[], Any], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def events_of(response: httpx.Response, until: Callable[[dict[str, Any]], bool]
+              ) -> list[dict[str, Any]]:
+    """SSE messages parsed into events (with the `id:` line checked) until `until` holds."""
+    found: list[dict[str, Any]] = []
+    sse_id = None
+    for line in response.iter_lines():
+        if line.startswith("id: "):
+            sse_id = int(line[4:])
+        elif line.startswith("data: "):
+            event = json.loads(line[6:])
+            assert event["id"] == sse_id
+            found.append(event)
+            if until(event):
+                return found
+    raise AssertionError(f"stream ended before the awaited event; got {found}")
+
+
+def open_stream(live: Live, **params: Any) -> Any:
+    headers = params.pop("headers", {})
+    return httpx.stream("GET", live.url + API + "/stream", params=params, headers=headers,
+                        timeout=httpx.Timeout(10, read=10))
+
+
+def stored(live: Live, technician_id: int | None = None) -> list[int]:
+    """The ids the feed holds now (for everyone, or for one technician)."""
+    with live.engine.sessions() as s:
+        page = feed.after(s, cursor=0, technician_id=technician_id, limit=10_000)
+    return [e["id"] for e in page.events]
+
+
+def test_a_client_receives_a_plan_update_after_a_ticket_is_posted(live: Live) -> None:
+    live.post("/technicians", tech_json())
+    with open_stream(live) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        ticket = live.post("/tickets", ticket_json())
+        seen: list[str] = []
+        got = events_of(response, lambda e: seen.append(e["type"]) is None
+                        and e["type"] == "plan.updated" and "ticket.created" in seen)
+    created = next(e for e in got if e["type"] == "ticket.created")
+    assert created["payload"] == {"ticket_id": ticket["id"]}
+    assert got[-1]["id"] > created["id"] and got[-1]["payload"]["version"] >= 1
+    assert [e["id"] for e in got] == sorted(e["id"] for e in got)
+
+
+@pytest.mark.parametrize("how", ["header", "query"])
+def test_resuming_with_last_event_id_replays_exactly_what_was_missed(live: Live,
+                                                                     how: str) -> None:
+    li = live.post("/technicians", tech_json())
+    for km in (1, 2, 3):
+        live.post(f"/technicians/{li['id']}/position", dict(zip(("lat", "lon"), north(km),
+                                                                strict=True)))
+    live.post("/tickets", ticket_json())
+    live.post("/plan/replan", {})
+    ids = stored(live)
+    seen = ids[1]  # the client saw two events, then lost its connection
+    params = ({"headers": {"Last-Event-ID": str(seen)}} if how == "header"
+              else {"last_event_id": seen})
+    with open_stream(live, **params) as response:
+        got = events_of(response, lambda e: e["id"] >= ids[-1])
+    assert [e["id"] for e in got] == [i for i in ids if i > seen]
+    with live.engine.sessions() as s:
+        types = {e.id: e.type for e in s.scalars(select(Event))}
+    assert [e["type"] for e in got] == [types[e["id"]] for e in got]
+
+
+def test_a_technicians_stream_carries_only_what_concerns_him(live: Live) -> None:
+    li = live.post("/technicians", tech_json(name="Li"))
+    wang = live.post("/technicians", tech_json(name="Wang"))
+    for tech in (wang, li, wang):
+        live.post(f"/technicians/{tech['id']}/position", dict(zip(("lat", "lon"), north(1),
+                                                                  strict=True)))
+    live.post("/tickets", ticket_json())
+    live.post("/plan/replan", {})
+    his = stored(live, li["id"])
+    with open_stream(live, technician_id=li["id"], last_event_id=0) as response:
+        got = events_of(response, lambda e: e["id"] >= his[-1])
+    assert [e["id"] for e in got] == his
+    positions = [e for e in got if e["type"] == "technician.position"]
+    assert [p["payload"]["technician_id"] for p in positions] == [li["id"]]
+    plans = [e for e in got if e["type"] == "plan.updated"]
+    assert plans and all(p["payload"]["route"]["technician_id"] == li["id"] for p in plans)
+
+
+@pytest.mark.parametrize("params, status, field", [
+    ({"headers": {"Last-Event-ID": "yesterday"}}, 422, "Last-Event-ID"),
+    ({"last_event_id": "-3"}, 422, "Last-Event-ID"),
+    ({"technician_id": 404}, 404, "404"),
+])
+def test_bad_stream_requests_are_refused(live: Live, params: dict[str, Any], status: int,
+                                         field: str) -> None:
+    with open_stream(live, **params) as response:
+        response.read()
+    assert response.status_code == status and field in response.text
+
+
+def test_a_stream_ends_when_the_client_leaves_and_when_the_app_stops(live: Live) -> None:
+    with open_stream(live) as response:
+        next(response.iter_lines())
+    assert wait_for(lambda: not live.server.server_state.tasks, 5), "stream outlived its client"
+    with open_stream(live) as response:
+        lines = response.iter_lines()
+        next(lines)
+        stream.stop_all(live.app)
+        assert [line for line in lines if line] == []  # the server closed the stream
+
+
+def test_an_idle_stream_gets_heartbeats(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "PING_S", 0.5)
+    with open_stream(live) as response:
+        lines = response.iter_lines()
+        assert next(lines) == "retry: 2000"
+        assert ": ping" in [next(lines) for _ in range(3)]
