@@ -22,6 +22,8 @@ from dispatcher.planning.worker import PlannerWorker
 from dispatcher.simulation.demo import Demo
 from dispatcher.sla.policy import PolicyError
 
+GRACE_S = 5  # seconds a stopping server waits for open requests before cancelling them
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     app = create_app(Settings())
-    uvicorn.run(app, host=args.host, port=args.port)
+    # Open live streams (GET /stream) would otherwise hold a graceful shutdown forever.
+    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=GRACE_S)
     return 0
 
 
@@ -93,7 +96,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Demo: {base}/console/  API docs: {base}/docs  (simulated day from 08:00, "
           f"x{args.speed:g})", flush=True)
     try:
-        uvicorn.run(create_app(engine=engine), host=args.host, port=args.port)
+        uvicorn.run(create_app(engine=engine), host=args.host, port=args.port,
+                    timeout_graceful_shutdown=GRACE_S)
     finally:
         demo.stop()
     return 0
