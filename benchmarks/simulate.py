@@ -54,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulate: unknown policies {sorted(unknown)}; choose from {POLICIES}",
               file=sys.stderr)
         return 2
+    search = "server (time-budgeted)" if args.server_search else "deterministic"
     print(f"scenario {scenario.name}: {len(scenario.sites)} sites, "
-          f"{len(scenario.technicians)} technicians, seed {args.seed}; load {_load()}",
-          flush=True)
-    reports = compare(scenario, names, seed=args.seed,
+          f"{len(scenario.technicians)} technicians, {scenario.hours:g} h of arrivals, "
+          f"seed {args.seed}, engine search {search}; load {_load()}", flush=True)
+    reports = compare(scenario, names, seed=args.seed, deterministic=not args.server_search,
                       log=lambda m: print(m, file=sys.stderr, flush=True))
     print(table(reports))
     print(ratios(reports))
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the reports here")
     p.add_argument("--png", help="write the comparison figure here")
     p.add_argument("--dump", help="write the scenario as a JSON scenario file and stop")
+    p.add_argument("--server-search", action="store_true",
+                   help="engine: the server's time-budgeted search (its latency; runs differ)")
     return p
 
 

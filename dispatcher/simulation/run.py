@@ -18,14 +18,14 @@ class Unavailable(RuntimeError):
     """A policy cannot run here (e.g. its optional dependency is missing); the message says why."""
 
 
-def make_policy(name: str) -> object:
+def make_policy(name: str, *, deterministic: bool = True) -> object:
     """A fresh policy by name; `Unavailable` if it cannot run in this environment."""
     if name == "nearest":
         from dispatcher.simulation.policies.nearest import NearestPolicy
         return NearestPolicy()
     if name == "engine":
         from dispatcher.simulation.policies.engine import EnginePolicy
-        return EnginePolicy()
+        return EnginePolicy(deterministic=deterministic)
     if name == "vroom":
         from dispatcher.simulation.policies.vroom import VroomPolicy
         return VroomPolicy()
@@ -49,13 +49,14 @@ def simulate(scenario: Scenario, policy: object, *, seed: int,
 
 
 def compare(scenario: Scenario, names: Iterable[str], *, seed: int,
-            log: Callable[[str], None] = lambda _: None) -> list[Report]:
+            log: Callable[[str], None] = lambda _: None,
+            deterministic: bool = True) -> list[Report]:
     """Every named policy on the same day; unavailable ones are skipped with a message."""
     tickets = day_tickets(scenario, seed=seed, policy=load_policy())
     reports = []
     for name in names:
         try:
-            policy = make_policy(name)
+            policy = make_policy(name, deterministic=deterministic)
         except Unavailable as exc:
             log(f"{name}: skipped: {exc}")
             continue

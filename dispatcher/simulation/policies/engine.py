@@ -43,8 +43,10 @@ class EnginePolicy:
 
     name = "engine"
 
-    def __init__(self, **search: Any) -> None:
-        self.search = {**DETERMINISTIC, **search}
+    def __init__(self, *, deterministic: bool = True) -> None:
+        # False keeps the server's search (guided local search for its time budget): the
+        # latency a server would show, at the price of runs that differ.
+        self.search = DETERMINISTIC if deterministic else {}
         self.replan_ms: list[float] = []
         self.churn = 0
         self._moved: set[int] = set()
