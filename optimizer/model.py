@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.arcs import model_arcs
@@ -21,6 +20,7 @@ from optimizer.layout import Layout
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.schedule import empty_plan, read_plan
+from optimizer.search import search_parameters, warm_search_parameters
 from optimizer.snapshot import Snapshot
 from optimizer.terms import add_dispatch_terms
 from optimizer.warm import warm_routes
@@ -96,7 +96,7 @@ def build_model(
     for j, elig in enumerate(eligible):
         if elig.started is None:
             routing.AddDisjunction([manager.NodeToIndex(j)], penalties[j])
-    search = _search_parameters(params)
+    search = search_parameters(params)
     routing.CloseModelWithParameters(search)
     return BuiltModel(manager, routing, layout, eligible, params, search)
 
@@ -145,27 +145,14 @@ def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible) ->
             time_dim.SetCumulVarSoftUpperBound(index, job.due, job.late_weight)
 
 
-def _search_parameters(params: SolveParams):
-    search = pywrapcp.DefaultRoutingSearchParameters()
-    strategies = routing_enums_pb2.FirstSolutionStrategy
-    search.first_solution_strategy = strategies.Value.Value(params.first_solution)
-    metaheuristics = routing_enums_pb2.LocalSearchMetaheuristic
-    search.local_search_metaheuristic = metaheuristics.Value.Value(params.metaheuristic)
-    search.time_limit.FromMilliseconds(params.time_budget_ms)
-    if params.solution_limit is not None:
-        search.solution_limit = params.solution_limit
-    if params.search_text:
-        text_format.Merge(params.search_text, search)
-    return search
-
-
 def _search(built: BuiltModel, snapshot: Snapshot):
     """Solve from the warm start when it can be restored, else cold; (solution, warm?)."""
     routing = built.routing
     routes = warm_routes(snapshot, built.params, built.eligible, built.manager)
     initial = routing.ReadAssignmentFromRoutes(routes, True) if routes else None
     if initial is not None:
-        return routing.SolveFromAssignmentWithParameters(initial, built.search), True
+        warm = warm_search_parameters(built.search, built.params)
+        return routing.SolveFromAssignmentWithParameters(initial, warm), True
     if built.search.use_iterated_local_search:
         # The flag alone is ignored by SolveWithParameters; ILS has its own entry point.
         return routing.SolveWithIteratedLocalSearch(built.search), False

@@ -28,6 +28,14 @@ class SolveParams:
     flow_weight: cost of each job's every minute between now and its arrival, so work is
         served early and spread over idle technicians; 0 (the default) leaves it out.
     stability_penalty: cost of moving a job away from `Job.assigned_to`; 0 leaves it out.
+    lean_operators: leave out OR-Tools' costly insertion-LNS, chain and pair operators, so
+        local search makes more moves per second (see `optimizer.search`).
+    ruin_recreate: iterated local search (SISR ruin, cheapest-insertion recreate,
+        simulated-annealing acceptance) instead of `metaheuristic`, for cold solves; a
+        warm-started solve keeps `metaheuristic`.
+    ruin_size: average number of visits one ruin removes.
+    ruin_string: longest string of consecutive visits one ruin removes from a route.
+    ruin_temperatures: (start, end) simulated-annealing temperature, in objective units.
     search_text: further OR-Tools `RoutingSearchParameters` fields in protobuf text format,
         merged last, e.g. ``"use_full_propagation: true"``; empty keeps the defaults.
     """
@@ -41,6 +49,11 @@ class SolveParams:
     solution_limit: int | None = None
     flow_weight: int = 0
     stability_penalty: int = 0
+    lean_operators: bool = False
+    ruin_recreate: bool = False
+    ruin_size: int = 15
+    ruin_string: int = 15
+    ruin_temperatures: tuple[float, float] = (10_000.0, 100.0)
     search_text: str = ""
 
     def __post_init__(self) -> None:
@@ -54,6 +67,9 @@ class SolveParams:
         _require(limit_ok, "solution_limit", "must be positive or None")
         _require(self.flow_weight >= 0, "flow_weight", "must be >= 0")
         _require(self.stability_penalty >= 0, "stability_penalty", "must be >= 0")
+        _require(self.ruin_size > 0 and self.ruin_string > 0, "ruin_size", "must be positive")
+        hot, cold = self.ruin_temperatures
+        _require(hot >= cold > 0, "ruin_temperatures", "must be start >= end > 0")
         _require(_parses(self.search_text), "search_text", "not RoutingSearchParameters text")
 
 

@@ -35,9 +35,13 @@ def snapshot_of(instance: Instance) -> Snapshot:
     return Snapshot(techs, jobs, travel, cost=cost)
 
 
+# Tuned on the benchmark (see optimizer/search.py): lean operators, ruin and recreate.
+TUNED = SolveParams(lean_operators=True, ruin_recreate=True)
+
+
 def params_for(seconds: float, base: SolveParams | None = None) -> SolveParams:
     """The engine's settings for a VRPTW: no overtime, the given budget."""
-    base = base or SolveParams()
+    base = base or TUNED
     return dataclasses.replace(base, time_budget_ms=int(seconds * 1000), max_overtime=0)
 
 
