@@ -14,48 +14,124 @@ from concurrent.futures import Executor
 import numpy as np
 
 from optimizer.construct import place, seeded
-from optimizer.eligibility import drop_penalties, eligibilities
+from optimizer.eligibility import Eligibility, drop_penalties
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
+from optimizer.replan import NEARBY_UNROUTED, NEIGHBOURS, explained, focus_techs
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import assemble
 from optimizer.snapshot import Snapshot
-from optimizer.split import Routes, cut, regions, solve_part
+from optimizer.split import Part, Routes, construct_part, cut, regions, solve_part
 
 REGION_TECHS = 50
+SLICE_MS = 150  # search budget of one neighbourhood
 
 
 def solve_regions(snapshot: Snapshot, params: SolveParams, pool: Executor | None = None,
                   size: int = REGION_TECHS, warm: Routes | None = None) -> Plan:
-    """Plan a large snapshot region by region within `params.time_budget_ms` of search.
+    """Plan a large snapshot within about `params.time_budget_ms`: a first plan, then
+    neighbourhoods of nearby technicians re-optimized in parallel until the time is up.
 
     Parameters
     ----------
     snapshot : the whole city.
-    params : solver settings; the budget is shared out among the regions.
-    pool : processes to solve regions in (None: one after the other, here).
-    size : technicians per region.
-    warm : routes to start from (None: the fast construction over the whole city); each
-        region takes its technicians' routed jobs and the unrouted jobs nearest to it.
+    params : solver settings; `time_budget_ms` bounds the whole call (the first plan may
+        overrun it on a very large city).
+    pool : processes to solve parts in (None: one after the other, here).
+    size : technicians per region when the first plan is built region by region (cities
+        of more than 4 regions); smaller cities get the global construction.
+    warm : routes to start from instead of a first plan.
     """
     began = time.perf_counter()
+    deadline = began + params.time_budget_ms / 1000.0
     t = tables(snapshot, params)
-    start = warm if warm else constructed(snapshot, params)
-    parts = [cut(snapshot, techs, _with_routed(jobs, techs, start, snapshot), start)
-             for techs, jobs in regions(snapshot, t.allowed, size)]
-    workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
-    share = max(50, params.time_budget_ms * min(workers, len(parts)) // max(1, len(parts)))
-    part_params = dataclasses.replace(params, time_budget_ms=share)
-    subs = [p.snapshot for p in parts]
-    if pool is None:
-        found = [solve_part(s, part_params) for s in subs]
+    if warm:
+        start = warm
+    elif len(snapshot.techs) > 4 * size:
+        start = _by_regions(snapshot, params, t, pool, size)
     else:
-        found = list(pool.map(solve_part, subs, [part_params] * len(subs)))
-    routes = {k: v for r in found for k, v in r.items()}
-    state = repaired(snapshot, t, routes)
+        start = constructed(snapshot, params)
+    routes = improve(snapshot, params, repaired(snapshot, t, start), pool, deadline)
+    return _plan(snapshot, params, routes, bool(warm), began)
+
+
+def _plan(snapshot: Snapshot, params: SolveParams, state: RouteState, warm: bool,
+          began: float) -> Plan:
+    """The timed plan; reasons are worked out for the unassigned jobs only."""
+    placed = {j for seq in state.seq for j in seq}
+    dropped = [j for j in range(len(snapshot.jobs)) if j not in placed]
+    reasons = {u.job_id: u.reason for u in explained(snapshot, params, dropped)}
+    eligible = tuple(Eligibility((), reasons.get(job.id)) for job in snapshot.jobs)
     ms = (time.perf_counter() - began) * 1000.0
-    return assemble(snapshot, params, state.seq, eligibilities(snapshot, params), None,
-                    "regions", bool(warm), ms)
+    return assemble(snapshot, params, state.seq, eligible, None, "regions", warm, ms)
+
+
+def _by_regions(snapshot: Snapshot, params: SolveParams, t, pool: Executor | None,
+                size: int) -> Routes:
+    """Each region constructed in its own process."""
+    parts = [cut(snapshot, techs, jobs, {}) for techs, jobs in regions(snapshot, t.allowed, size)]
+    subs = [p.snapshot for p in parts]
+    found = _run(pool, subs, [params] * len(subs), construct_part)
+    return {k: v for r in found for k, v in r.items()}
+
+
+def _run(pool: Executor | None, subs: list[Snapshot], params: list[SolveParams],
+         task=solve_part) -> list[Routes]:
+    if pool is None:
+        return [task(s, p) for s, p in zip(subs, params, strict=True)]
+    return list(pool.map(task, subs, params))
+
+
+def improve(snapshot: Snapshot, params: SolveParams, state: RouteState,
+            pool: Executor | None, deadline: float, neighbours: int = NEIGHBOURS,
+            slice_ms: int = SLICE_MS, seed: int = 0) -> RouteState:
+    """Large-neighbourhood search: re-solve groups of nearby routes, one group per worker
+    at a time, from their current routes, until `deadline` (a `time.perf_counter()`)."""
+    rng = np.random.default_rng(seed)
+    workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
+    part_params = dataclasses.replace(params, time_budget_ms=slice_ms)
+    order = list(rng.permutation(len(snapshot.techs)))
+    while time.perf_counter() + slice_ms / 1000.0 < deadline and order:
+        routes = _routes_of(snapshot, state)
+        parts = _disjoint_parts(snapshot, routes, order, workers, neighbours)
+        found = _run(pool, [p.snapshot for p in parts], [part_params] * len(parts))
+        for local in found:
+            routes.update(local)
+        state = repaired(snapshot, state.t, routes, retry=False)
+        if not order:
+            order = list(rng.permutation(len(snapshot.techs)))
+    return state
+
+
+def _routes_of(snapshot: Snapshot, state: RouteState) -> Routes:
+    return {tech.id: tuple(snapshot.jobs[j].id for j in seq)
+            for tech, seq in zip(snapshot.techs, state.seq, strict=True)}
+
+
+def _disjoint_parts(snapshot: Snapshot, routes: Routes, order: list[int], count: int,
+                    neighbours: int) -> list[Part]:
+    """Up to `count` parts around the next seed technicians, sharing no technician or job."""
+    used: set[int] = set()
+    taken: set[str] = set()
+    parts = []
+    routed = {x for r in routes.values() for x in r}
+    free = [j for j, job in enumerate(snapshot.jobs) if job.id not in routed]
+    while order and len(parts) < count:
+        v = order.pop()
+        if v in used:
+            continue
+        site = snapshot.techs[v].location
+        focus = [u for u in focus_techs(snapshot, routes, (snapshot.techs[v].id,), site,
+                                        neighbours, None) if u not in used]
+        used |= set(focus)
+        mine = {x for u in focus for x in routes[snapshot.techs[u].id]}
+        own = [j for j, job in enumerate(snapshot.jobs) if job.id in mine]
+        legs = np.asarray(snapshot.travel)[[snapshot.jobs[j].location for j in free], site]
+        extra = [free[k] for k in np.argsort(legs, kind="stable")
+                 if snapshot.jobs[free[k]].id not in taken][:NEARBY_UNROUTED]
+        taken |= {snapshot.jobs[j].id for j in extra}
+        parts.append(cut(snapshot, focus, sorted(own + extra), routes))
+    return parts
 
 
 def constructed(snapshot: Snapshot, params: SolveParams) -> Routes:
@@ -73,13 +149,15 @@ def _with_routed(jobs: list[int], techs: list[int], routes: Routes,
     return sorted(set(own) | {j for j in jobs if j not in routed})
 
 
-def repaired(snapshot: Snapshot, t, routes: Routes) -> RouteState:
+def repaired(snapshot: Snapshot, t, routes: Routes, retry: bool = True) -> RouteState:
     """Routes as a state, with every job no region placed tried once more across the city."""
     index = {job.id: j for j, job in enumerate(snapshot.jobs)}
     sequences = [[index[x] for x in routes.get(tech.id, ()) if x in index]
                  for tech in snapshot.techs]
     state = RouteState(t, sequences)
     placed = {j for seq in sequences for j in seq}
+    if not retry:
+        return state
     order = np.argsort(-np.asarray(drop_penalties(snapshot, SolveParams())), kind="stable")
     for j in order:
         if int(j) not in placed and t.allowed[j].any():

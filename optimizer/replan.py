@@ -57,8 +57,8 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     """
     began = time.perf_counter()
     routes = _current(snapshot, plan)
-    focus = _focus(snapshot, routes, touched, site, neighbours, among)
-    jobs = _jobs_of(snapshot, plan, routes, focus, site, nearby)
+    focus = focus_techs(snapshot, routes, touched, site, neighbours, among)
+    jobs = local_jobs(snapshot, plan, routes, focus, site, nearby)
     part = cut(snapshot, focus, jobs, routes)
     local = _repair(part.snapshot, params)
     if budget_ms is not None and part.snapshot.jobs:
@@ -75,7 +75,7 @@ def _current(snapshot: Snapshot, plan: Plan) -> Routes:
                              and s.job_id in known) for r in plan.routes}
 
 
-def _focus(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int,
+def focus_techs(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int,
            neighbours: int, among: Sequence[int] | None) -> list[int]:
     """Touched technicians plus the `neighbours` (of `among`) whose start or stops are
     nearest `site`."""
@@ -97,7 +97,7 @@ def _focus(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int
     return sorted(chosen)
 
 
-def _jobs_of(snapshot: Snapshot, plan: Plan, routes: Routes, focus: list[int], site: int,
+def local_jobs(snapshot: Snapshot, plan: Plan, routes: Routes, focus: list[int], site: int,
              nearby: int) -> list[int]:
     """Jobs on the focus routes, new jobs, and the `nearby` unassigned ones nearest `site`."""
     index = {job.id: j for j, job in enumerate(snapshot.jobs)}
@@ -181,13 +181,13 @@ def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,
         out.append(old)
     routed = {x for r in routes.values() for x in r}
     dropped = [j for j, job in enumerate(snapshot.jobs) if job.id not in routed]
-    unassigned = _explained(snapshot, params, dropped)
+    unassigned = explained(snapshot, params, dropped)
     objective = _objective(snapshot, params, out, dropped)
     ms = (time.perf_counter() - began) * 1000.0
     return Plan(tuple(out), unassigned, objective, ms, status, True)
 
 
-def _explained(snapshot: Snapshot, params: SolveParams, dropped: list[int]
+def explained(snapshot: Snapshot, params: SolveParams, dropped: list[int]
                ) -> tuple[Unassigned, ...]:
     few = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[j] for j in dropped))
     reasons = eligibilities(few, params)

@@ -64,9 +64,17 @@ def solve_part(snapshot: Snapshot, params: SolveParams) -> Routes:
 
     Top-level so that a process pool can run it.
     """
-    plan = solve(seeded(snapshot, params), params)
+    start = seeded(snapshot, params)
+    plan = solve(start, params)
+    if start.warm_start and not plan.warm_started:
+        return dict(start.warm_start)  # the model refused the start: keep it, not worse
     return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
             for r in plan.routes}
+
+
+def construct_part(snapshot: Snapshot, params: SolveParams) -> Routes:
+    """Routes of one part from the fast construction alone (no search)."""
+    return dict(seeded(dataclasses.replace(snapshot, warm_start={}), params).warm_start)
 
 
 def regions(snapshot: Snapshot, allowed: np.ndarray, size: int
