@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatcher.alerts import monitor
@@ -34,8 +33,13 @@ from dispatcher.overrides.models import Override, Reason
 from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
 from dispatcher.planning import apply as plans
 from dispatcher.planning import snapshot as snapshots
+from dispatcher.planning import view as plan_view
 from dispatcher.planning.models import PlanVersion
-from dispatcher.planning.replanner import Replanner, Ticker
+from dispatcher.planning.replanner import ALL_REGIONS, Replanner, Ticker
+from dispatcher.planning.view import PlanView
+from dispatcher.sites import service as sites
+from dispatcher.sites.models import DEFAULT_REGION
+from dispatcher.sites.schemas import SiteCreate, SiteRead
 from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
@@ -76,7 +80,7 @@ class Engine:
                                   max_overtime=settings.max_overtime_min * 60,
                                   flow_weight=settings.flow_weight,
                                   stability_penalty=settings.stability_penalty_min * 60)
-        self.replanner = Replanner(self._plan_once, settings.debounce_ms / 1000)
+        self.replanner = Replanner(self._plan_once, self.regions, settings.debounce_ms / 1000)
         self.alert_policy = AlertPolicy(
             at_risk_margin=timedelta(minutes=settings.alert_at_risk_margin_min),
             unassigned_after=timedelta(minutes=settings.alert_unassigned_after_min),
@@ -135,7 +139,7 @@ class Engine:
     def _on_event(self, event: dict[str, Any]) -> None:
         # Changes to the world re-plan; our own output (plans, alerts) must not.
         if event["type"].startswith(REPLAN_ON):
-            self.replanner.request(event["type"])
+            self.replanner.request(event["type"], event["payload"].get("region", ALL_REGIONS))
 
     # -- tickets --------------------------------------------------------------------------------
     def create_ticket(self, data: TicketCreate) -> TicketRead:
@@ -191,6 +195,14 @@ class Engine:
 
     def _read_tech(self, s: Session, tech: Any, now: datetime) -> TechnicianRead:
         return technicians.read(s, tech, now=now, tz=self.settings.tz)
+
+    # -- sites ----------------------------------------------------------------------------------
+    def upsert_site(self, data: SiteCreate) -> SiteRead:
+        return self._run(lambda s, now: SiteRead.model_validate(sites.upsert(s, data=data)))
+
+    def list_sites(self) -> list[SiteRead]:
+        with self.sessions() as s:
+            return [SiteRead.model_validate(site) for site in sites.list_(s)]
 
     # -- overrides ------------------------------------------------------------------------------
     def pin(self, ticket_id: int, technician_id: int, *, by: str, reason: str = "other",
@@ -258,30 +270,39 @@ class Engine:
         return None
 
     # -- planning -------------------------------------------------------------------------------
-    def current_plan(self) -> PlanVersion | None:
-        """The latest stored plan version, if any."""
+    def current_plan(self, region: str | None = None) -> PlanView | None:
+        """The latest plan of a region, or of all regions merged; None before the first."""
         with self.sessions() as s:
-            return s.scalars(select(PlanVersion).order_by(PlanVersion.version.desc())).first()
+            return plan_view.latest(s, region=region)
 
-    def replan_now(self, trigger: str = "manual") -> PlanVersion:
-        """Solve now in this thread and store the plan (coalesces with the background loop)."""
-        return self.replanner.replan_now(trigger)  # type: ignore[return-value]
+    def regions(self) -> list[str]:
+        """Regions with technicians or open tickets; each is planned on its own."""
+        with self.sessions() as s:
+            return snapshots.regions(s)
 
-    def _plan_once(self, trigger: str) -> PlanVersion:
+    def replan_now(self, trigger: str = "manual", region: str | None = None) -> PlanView:
+        """Solve now in this thread (one region, or all) and store the plans."""
+        for name in [region] if region is not None else self.regions():
+            self.replanner.replan_now(trigger, name)
+        view = self.current_plan()
+        assert view is not None
+        return view
+
+    def _plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         now = self.clock.now()
         with self.sessions() as s:
             snap = snapshots.build(s, now=now, settings=self.settings, policy=self.policy,
-                                   travel=self.travel)
-            on_hold = snapshots.held(s, now=now)
+                                   travel=self.travel, region=region)
+            on_hold = snapshots.held(s, now=now, region=region)
         plan = solve(snap, self.params)
         if on_hold:
             plan = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
                 Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
         with self._command() as s:
-            version = plans.store(s, plan=plan, now=now, trigger=trigger)
+            version = plans.store(s, plan=plan, now=now, trigger=trigger, region=region)
             # A stored event, so live views can replay plan versions (`_on_event` skips plan.*).
-            events.record(s, type="plan.updated", at=now,
-                          payload={"version": version.version, "trigger": trigger})
+            events.record(s, type="plan.updated", at=now, payload={
+                "version": version.version, "trigger": trigger, "region": region})
         self.check_alerts()
         return version
 

@@ -5,7 +5,8 @@ from dispatcher.events.models import Event
 from dispatcher.idempotency.models import IdempotencyKey
 from dispatcher.overrides.models import Override
 from dispatcher.planning.models import PlanVersion
+from dispatcher.sites.models import Site
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
-__all__ = ["Alert", "Event", "IdempotencyKey", "Override", "PlanVersion", "Technician", "Ticket"]
+__all__ = ["Alert", "Event", "IdempotencyKey", "Override", "PlanVersion", "Site", "Technician", "Ticket"]

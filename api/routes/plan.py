@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import EngineDep
-from dispatcher.planning.models import PlanVersion
+from dispatcher.planning.view import PlanView
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 
@@ -46,9 +46,10 @@ class PlanRead(BaseModel):
     routes: list[RouteRead]
     unassigned: list[UnassignedRead]
     objective: dict[str, float]
+    regions: dict[str, int] = {}
 
     @classmethod
-    def of(cls, plan: PlanVersion | None) -> PlanRead:
+    def of(cls, plan: PlanView | None) -> PlanRead:
         if plan is None:
             return cls(version=0, computed_at=None, solve_ms=0, status="none", trigger="",
                        routes=[], unassigned=[], objective={})
@@ -56,9 +57,9 @@ class PlanRead(BaseModel):
 
 
 @router.get("")
-def get_plan(engine: EngineDep) -> PlanRead:
-    """The latest plan version (version 0 before the first solve)."""
-    return PlanRead.of(engine.current_plan())
+def get_plan(engine: EngineDep, region: str | None = None) -> PlanRead:
+    """The latest plan of every region merged, or of one `region` (version 0 before any)."""
+    return PlanRead.of(engine.current_plan(region))
 
 
 @router.post("/replan")

@@ -16,6 +16,13 @@ import redis
 from dispatcher.events.bus import Handler
 
 POSITIONS_KEY = "dispatch:positions"
+DEDUP_SECONDS = 24 * 3600  # how long an event id is remembered as already on the stream
+_XADD_ONCE = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'event', ARGV[1])
+end
+return false
+"""
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,15 @@ class RedisStreamBus:
         self.group = group
         self.maxlen = maxlen
         self._handlers: list[Handler] = []
+        self._xadd_once = self.redis.register_script(_XADD_ONCE)
 
     # -- publishing -------------------------------------------------------------------------
     def publish(self, event: dict[str, Any]) -> None:
-        """Append to the stream (raises `redis.RedisError` when Redis is unreachable)."""
-        self.redis.xadd(self.stream, {"event": json.dumps(event)}, maxlen=self.maxlen,
-                        approximate=True)
+        """Append to the stream once per event id (raises `redis.RedisError` when Redis is
+        unreachable). A relay that crashed after XADD but before marking the row published
+        will publish it again; the marker key makes that second XADD a no-op."""
+        self._xadd_once(keys=[self.stream, f"{self.stream}:published:{event['id']}"],
+                        args=[json.dumps(event), DEDUP_SECONDS, self.maxlen])
         if event["type"] == "technician.position" and event["payload"].get("applied", True):
             p = event["payload"]
             self.redis.geoadd(POSITIONS_KEY, (p["lon"], p["lat"], str(p["technician_id"])))

@@ -160,14 +160,15 @@ def _replace(session: Session, row: Override, now: datetime) -> Override:
 def _add(session: Session, row: Override, now: datetime) -> Override:
     session.add(row)
     session.flush()
-    events.record(session, type=f"override.{row.kind.value}", at=now, payload=_payload(row))
+    events.record(session, type=f"override.{row.kind.value}", at=now,
+                  payload=_payload(session, row))
     return row
 
 
 def _clear(session: Session, row: Override, by: str, now: datetime) -> None:
     row.cleared_at, row.cleared_by = now, by
     events.record(session, type="override.cleared", at=now,
-                  payload={**_payload(row), "by": by})
+                  payload={**_payload(session, row), "by": by})
 
 
 def _live_locks(session: Session, technician_id: int, now: datetime) -> list[Override]:
@@ -176,8 +177,11 @@ def _live_locks(session: Session, technician_id: int, now: datetime) -> list[Ove
         Override.cleared_at.is_(None))) if o.live(now)]
 
 
-def _payload(row: Override) -> dict[str, object]:
-    return {"override_id": row.id, "kind": row.kind.value, "ticket_id": row.ticket_id,
+def _payload(session: Session, row: Override) -> dict[str, object]:
+    owner = (tickets.get(session, ticket_id=row.ticket_id) if row.ticket_id is not None
+             else technicians.get(session, technician_id=row.technician_id))
+    return {"override_id": row.id, "region": owner.region, "kind": row.kind.value,
+            "ticket_id": row.ticket_id,
             "technician_id": row.technician_id, "position": row.position,
             "until": row.until.isoformat() if row.until else None, "by": row.created_by,
             "reason": row.reason.value}

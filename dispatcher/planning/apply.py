@@ -9,15 +9,18 @@ from sqlalchemy.orm import Session
 
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.planning.models import PlanVersion
+from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 from optimizer import Plan, Stop
 
 
-def store(session: Session, *, plan: Plan, now: datetime, trigger: str) -> PlanVersion:
-    """Save `plan` (times made absolute) and update every open ticket it speaks of."""
+def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
+          region: str = DEFAULT_REGION) -> PlanVersion:
+    """Save a region's `plan` (times made absolute) and update every open ticket it speaks of."""
     at = _absolute(now)
-    open_tickets = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES)}
+    open_tickets = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES,
+                                                     region=region)}
     routes = []
     for route in plan.routes:
         stops = []
@@ -34,7 +37,8 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str) -> PlanV
     unassigned = [{"ticket_id": int(u.job_id), "reason": u.reason} for u in plan.unassigned]
     o = plan.objective
     version = PlanVersion(
-        computed_at=now, solve_ms=round(plan.solve_ms, 1), status=plan.status, trigger=trigger,
+        region=region, computed_at=now, solve_ms=round(plan.solve_ms, 1), status=plan.status,
+        trigger=trigger,
         routes=routes, unassigned=unassigned,
         objective={"total": o.total, "travel_minutes": round(o.travel / 60, 1),
                    "weighted_lateness": o.lateness, "late_minutes": round(o.late_seconds / 60, 1),

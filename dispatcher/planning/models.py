@@ -17,6 +17,7 @@ class PlanVersion(Base):
     __tablename__ = "plans"
 
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region: Mapped[str] = mapped_column(String(64), default="default", index=True)
     computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     solve_ms: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(32))

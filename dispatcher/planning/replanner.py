@@ -10,19 +10,24 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 
+ALL_REGIONS = "*"
+
+
 class Replanner:
-    """Runs `plan_once(trigger)` in a background thread after each burst of requests.
+    """Runs `plan_once(trigger, region)` in a background thread after each burst of requests.
 
     Requests arriving while a solve runs are folded into the next one, so a burst of N events
-    costs at most two solves, never N.
+    in a region costs at most two solves of that region, never N. One solve runs at a time.
     """
 
-    def __init__(self, plan_once: Callable[[str], object], debounce_s: float = 0.2) -> None:
+    def __init__(self, plan_once: Callable[[str, str], object],
+                 regions: Callable[[], list[str]], debounce_s: float = 0.2) -> None:
         self._plan_once = plan_once
+        self._regions = regions
         self._debounce_s = debounce_s
         self._wake = threading.Condition()
         self._solve_lock = threading.Lock()
-        self._triggers: list[str] = []
+        self._pending: dict[str, list[str]] = {}
         self._busy = False
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -44,24 +49,24 @@ class Replanner:
             self._thread.join(timeout)
             self._thread = None
 
-    def request(self, trigger: str) -> None:
-        """Ask for a re-plan soon; cheap, never blocks on a solve."""
+    def request(self, trigger: str, region: str = ALL_REGIONS) -> None:
+        """Ask for a re-plan of `region` soon; cheap, never blocks on a solve."""
         with self._wake:
             self.requests += 1
-            self._triggers.append(trigger)
+            self._pending.setdefault(region, []).append(trigger)
             self._wake.notify_all()
 
-    def replan_now(self, trigger: str) -> object:
-        """Solve right away in the caller's thread (after any solve in flight)."""
+    def replan_now(self, trigger: str, region: str) -> object:
+        """Solve one region right away in the caller's thread (after any solve in flight)."""
         with self._solve_lock:
             self.solves += 1
-            return self._plan_once(trigger)
+            return self._plan_once(trigger, region)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no request is pending and no solve runs; False on timeout."""
         deadline = time.monotonic() + timeout
         with self._wake:
-            while self._triggers or self._busy:
+            while self._pending or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -71,16 +76,17 @@ class Replanner:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._triggers and not self._stopped:
+                while not self._pending and not self._stopped:
                     self._wake.wait()
                 if self._stopped:
                     return
                 self._busy = True
             time.sleep(self._debounce_s)
             with self._wake:
-                triggers, self._triggers = self._triggers, []
+                pending, self._pending = self._pending, {}
             try:
-                self.replan_now(_summary(triggers))
+                for region, triggers in self._expand(pending).items():
+                    self.replan_now(_summary(triggers), region)
             except Exception:  # a failed solve must not kill the loop; the next event retries
                 log.exception("re-plan failed")
             finally:
@@ -88,10 +94,14 @@ class Replanner:
                     self._busy = False
                     self._wake.notify_all()
 
-
-def _summary(triggers: list[str]) -> str:
-    first = triggers[0] if triggers else "request"
-    return first if len(triggers) == 1 else f"{first} +{len(triggers) - 1}"
+    def _expand(self, pending: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Replace "every region" by the regions that exist now."""
+        if ALL_REGIONS not in pending:
+            return pending
+        everywhere = pending.pop(ALL_REGIONS)
+        for region in self._regions():
+            pending.setdefault(region, []).extend(everywhere)
+        return pending
 
 
 class Ticker:
@@ -121,3 +131,8 @@ class Ticker:
                 self._tick()
             except Exception:  # the clock must keep ticking; the log says what failed
                 log.exception("periodic task failed")
+
+
+def _summary(triggers: list[str]) -> str:
+    first = triggers[0] if triggers else "request"
+    return first if len(triggers) == 1 else f"{first} +{len(triggers) - 1}"

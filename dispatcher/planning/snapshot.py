@@ -13,6 +13,7 @@ from dispatcher.config import Settings
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.overrides import service as overrides
 from dispatcher.planning.models import PlanVersion
+from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.models import Technician
@@ -41,16 +42,16 @@ def seconds_between(now: datetime, then: datetime) -> int:
 
 def build(
     session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy,
-    travel: TravelTimes,
+    travel: TravelTimes, region: str = DEFAULT_REGION,
 ) -> Snapshot:
-    """A snapshot of every technician on shift (or with work in hand) and every open ticket."""
+    """A snapshot of a region: its technicians on shift (or with work in hand), its open tickets."""
     points = Points()
-    open_tickets = tickets.list_(session, statuses=OPEN_STATUSES)
+    open_tickets = tickets.list_(session, statuses=OPEN_STATUSES, region=region)
     hands = {t.technician_id: t for t in open_tickets
              if t.status in (Status.en_route, Status.on_site) and t.technician_id is not None}
     live = overrides.live(session, now=now)
     techs = [_tech(t, hands.get(t.id), now, settings, points, t.id in live.locks)
-             for t in technicians.list_(session)]
+             for t in technicians.list_(session, region=region)]
     techs = [t for t in techs if t is not None]
     present = {t.id for t in techs}
     jobs = tuple(_job(t, live, now, policy, points) for t in open_tickets
@@ -58,13 +59,22 @@ def build(
                  and not (t.status is Status.en_route and str(t.technician_id) not in present))
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
     return Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
-                    warm_start=_previous_routes(session))
+                    warm_start=_previous_routes(session, region))
 
 
-def held(session: Session, *, now: datetime) -> dict[int, str]:
-    """Tickets a dispatcher holds off the routes, with the reason to show for each."""
+def held(session: Session, *, now: datetime, region: str = DEFAULT_REGION) -> dict[int, str]:
+    """A region's tickets a dispatcher holds off the routes, with the reason to show for each."""
+    ours = {t.id for t in tickets.list_(session, statuses=OPEN_STATUSES, region=region)}
     return {ticket_id: f"held by {o.created_by} ({o.reason.value})"
-            for ticket_id, o in overrides.live(session, now=now).held.items()}
+            for ticket_id, o in overrides.live(session, now=now).held.items() if ticket_id in ours}
+
+
+def regions(session: Session) -> list[str]:
+    """Every region with a technician or an open ticket (the default one always)."""
+    found = set(session.scalars(select(Technician.region).distinct()))
+    found |= set(session.scalars(select(Ticket.region).where(Ticket.status.in_(OPEN_STATUSES))
+                                 .distinct()))
+    return sorted(found | {DEFAULT_REGION})
 
 
 def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settings,
@@ -113,8 +123,9 @@ def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
     )
 
 
-def _previous_routes(session: Session) -> dict[str, tuple[str, ...]]:
-    latest = session.scalars(select(PlanVersion).order_by(PlanVersion.version.desc())).first()
+def _previous_routes(session: Session, region: str) -> dict[str, tuple[str, ...]]:
+    latest = session.scalars(select(PlanVersion).where(PlanVersion.region == region)
+                             .order_by(PlanVersion.version.desc())).first()
     if latest is None:
         return {}
     return {str(r["technician_id"]): tuple(str(s["ticket_id"]) for s in r["stops"]

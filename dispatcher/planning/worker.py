@@ -15,6 +15,7 @@ import uuid
 
 from dispatcher.engine import REPLAN_ON, Engine
 from dispatcher.events.redis_stream import Entry, RedisStreamBus
+from dispatcher.planning.replanner import ALL_REGIONS
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ class PlannerWorker:
             return 0
         while more := self.bus.read(self.consumer, block_ms=max(1, self.debounce_ms)):
             batch += more  # still arriving: fold into the same solve
-        if any(e.event["type"].startswith(REPLAN_ON) for e in batch):
-            self._plan(batch)
+        for region, entries in self._by_region(batch).items():
+            self._plan(region, entries)
         self.bus.ack(batch)
         self.handled += len(batch)
         return len(batch)
@@ -63,13 +64,28 @@ class PlannerWorker:
                 log.exception("planner worker step failed; retrying")
                 stop.wait(1.0)
 
-    def _plan(self, batch: list[Entry]) -> None:
-        token = uuid.uuid4().hex
-        while not self.bus.redis.set(self.lock_key, token, nx=True, px=self.lock_ttl_ms):
-            time.sleep(0.05)  # another worker is planning; ours will include its changes
+    def _by_region(self, batch: list[Entry]) -> dict[str, list[Entry]]:
+        """The regions a burst touches (an event without a region touches them all)."""
+        touched: dict[str, list[Entry]] = {}
+        for entry in batch:
+            if entry.event["type"].startswith(REPLAN_ON):
+                region = entry.event["payload"].get("region", ALL_REGIONS)
+                touched.setdefault(region, []).append(entry)
+        if ALL_REGIONS in touched:
+            everywhere = touched.pop(ALL_REGIONS)
+            for region in self.engine.regions():
+                touched.setdefault(region, []).extend(everywhere)
+        return touched
+
+    def _plan(self, region: str, entries: list[Entry]) -> None:
+        """Plan one region under its lock: one solve per region at a time, across workers."""
+        key, token = f"{self.lock_key}:{region}", uuid.uuid4().hex
+        while not self.bus.redis.set(key, token, nx=True, px=self.lock_ttl_ms):
+            time.sleep(0.05)  # another worker is planning it; ours will include its changes
         try:
-            first = batch[0].event["type"]
-            self.engine.replan_now(first if len(batch) == 1 else f"{first} +{len(batch) - 1}")
+            first = entries[0].event["type"]
+            trigger = first if len(entries) == 1 else f"{first} +{len(entries) - 1}"
+            self.engine.replan_now(trigger, region)
             self.solves += 1
         finally:
-            self.bus.redis.eval(_RELEASE, 1, self.lock_key, token)
+            self.bus.redis.eval(_RELEASE, 1, key, token)

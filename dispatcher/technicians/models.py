@@ -26,6 +26,7 @@ class Technician(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     position_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    region: Mapped[str] = mapped_column(String(64), default="default", index=True)
 
     @property
     def position(self) -> tuple[float, float]:

@@ -31,6 +31,7 @@ class TechnicianCreate(Strict):
     skills: list[Skill] = Field(min_length=1)
     shift: Shift
     home: Position
+    region: str = Field("default", min_length=1, max_length=64)
 
     @field_validator("skills")
     @classmethod
@@ -52,6 +53,7 @@ class TechnicianRead(BaseModel):
     id: int
     name: str
     skills: list[Skill]
+    region: str
     shift: Shift
     home: Position
     position: Position

@@ -22,10 +22,12 @@ def create(session: Session, *, data: TechnicianCreate, now: datetime) -> Techni
     tech = Technician(
         name=data.name, skills=[s.value for s in data.skills], shift_start=data.shift.start,
         shift_end=data.shift.end, home_lat=data.home.lat, home_lon=data.home.lon, active=True,
+        region=data.region,
     )
     session.add(tech)
     session.flush()
-    events.record(session, type="technician.created", payload={"technician_id": tech.id}, at=now)
+    events.record(session, type="technician.created", at=now,
+                  payload={"technician_id": tech.id, "region": tech.region})
     return tech
 
 
@@ -37,9 +39,11 @@ def get(session: Session, *, technician_id: int) -> Technician:
     return tech
 
 
-def list_(session: Session) -> list[Technician]:
-    """Every active technician."""
+def list_(session: Session, *, region: str | None = None) -> list[Technician]:
+    """Every active technician (of one region, if given)."""
     query = select(Technician).where(Technician.active.is_(True)).order_by(Technician.id)
+    if region is not None:
+        query = query.where(Technician.region == region)
     return list(session.scalars(query))
 
 
@@ -52,7 +56,8 @@ def update_position(
     if fresh:
         tech.lat, tech.lon, tech.position_at = lat, lon, at
     events.record(session, type="technician.position", at=now, payload={
-        "technician_id": tech.id, "lat": lat, "lon": lon, "at": at.isoformat(), "applied": fresh})
+        "technician_id": tech.id, "region": tech.region, "lat": lat, "lon": lon,
+        "at": at.isoformat(), "applied": fresh})
     return tech
 
 
@@ -71,7 +76,7 @@ def read(session: Session, tech: Technician, *, now: datetime, tz: ZoneInfo) -> 
         state = TechState.idle if shift else TechState.off
     lat, lon = tech.position
     return TechnicianRead(
-        id=tech.id, name=tech.name, skills=[Skill(s) for s in tech.skills],
+        id=tech.id, name=tech.name, skills=[Skill(s) for s in tech.skills], region=tech.region,
         shift=Shift(start=tech.shift_start, end=tech.shift_end),
         home=Position(lat=tech.home_lat, lon=tech.home_lon), position=Position(lat=lat, lon=lon),
         position_at=tech.position_at, state=state, on_shift=shift,

@@ -23,6 +23,7 @@ class Ticket(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     site_id: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(64), default="default", index=True)
     building: Mapped[str | None] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")

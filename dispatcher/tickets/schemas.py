@@ -88,6 +88,7 @@ class TicketRead(BaseModel):
     lat: float
     lon: float
     site_id: str | None
+    region: str
     building: str | None
     unit: str | None
     description: str

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from dispatcher.enums import Status
 from dispatcher.errors import Conflict, NotFound
 from dispatcher.events import service as events
+from dispatcher.sites import service as sites
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.tickets import lifecycle
 from dispatcher.tickets.models import Ticket
@@ -27,7 +28,8 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     )
     ticket = Ticket(
         urgency=data.urgency, category=data.category, skill=data.skill or defaults.skill,
-        lat=data.lat, lon=data.lon, site_id=data.site_id, building=data.building,
+        lat=data.lat, lon=data.lon, site_id=data.site_id,
+        region=sites.region_of(session, data.site_id), building=data.building,
         unit=data.unit, description=data.description,
         service_minutes=data.service_minutes or defaults.service_min, reported_at=reported,
         window_start=window[0] if window else None, window_end=window[1] if window else None,
@@ -36,7 +38,8 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     )
     session.add(ticket)
     session.flush()
-    events.record(session, type="ticket.created", payload={"ticket_id": ticket.id}, at=now)
+    events.record(session, type="ticket.created", at=now,
+                  payload={"ticket_id": ticket.id, "region": ticket.region})
     return ticket
 
 
@@ -48,11 +51,14 @@ def get(session: Session, *, ticket_id: int) -> Ticket:
     return ticket
 
 
-def list_(session: Session, *, statuses: Sequence[Status] | None = None) -> list[Ticket]:
-    """Tickets, optionally only those in `statuses`, oldest first."""
+def list_(session: Session, *, statuses: Sequence[Status] | None = None,
+          region: str | None = None) -> list[Ticket]:
+    """Tickets, optionally only those in `statuses` and `region`, oldest first."""
     query = select(Ticket).order_by(Ticket.id)
     if statuses:
         query = query.where(Ticket.status.in_(list(statuses)))
+    if region is not None:
+        query = query.where(Ticket.region == region)
     return list(session.scalars(query))
 
 
@@ -70,7 +76,8 @@ def cancel(session: Session, *, ticket_id: int, now: datetime) -> Ticket:
     ticket = get(session, ticket_id=ticket_id)
     move(ticket, Status.cancelled, now)
     ticket.technician_id = None
-    events.record(session, type="ticket.cancelled", payload={"ticket_id": ticket.id}, at=now)
+    events.record(session, type="ticket.cancelled", at=now,
+                  payload={"ticket_id": ticket.id, "region": ticket.region})
     return ticket
 
 
@@ -99,5 +106,6 @@ def report_status(session: Session, *, ticket_id: int, target: Status, at: datet
                 f"{busy.status.value}; finish it first", field="status")
     move(ticket, target, at)
     events.record(session, type=f"ticket.{target.value}",
-                  payload={"ticket_id": ticket.id, "technician_id": ticket.technician_id}, at=at)
+                  payload={"ticket_id": ticket.id, "technician_id": ticket.technician_id,
+                           "region": ticket.region}, at=at)
     return ticket

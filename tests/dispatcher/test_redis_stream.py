@@ -46,7 +46,7 @@ def stream(redis_url: str) -> Iterator[str]:
     name = f"test:{uuid.uuid4().hex[:10]}"
     yield name
     client = redis.Redis.from_url(redis_url)
-    client.delete(name, f"{name}:lock:plan")
+    client.delete(name, *client.scan_iter(f"{name}:*", count=1000))
 
 
 def wait_for(check, timeout: float = 60.0, every: float = 0.1) -> bool:

@@ -1,0 +1,1 @@
+"""Sites (compounds) and the regions they belong to; each region is planned on its own."""
