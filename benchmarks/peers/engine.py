@@ -11,6 +11,7 @@ import dataclasses
 
 from benchmarks.peers.instance import Instance
 from optimizer import Job, Snapshot, SolveParams, Tech, solve
+from optimizer.portfolio import solve_portfolio
 
 # Integer scale of times and distances: one unit is a thousandth of a Solomon unit.
 SCALE = 1000
@@ -37,6 +38,10 @@ def snapshot_of(instance: Instance) -> Snapshot:
 
 # Tuned on the benchmark (see optimizer/search.py): lean operators, ruin and recreate.
 TUNED = SolveParams(lean_operators=True, ruin_recreate=True)
+# A second search for the other core: OR-Tools' ILS has a fixed seed, so it differs by
+# settings instead (smaller ruins, cooler annealing), which were about as good alone.
+SECOND = dataclasses.replace(TUNED, ruin_size=10, ruin_string=10,
+                             ruin_temperatures=(3_000.0, 30.0))
 
 
 def params_for(seconds: float, base: SolveParams | None = None) -> SolveParams:
@@ -49,4 +54,11 @@ def solve_engine(instance: Instance, seconds: float, base: SolveParams | None = 
                  ) -> list[list[int]]:
     """Routes of our engine within `seconds`."""
     plan = solve(snapshot_of(instance), params_for(seconds, base))
+    return [[int(s.job_id) for s in route.stops] for route in plan.routes if route.stops]
+
+
+def solve_engine_2cores(instance: Instance, seconds: float) -> list[list[int]]:
+    """Routes of our engine within `seconds` using two processes (TUNED and SECOND)."""
+    snapshot = snapshot_of(instance)
+    plan = solve_portfolio(snapshot, [params_for(seconds, TUNED), params_for(seconds, SECOND)])
     return [[int(s.job_id) for s in route.stops] for route in plan.routes if route.stops]
