@@ -19,11 +19,12 @@ def north(km: float, east_km: float = 0.0) -> tuple[float, float]:
 
 
 def tech(name: str = "Wang", skills: tuple[Skill, ...] = (Skill.general,),
-         at: tuple[float, float] = ORIGIN, shift: tuple[int, int] = (8, 17)) -> TechnicianCreate:
+         at: tuple[float, float] = ORIGIN, shift: tuple[int, int] = (8, 17),
+         region: str = "default") -> TechnicianCreate:
     """A technician on a day shift (local time), based at `at`."""
     return TechnicianCreate(name=name, skills=list(skills),
                             shift=Shift(start=time(shift[0]), end=time(shift[1])),
-                            home=Position(lat=at[0], lon=at[1]))
+                            home=Position(lat=at[0], lon=at[1]), region=region)
 
 
 def ticket(urgency: Urgency = Urgency.routine, category: Category = Category.general,

@@ -209,3 +209,24 @@ def test_a_burst_of_events_coalesces_into_few_solves(database_url: str,
         assert placed == 25
     finally:
         engine.stop()
+
+
+def test_each_region_is_planned_on_its_own(engine: Engine) -> None:
+    """A technician of the north region never gets a south ticket, however close he is."""
+    from dispatcher.sites.schemas import SiteCreate
+
+    for site_id, region, km in (("n1", "north", 5), ("s1", "south", 0)):
+        lat, lon = north(km)
+        engine.upsert_site(SiteCreate(id=site_id, name=site_id, region=region, lat=lat, lon=lon))
+    near = engine.create_technician(tech("Near", at=north(0), region="north"))
+    far = engine.create_technician(tech("Far", at=north(9), region="south"))
+    south_ticket = engine.create_ticket(ticket(at=north(0), site_id="s1"))
+    north_ticket = engine.create_ticket(ticket(at=north(5), site_id="n1"))
+    assert (south_ticket.region, north_ticket.region) == ("south", "north")
+    plan = engine.replan_now()
+    assert set(plan.regions) == {"default", "north", "south"}
+    assert engine.get_ticket(south_ticket.id).assignment.technician_id == far.id
+    assert engine.get_ticket(north_ticket.id).assignment.technician_id == near.id
+    assert [r["technician_id"] for r in engine.current_plan("north").routes] == [near.id]
+    unknown = engine.create_ticket(ticket(site_id="nowhere"))
+    assert unknown.region == "default"
