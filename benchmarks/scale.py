@@ -90,9 +90,14 @@ def first_plans(case: str, c: City, pool: Executor) -> tuple[list[Row], Plan]:
     return rows, mine
 
 
-def events(case: str, c: City, plan: Plan, n: int, seed: int) -> tuple[list[Row], Plan, object]:
-    """Re-plan latency per event type (and provisional insertion of each new ticket)."""
+def events(case: str, c: City, plan: Plan, n: int, seed: int, pool: Executor | None
+           ) -> tuple[list[Row], Plan, object]:
+    """Re-plan latency per event type (and provisional insertion of each new ticket).
+
+    With a `pool`, each re-plan also improves a random other neighbourhood on the second
+    core (`replan(background=...)`)."""
     rng = np.random.default_rng(seed)
+    elsewhere = np.random.default_rng(seed + 99)
     snapshot, budget = c.snapshot, budget_for(len(c.snapshot.jobs))
     lat: dict[str, list[float]] = {"ticket": [], "gps": [], "completion": [], "insert": []}
     baseline: list[float] = []
@@ -103,8 +108,9 @@ def events(case: str, c: City, plan: Plan, n: int, seed: int) -> tuple[list[Row]
         if k < BASELINE_EVENTS and len(snapshot.jobs) <= 500:
             warm = dataclasses.replace(event.snapshot, warm_start=_routes(plan))
             baseline.append(timed(solve, warm, PARAMS)[1])
+        background = int(elsewhere.integers(len(c.snapshot.techs))) if pool else None
         plan, ms = timed(replan, event.snapshot, plan, PARAMS, event.touched, event.site,
-                         budget_ms=budget)
+                         budget_ms=budget, pool=pool, background=background)
         lat[event.kind].append(ms)
         snapshot = event.snapshot
     every = lat["ticket"] + lat["gps"] + lat["completion"]
@@ -158,7 +164,7 @@ def run_case(n_techs: int, n_jobs: int, n_events: int, seed: int, pool: Executor
     c = city(n_techs, n_jobs, seed, spare=max(100, n_events))
     rows, plan = first_plans(case, c, pool)
     rows += gap(case, c.snapshot, plan, pool, "5 s plan, before events")
-    found, plan, snapshot = events(case, c, plan, n_events, seed)
+    found, plan, snapshot = events(case, c, plan, n_events, seed, pool)
     rows += found + emergencies(case, c, snapshot, plan, 200, seed)
     return rows + gap(case, snapshot, plan, pool, f"after {n_events} events")
 

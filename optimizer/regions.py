@@ -15,13 +15,14 @@ import numpy as np
 
 from optimizer.construct import place, seeded
 from optimizer.eligibility import Eligibility, drop_penalties
+from optimizer.lns import NEIGHBOURS, disjoint_parts
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.replan import NEARBY_UNROUTED, NEIGHBOURS, explained, focus_techs
+from optimizer.replan import explained
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import assemble
 from optimizer.snapshot import Snapshot
-from optimizer.split import Part, Routes, construct_part, cut, regions, solve_part
+from optimizer.split import Routes, construct_part, cut, regions, solve_part
 
 REGION_TECHS = 50
 SLICE_MS = 150  # search budget of one neighbourhood
@@ -93,7 +94,7 @@ def improve(snapshot: Snapshot, params: SolveParams, state: RouteState,
     order = list(rng.permutation(len(snapshot.techs)))
     while time.perf_counter() + slice_ms / 1000.0 < deadline and order:
         routes = _routes_of(snapshot, state)
-        parts = _disjoint_parts(snapshot, routes, order, workers, neighbours)
+        parts = disjoint_parts(snapshot, routes, order, workers, neighbours)
         found = _run(pool, [p.snapshot for p in parts], [part_params] * len(parts))
         for local in found:
             routes.update(local)
@@ -106,32 +107,6 @@ def improve(snapshot: Snapshot, params: SolveParams, state: RouteState,
 def _routes_of(snapshot: Snapshot, state: RouteState) -> Routes:
     return {tech.id: tuple(snapshot.jobs[j].id for j in seq)
             for tech, seq in zip(snapshot.techs, state.seq, strict=True)}
-
-
-def _disjoint_parts(snapshot: Snapshot, routes: Routes, order: list[int], count: int,
-                    neighbours: int) -> list[Part]:
-    """Up to `count` parts around the next seed technicians, sharing no technician or job."""
-    used: set[int] = set()
-    taken: set[str] = set()
-    parts = []
-    routed = {x for r in routes.values() for x in r}
-    free = [j for j, job in enumerate(snapshot.jobs) if job.id not in routed]
-    while order and len(parts) < count:
-        v = order.pop()
-        if v in used:
-            continue
-        site = snapshot.techs[v].location
-        focus = [u for u in focus_techs(snapshot, routes, (snapshot.techs[v].id,), site,
-                                        neighbours, None) if u not in used]
-        used |= set(focus)
-        mine = {x for u in focus for x in routes[snapshot.techs[u].id]}
-        own = [j for j, job in enumerate(snapshot.jobs) if job.id in mine]
-        legs = np.asarray(snapshot.travel)[[snapshot.jobs[j].location for j in free], site]
-        extra = [free[k] for k in np.argsort(legs, kind="stable")
-                 if snapshot.jobs[free[k]].id not in taken][:NEARBY_UNROUTED]
-        taken |= {snapshot.jobs[j].id for j in extra}
-        parts.append(cut(snapshot, focus, sorted(own + extra), routes))
-    return parts
 
 
 def constructed(snapshot: Snapshot, params: SolveParams) -> Routes:

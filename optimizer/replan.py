@@ -13,27 +13,27 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor, Future
 
 import numpy as np
 
 from optimizer.construct import place
 from optimizer.eligibility import CAPACITY_REASON, drop_penalties, eligibilities
 from optimizer.insert import INF, insertion_costs
+from optimizer.lns import NEARBY_UNROUTED, NEIGHBOURS, disjoint_parts, focus_techs
 from optimizer.model import solve
 from optimizer.params import SolveParams
 from optimizer.plan import Objective, Plan, Route, Unassigned
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import timed_route
 from optimizer.snapshot import Snapshot
-from optimizer.split import Part, Routes, cut
-
-NEIGHBOURS = 6  # technicians re-optimized besides those the event touched
-NEARBY_UNROUTED = 10  # unrouted jobs nearest the site offered to them
+from optimizer.split import Part, Routes, cut, solve_part
 
 
 def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequence[str],
            site: int, neighbours: int = NEIGHBOURS, budget_ms: int | None = 150,
-           nearby: int = NEARBY_UNROUTED, among: Sequence[int] | None = None) -> Plan:
+           nearby: int = NEARBY_UNROUTED, among: Sequence[int] | None = None,
+           pool: Executor | None = None, background: int | None = None) -> Plan:
     """The previous plan with the routes near one event re-optimized.
 
     Parameters
@@ -48,6 +48,9 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     nearby : previously unassigned jobs nearest `site` offered again (jobs the previous
         plan did not know are always offered).
     among : technician indices the neighbours are chosen from (None: all).
+    pool, background : meanwhile, in `pool`, re-optimize for the same budget the
+        neighbourhood of technician index `background` (left out where it overlaps the
+        event's), so that the other core keeps improving the rest of the city.
 
     Returns
     -------
@@ -60,12 +63,29 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     focus = focus_techs(snapshot, routes, touched, site, neighbours, among)
     jobs = local_jobs(snapshot, plan, routes, focus, site, nearby)
     part = cut(snapshot, focus, jobs, routes)
+    extra = None
+    if pool is not None and background is not None and budget_ms is not None:
+        extra = _elsewhere(snapshot, params, routes, part, background, budget_ms, pool)
     local = _repair(part.snapshot, params)
     if budget_ms is not None and part.snapshot.jobs:
         local = _improve(part.snapshot, params, local, budget_ms)
     routes.update(local)
+    if extra is not None:
+        routes.update(extra[1].result())
+        focus = sorted(set(focus) | set(extra[0].techs))
     status = "inserted" if budget_ms is None else "replanned"
     return stitch(snapshot, plan, params, routes, focus, status, began)
+
+
+def _elsewhere(snapshot: Snapshot, params: SolveParams, routes: Routes, event: Part,
+               seed: int, budget_ms: int, pool: Executor) -> tuple[Part, Future] | None:
+    """Start solving the neighbourhood of technician `seed` (minus `event`) in `pool`."""
+    taken = {snapshot.jobs[j].id for j in event.jobs}
+    found = disjoint_parts(snapshot, routes, [seed], 1, used=set(event.techs), taken=taken)
+    if not found or not found[0].techs:
+        return None
+    sub = dataclasses.replace(params, time_budget_ms=budget_ms)
+    return found[0], pool.submit(solve_part, found[0].snapshot, sub)
 
 
 def _current(snapshot: Snapshot, plan: Plan) -> Routes:
@@ -73,28 +93,6 @@ def _current(snapshot: Snapshot, plan: Plan) -> Routes:
     known = {job.id for job in snapshot.jobs}
     return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress
                              and s.job_id in known) for r in plan.routes}
-
-
-def focus_techs(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int,
-           neighbours: int, among: Sequence[int] | None) -> list[int]:
-    """Touched technicians plus the `neighbours` (of `among`) whose start or stops are
-    nearest `site`."""
-    loc = {job.id: job.location for job in snapshot.jobs}
-    owner, places = [], []
-    for v, tech in enumerate(snapshot.techs):
-        stops = [tech.location, *(loc[x] for x in routes.get(tech.id, ()))]
-        owner += [v] * len(stops)
-        places += stops
-    near = np.full(len(snapshot.techs), np.iinfo(np.int64).max)
-    np.minimum.at(near, np.asarray(owner), np.asarray(snapshot.travel)[places, site])
-    if among is not None:
-        near[np.setdiff1d(np.arange(len(near)), among)] = np.iinfo(np.int64).max
-    chosen = {v for v, t in enumerate(snapshot.techs) if t.id in set(touched)}
-    for v in np.argsort(near, kind="stable"):
-        if len(chosen) >= len(set(touched)) + neighbours:
-            break
-        chosen.add(int(v))
-    return sorted(chosen)
 
 
 def local_jobs(snapshot: Snapshot, plan: Plan, routes: Routes, focus: list[int], site: int,

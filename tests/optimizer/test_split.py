@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
 
 from optimizer import Job, Snapshot, SolveParams, solve
 from optimizer.construct import construct_plan
+from optimizer.eligibility import drop_penalties
 from optimizer.insert import insert_job
 from optimizer.regions import solve_regions
 from optimizer.replan import replan
@@ -51,3 +53,18 @@ def test_local_replan_after_a_move_is_valid(snapshot: Snapshot) -> None:
     moved = dataclasses.replace(snapshot.techs[0], location=len(snapshot.travel) - 1)
     after = dataclasses.replace(snapshot, techs=(moved, *snapshot.techs[1:]))
     check_plan(after, replan(after, plan, PARAMS, (moved.id,), moved.location, 1, 50), PARAMS)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_replan_with_a_background_neighbourhood_is_valid(seed: int) -> None:
+    """Improving another neighbourhood meanwhile (here in a thread) still stitches a valid
+    plan: the two parts share no technician and no job."""
+    snapshot = seeded_snapshot(seed, n_techs=6, n_jobs=24)
+    plan = construct_plan(snapshot, PARAMS)
+    tech = snapshot.techs[0]
+    new = Job("new", tech.location, sorted(tech.skills)[0], 600, due=1800, late_weight=100)
+    grown = dataclasses.replace(snapshot, jobs=(*snapshot.jobs, new))
+    with ThreadPoolExecutor(1) as pool:
+        after = replan(grown, plan, PARAMS, (), tech.location, 1, 50, pool=pool, background=5)
+    check_plan(grown, after, PARAMS)
+    assert after.objective.total <= plan.objective.total + drop_penalties(grown, PARAMS)[-1]

@@ -1,0 +1,68 @@
+"""Neighbourhoods of nearby routes, the unit every local re-optimization works on.
+
+A neighbourhood is a seed (an event's site, or a technician) with the technicians whose
+start or stops pass nearest it; its part holds their jobs and the unrouted jobs nearest
+the seed. Parts that share no technician and no job can be solved at the same time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from optimizer.snapshot import Snapshot
+from optimizer.split import Part, Routes, cut
+
+NEIGHBOURS = 6  # technicians re-optimized around a seed besides those it names
+NEARBY_UNROUTED = 10  # unrouted jobs nearest the seed offered to them
+
+
+def focus_techs(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int,
+                neighbours: int, among: Sequence[int] | None = None) -> list[int]:
+    """Touched technicians plus the `neighbours` (of `among`) whose start or stops are
+    nearest `site`."""
+    loc = {job.id: job.location for job in snapshot.jobs}
+    owner, places = [], []
+    for v, tech in enumerate(snapshot.techs):
+        stops = [tech.location, *(loc[x] for x in routes.get(tech.id, ()))]
+        owner += [v] * len(stops)
+        places += stops
+    near = np.full(len(snapshot.techs), np.iinfo(np.int64).max)
+    np.minimum.at(near, np.asarray(owner), np.asarray(snapshot.travel)[places, site])
+    if among is not None:
+        near[np.setdiff1d(np.arange(len(near)), among)] = np.iinfo(np.int64).max
+    chosen = {v for v, t in enumerate(snapshot.techs) if t.id in set(touched)}
+    for v in np.argsort(near, kind="stable"):
+        if len(chosen) >= len(set(touched)) + neighbours:
+            break
+        chosen.add(int(v))
+    return sorted(chosen)
+
+
+def disjoint_parts(snapshot: Snapshot, routes: Routes, order: list[int], count: int,
+                   neighbours: int = NEIGHBOURS, used: set[int] | None = None,
+                   taken: set[str] | None = None) -> list[Part]:
+    """Up to `count` parts around the next seed technicians of `order` (popped from its
+    end), sharing no technician or job with each other, `used` techs or `taken` jobs."""
+    used = set() if used is None else set(used)
+    taken = set() if taken is None else set(taken)
+    parts = []
+    routed = {x for r in routes.values() for x in r}
+    free = [j for j, job in enumerate(snapshot.jobs) if job.id not in routed]
+    while order and len(parts) < count:
+        v = order.pop()
+        if v in used:
+            continue
+        site = snapshot.techs[v].location
+        focus = [u for u in focus_techs(snapshot, routes, (snapshot.techs[v].id,), site,
+                                        neighbours) if u not in used]
+        used |= set(focus)
+        mine = {x for u in focus for x in routes[snapshot.techs[u].id]}
+        own = [j for j, job in enumerate(snapshot.jobs) if job.id in mine]
+        legs = np.asarray(snapshot.travel)[[snapshot.jobs[j].location for j in free], site]
+        extra = [free[k] for k in np.argsort(legs, kind="stable")
+                 if snapshot.jobs[free[k]].id not in taken][:NEARBY_UNROUTED]
+        taken |= {snapshot.jobs[j].id for j in extra}
+        parts.append(cut(snapshot, focus, sorted(own + extra), routes))
+    return parts
