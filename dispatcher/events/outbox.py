@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatcher.events.bus import EventBus
@@ -21,23 +21,36 @@ def publish_pending(sessions: sessionmaker[Session], bus: EventBus, now: datetim
     """Publish up to `limit` unpublished events; stops at the first failure. Returns the count.
 
     On PostgreSQL, rows are locked with SKIP LOCKED so that relays in several API processes
-    share the work instead of publishing the same rows; a crash between the publish and the
-    commit can still publish an event twice, which is harmless: events are triggers, and the
-    plan is always computed from the stored state.
+    share the work instead of publishing the same rows. SQLite has no row locks, so each row
+    is claimed (a conditional UPDATE, which waits for the write lock) before it is published:
+    a relay in another process (a planner worker) then skips it. A crash between the publish
+    and the commit can still publish an event twice, which is harmless: events are triggers,
+    and the plan is always computed from the stored state.
     """
     done = 0
     with sessions() as session, session.begin():
         query = (select(Event).where(Event.published_at.is_(None)).order_by(Event.id)
                  .limit(limit).with_for_update(skip_locked=True))
-        for event in session.scalars(query):
+        for event in list(session.scalars(query)):
+            if not _claim(session, event.id, now):
+                continue  # another relay published it since we read
             try:
                 bus.publish(event.as_dict())
             except Exception as exc:  # the stream is down: leave the rest for the next pass
                 log.warning("event stream unavailable; events wait in the outbox: %s", exc)
+                _claim(session, event.id, None)
                 break
-            event.published_at = now
             done += 1
     return done
+
+
+def _claim(session: Session, event_id: int, now: datetime | None) -> bool:
+    """Mark one event published (or, with None, not) unless it already is; True if it was."""
+    state = Event.published_at.is_(None) if now is not None else Event.published_at.is_not(None)
+    result = session.execute(update(Event).where(Event.id == event_id, state)
+                             .values(published_at=now).execution_options(
+                                 synchronize_session=False))
+    return result.rowcount == 1
 
 
 class OutboxRelay:
