@@ -38,6 +38,8 @@ def horizon(snapshot: Snapshot, params: SolveParams) -> int:
 
 def drop_penalties(snapshot: Snapshot, params: SolveParams) -> list[int]:
     """Cost of dropping each job: more than its worst lateness plus what serving it adds."""
+    if not snapshot.jobs:
+        return []
     span = horizon(snapshot, params)
     max_travel = int(snapshot.travel.max()) if snapshot.travel.size else 0
     extra = params.drop_penalty + params.overtime_weight * params.max_overtime + 2 * max_travel

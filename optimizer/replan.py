@@ -171,9 +171,10 @@ def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,
     """The new plan: changed technicians re-timed, others' routes reused from `plan`."""
     jobs = {job.id: job for job in snapshot.jobs}
     redo = {snapshot.techs[v].id for v in changed}
+    previous = {r.tech_id: r for r in plan.routes}
     out = []
     for tech in snapshot.techs:
-        old = plan.route_of(tech.id)
+        old = previous.get(tech.id)
         if tech.id in redo or old is None:
             old = timed_route(tech, [jobs[x] for x in routes.get(tech.id, ())], snapshot.travel)
         out.append(old)

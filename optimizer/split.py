@@ -7,6 +7,7 @@ parallel processes and their routes put side by side.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,11 +46,11 @@ def cut(snapshot: Snapshot, techs: Sequence[int], jobs: Sequence[int], warm: Rou
     places += [t.end_location for t in picked_techs if t.end_location is not None]
     where = np.unique(np.asarray(places, dtype=np.int64))
     local = {int(p): k for k, p in enumerate(where)}
-    sub_techs = tuple(dataclasses.replace(
+    sub_techs = tuple(_moved(
         t, location=local[t.location],
         end_location=None if t.end_location is None else local[t.end_location])
         for t in picked_techs)
-    sub_jobs = tuple(dataclasses.replace(j, location=local[j.location]) for j in picked_jobs)
+    sub_jobs = tuple(_moved(j, location=local[j.location]) for j in picked_jobs)
     ids = {j.id for j in picked_jobs}
     sub_warm = {t.id: tuple(x for x in warm.get(t.id, ()) if x in ids) for t in picked_techs}
     grid = np.ix_(where, where)
@@ -57,6 +58,15 @@ def cut(snapshot: Snapshot, techs: Sequence[int], jobs: Sequence[int], warm: Rou
     sub = Snapshot(sub_techs, sub_jobs, np.asarray(snapshot.travel)[grid],
                    {k: v for k, v in sub_warm.items() if v}, cost)
     return Part(sub, tuple(techs), tuple(jobs))
+
+
+def _moved(item, **changes):
+    """A copy of a frozen Tech or Job with other fields. `dataclasses.replace` re-runs
+    __init__ (~40 us); a part of 250 jobs cut per event made it a third of an insertion."""
+    new = copy.copy(item)
+    for name, value in changes.items():
+        object.__setattr__(new, name, value)
+    return new
 
 
 def solve_part(snapshot: Snapshot, params: SolveParams) -> Routes:
