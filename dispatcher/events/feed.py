@@ -2,7 +2,8 @@
 
 The database is the source, so a reader sees what any process committed, and a reconnecting
 client resumes exactly after the last event it saw. A technician sees only what concerns him:
-his own positions, status changes of his tickets, and each plan version cut down to his route.
+his own positions, status changes of his tickets, and each plan version of his region cut down
+to his route; alerts are for dispatchers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.events.models import Event
 from dispatcher.planning.models import PlanVersion
+from dispatcher.technicians import service as technicians
 from dispatcher.tickets.models import Ticket
 
 # What the live views show; `technician.` alone would also stream shift bookkeeping.
@@ -51,10 +53,11 @@ def after(session: Session, *, cursor: int, technician_id: int | None = None,
 def _for_technician(session: Session, found: list[dict[str, Any]],
                     technician_id: int) -> list[dict[str, Any]]:
     owners = _ticket_owners(session, found)
+    region = technicians.get(session, technician_id=technician_id).region
     kept = []
     for event in found:
         kind, payload = event["type"], event["payload"]
-        if kind == "plan.updated":
+        if kind == "plan.updated" and payload.get("region", region) == region:
             kept.append({**event, "payload": {**payload, "route": _route(
                 session, payload.get("version"), technician_id)}})
         elif _concerns(kind, payload, owners) == technician_id:
