@@ -13,7 +13,9 @@ import argparse
 import dataclasses
 import json
 import multiprocessing
+import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 import numpy as np
@@ -158,15 +160,20 @@ def _pct(values: list[float]) -> tuple[float | None, float | None]:
     return float(np.percentile(values, 50)), float(np.percentile(values, 99))
 
 
-def run_case(n_techs: int, n_jobs: int, n_events: int, seed: int, pool: Executor) -> list[Row]:
-    """Every figure of one case."""
+def run_case(n_techs: int, n_jobs: int, n_events: int, seed: int, pool: Executor
+             ) -> Iterator[Row]:
+    """Every figure of one case, yielded as soon as it is measured."""
     case = f"{n_techs}x{n_jobs}"
     c = city(n_techs, n_jobs, seed, spare=max(100, n_events))
+    yield Row(case, "load average (1 min) at start", os.getloadavg()[0], None, "procs")
     rows, plan = first_plans(case, c, pool)
-    rows += gap(case, c.snapshot, plan, pool, "5 s plan, before events")
+    yield from rows
+    yield from gap(case, c.snapshot, plan, pool, "5 s plan, before events")
     found, plan, snapshot = events(case, c, plan, n_events, seed, pool)
-    rows += found + emergencies(case, c, snapshot, plan, 200, seed)
-    return rows + gap(case, snapshot, plan, pool, f"after {n_events} events")
+    yield from found
+    yield from emergencies(case, c, snapshot, plan, 200, seed)
+    yield from gap(case, snapshot, plan, pool, f"after {n_events} events")
+    yield Row(case, "load average (1 min) at end", os.getloadavg()[0], None, "procs")
 
 
 def show(row: Row) -> str:
