@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer import Snapshot, SolveParams
 from optimizer.construct import construct
@@ -73,3 +76,27 @@ def test_construction_keeps_every_rule(snapshot: Snapshot) -> None:
     plan = assemble(snapshot, PARAMS, sequences, eligibilities(snapshot, PARAMS), None,
                     "constructed", False, 0)
     check_plan(snapshot, plan, PARAMS)
+
+
+@st.composite
+def loaded_snapshots(draw) -> Snapshot:
+    """Random snapshots whose technicians carry a capacity and jobs a demand."""
+    snapshot = draw(snapshots(max_techs=3, max_jobs=7, warm=False))
+    techs = tuple(dataclasses.replace(t, capacity=draw(st.integers(0, 6)))
+                  for t in snapshot.techs)
+    jobs = tuple(dataclasses.replace(j, demand=draw(st.integers(0, 3))) for j in snapshot.jobs)
+    return dataclasses.replace(snapshot, techs=techs, jobs=jobs)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(loaded_snapshots())
+def test_insertion_respects_capacity(snapshot: Snapshot) -> None:
+    """Constructed routes never carry more than the technician's capacity, and a job is
+    left out only when no route has room, time and skill for it."""
+    sequences = construct(snapshot, PARAMS, neighbours=None)
+    state = RouteState(tables(snapshot, PARAMS), sequences)
+    for tech, seq in zip(snapshot.techs, sequences, strict=True):
+        assert sum(snapshot.jobs[j].demand for j in seq) <= tech.capacity
+    placed = {j for seq in sequences for j in seq}
+    for j in set(range(len(snapshot.jobs))) - placed:
+        assert best_insertion(state, j) is None
