@@ -27,7 +27,7 @@ from optimizer.plan import Objective, Plan, Route, Unassigned
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import timed_route
 from optimizer.snapshot import Snapshot
-from optimizer.split import Part, Routes, cut, solve_part
+from optimizer.split import Part, Routes, better, cut, solve_part
 
 
 def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequence[str],
@@ -84,7 +84,8 @@ def _elsewhere(snapshot: Snapshot, params: SolveParams, routes: Routes, event: P
     found = disjoint_parts(snapshot, routes, [seed], 1, used=set(event.techs), taken=taken)
     if not found or not found[0].techs:
         return None
-    sub = dataclasses.replace(params, time_budget_ms=budget_ms)
+    # 70 % of the event's budget, so that waiting for it rarely adds to the latency
+    sub = dataclasses.replace(params, time_budget_ms=max(10, budget_ms * 7 // 10))
     return found[0], pool.submit(solve_part, found[0].snapshot, sub)
 
 
@@ -158,12 +159,9 @@ def _fits_last(state: RouteState, v: int, j: int) -> bool:
 
 def _improve(sub: Snapshot, params: SolveParams, warm: Routes, budget_ms: int) -> Routes:
     """The routing model from `warm`, kept only if it is no worse."""
-    seeded = dataclasses.replace(sub, warm_start={k: v for k, v in warm.items() if v})
-    plan = solve(seeded, dataclasses.replace(params, time_budget_ms=budget_ms))
-    if not plan.warm_started:
-        return warm
-    return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
-            for r in plan.routes}
+    start = dataclasses.replace(sub, warm_start={k: v for k, v in warm.items() if v})
+    plan = solve(start, dataclasses.replace(params, time_budget_ms=budget_ms))
+    return better(start, params, plan)
 
 
 def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,

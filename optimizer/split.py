@@ -15,8 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.construct import seeded
+from optimizer.eligibility import eligibilities
 from optimizer.model import solve
 from optimizer.params import SolveParams
+from optimizer.plan import Plan
+from optimizer.schedule import assemble
 from optimizer.snapshot import Snapshot
 
 Routes = dict[str, tuple[str, ...]]  # technician id -> ordered job ids
@@ -75,11 +78,23 @@ def solve_part(snapshot: Snapshot, params: SolveParams) -> Routes:
     Top-level so that a process pool can run it.
     """
     start = seeded(snapshot, params)
-    plan = solve(start, params)
-    if start.warm_start and not plan.warm_started:
-        return dict(start.warm_start)  # the model refused the start: keep it, not worse
-    return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
-            for r in plan.routes}
+    return better(start, params, solve(start, params))
+
+
+def better(start: Snapshot, params: SolveParams, plan: Plan) -> Routes:
+    """The plan's routes, or `start.warm_start` when that is cheaper: the model may refuse
+    the start, or run out of time (a loaded machine) before restoring it and return
+    nothing, which would drop every job of the part."""
+    found = {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
+             for r in plan.routes}
+    if not start.warm_start:
+        return found
+    index = {job.id: j for j, job in enumerate(start.jobs)}
+    sequences = [[index[x] for x in start.warm_start.get(t.id, ())] for t in start.techs]
+    warm = assemble(start, params, sequences, eligibilities(start, params), None, "", False, 0)
+    if plan.warm_started and plan.objective.total <= warm.objective.total:
+        return found
+    return {t.id: tuple(start.warm_start.get(t.id, ())) for t in start.techs}
 
 
 def construct_part(snapshot: Snapshot, params: SolveParams) -> Routes:
