@@ -26,6 +26,10 @@ SECONDS_PER_KM = 1.3 / 20.0 * HOUR  # road factor 1.3 at 20 km/h
 def synthetic_snapshot(n_techs: int, n_jobs: int, seed: int) -> Snapshot:
     """A reproducible city snapshot: techs uniform, jobs half clustered, 8-hour shifts.
 
+    At 50x500 this asks about a third more work than the team can do in its shifts
+    (~460 h of service plus ~65 h of driving for 400 shift hours), so plans are dominated
+    by overtime and drop penalties; `benchmarks.city` scales service times to a load.
+
     Parameters
     ----------
     n_techs, n_jobs : sizes.
