@@ -124,8 +124,9 @@ def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
 
 
 def _previous_routes(session: Session, region: str) -> dict[str, tuple[str, ...]]:
+    # LIMIT 1: `.first()` alone makes the ORM load every stored version of the day.
     latest = session.scalars(select(PlanVersion).where(PlanVersion.region == region)
-                             .order_by(PlanVersion.version.desc())).first()
+                             .order_by(PlanVersion.version.desc()).limit(1)).first()
     if latest is None:
         return {}
     return {str(r["technician_id"]): tuple(str(s["ticket_id"]) for s in r["stops"]
