@@ -52,6 +52,7 @@ class EnginePolicy:
         self._moved: set[int] = set()
         self._dirty: list[str] = []
         self._gps = False
+        self._look = True
         self._last_replan: datetime | None = None
         self._plan_routes: dict[int, list[dict[str, Any]]] = {}
         self.tech_ids: dict[int, int] = {}  # world technician -> engine technician
@@ -86,6 +87,7 @@ class EnginePolicy:
 
     # -- the world tells us what happened --------------------------------------------------------
     def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None:
+        self._look = self._look or kind != "gps"
         handler = getattr(self, f"_on_{kind}", None)
         if handler is not None:
             handler(ticket, tech)
@@ -134,6 +136,11 @@ class EnginePolicy:
     # -- decisions -------------------------------------------------------------------------------
     def decide(self) -> list[tuple[int, int]]:
         now = self.world.now
+        gps_due = self._gps and (self._last_replan is None
+                                 or now - self._last_replan >= GPS_REPLAN)
+        if not (self._look or self._dirty or gps_due):
+            return []  # only GPS fixes since the last look: no one is newly idle, same plan
+        self._look = False
         # Past his shift end a technician drops out of the engine's snapshot as soon as his
         # hand is empty, so one finishing in overtime sets off to the next stop his app shows
         # (the latest plan) before the re-plan that would forget him.
@@ -142,8 +149,6 @@ class EnginePolicy:
         orders = self._orders(overtime)
         for _, tid in orders:  # reported now, so that the re-plan sees them under way
             self._depart(self.ticket_ids[tid])
-        gps_due = self._gps and (self._last_replan is None
-                                 or now - self._last_replan >= GPS_REPLAN)
         if self._dirty or gps_due:
             self._replan(now)
         return orders + self._orders(self.world.idle_techs())
