@@ -36,12 +36,14 @@ def snapshot_of(instance: Instance) -> Snapshot:
     return Snapshot(techs, jobs, travel, cost=cost)
 
 
-# Tuned on the benchmark (see optimizer/search.py): lean operators, ruin and recreate.
-TUNED = SolveParams(lean_operators=True, ruin_recreate=True)
+# Tuned on the benchmark (see optimizer/search.py): lean operators, ruin and recreate,
+# annealing from 30 to 0.1 distance units (costs are in thousandths).
+TUNED = SolveParams(lean_operators=True, ruin_recreate=True,
+                    ruin_temperatures=(30_000.0, 100.0))
 # A second search for the other core: OR-Tools' ILS has a fixed seed, so it differs by
-# settings instead (smaller ruins, cooler annealing), which were about as good alone.
+# settings instead (smaller ruins, hotter start), which were about as good alone.
 SECOND = dataclasses.replace(TUNED, ruin_size=10, ruin_string=10,
-                             ruin_temperatures=(3_000.0, 30.0))
+                             ruin_temperatures=(100_000.0, 100.0))
 
 
 def params_for(seconds: float, base: SolveParams | None = None) -> SolveParams:
