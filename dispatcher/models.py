@@ -9,4 +9,6 @@ from dispatcher.sites.models import Site
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
-__all__ = ["Alert", "Event", "IdempotencyKey", "Override", "PlanVersion", "Site", "Technician", "Ticket"]
+__all__ = [
+    "Alert", "Event", "IdempotencyKey", "Override", "PlanVersion", "Site", "Technician", "Ticket",
+]
