@@ -136,5 +136,5 @@ def repaired(snapshot: Snapshot, t, routes: Routes, retry: bool = True) -> Route
     order = np.argsort(-np.asarray(drop_penalties(snapshot, SolveParams())), kind="stable")
     for j in order:
         if int(j) not in placed and t.allowed[j].any():
-            place(state, int(j), everywhere=False)
+            place(state, int(j))
     return state
