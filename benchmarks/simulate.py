@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"simulate: {exc}", file=sys.stderr)
         return 2
+    if args.merge:
+        return _merge([Path(p) for p in args.merge], args.png)
     if args.hours is not None:
         scenario = scenario.with_hours(args.hours)
     if args.dump:
@@ -59,11 +61,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(scenario.technicians)} technicians, {scenario.hours:g} h of arrivals, "
           f"seed {args.seed}, engine search {search}; load {_load()}", flush=True)
     reports = compare(scenario, names, seed=args.seed, deterministic=not args.server_search,
-                      log=lambda m: print(m, file=sys.stderr, flush=True))
+                      log=lambda m: print(m, file=sys.stderr, flush=True),
+                      done=lambda so_far: args.json and _write_json(
+                          Path(args.json), scenario, args.seed, so_far))
     print(table(reports))
     print(ratios(reports))
     if args.json:
-        _write_json(Path(args.json), scenario, args.seed, reports)
+        print(f"reports written to {args.json}")
     if args.png:
         from benchmarks.simulate_plot import plot
         plot(Path(args.png), scenario.name, reports)
@@ -81,9 +85,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the reports here")
     p.add_argument("--png", help="write the comparison figure here")
     p.add_argument("--dump", help="write the scenario as a JSON scenario file and stop")
+    p.add_argument("--merge", nargs="+", metavar="JSON",
+                   help="print (and --png) the reports of earlier runs' JSON files together")
     p.add_argument("--server-search", action="store_true",
                    help="engine: the server's time-budgeted search (its latency; runs differ)")
     return p
+
+
+def _merge(paths: list[Path], png: str | None) -> int:
+    """One table from runs split across processes (same scenario and seed)."""
+    reports = []
+    for path in paths:
+        data = json.loads(path.read_text("utf-8"))
+        print(f"{path}: scenario {data['scenario']}, seed {data['seed']}, load {data['load']}")
+        for report in data["policies"].values():
+            report["timeline"] = [tuple(x) for x in report["timeline"]]
+            reports.append(Report(**report))
+    print(table(reports))
+    print(ratios(reports))
+    if png:
+        from benchmarks.simulate_plot import plot
+        plot(Path(png), data["scenario"], reports)
+        print(f"figure written to {png}")
+    return 0
 
 
 def _scenario(name: str) -> Scenario:
@@ -145,7 +169,6 @@ def _write_json(path: Path, scenario: Scenario, seed: int, reports: list[Report]
             "policies": {r.policy: r.as_dict() for r in reports}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1), "utf-8")
-    print(f"reports written to {path}")
 
 
 if __name__ == "__main__":

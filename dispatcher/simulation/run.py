@@ -50,8 +50,12 @@ def simulate(scenario: Scenario, policy: object, *, seed: int,
 
 def compare(scenario: Scenario, names: Iterable[str], *, seed: int,
             log: Callable[[str], None] = lambda _: None,
-            deterministic: bool = True) -> list[Report]:
-    """Every named policy on the same day; unavailable ones are skipped with a message."""
+            deterministic: bool = True,
+            done: Callable[[list[Report]], object] = lambda _: None) -> list[Report]:
+    """Every named policy on the same day; unavailable ones are skipped with a message.
+
+    `done` hears the reports so far after each policy (e.g. to save them as they come).
+    """
     tickets = day_tickets(scenario, seed=seed, policy=load_policy())
     reports = []
     for name in names:
@@ -63,4 +67,5 @@ def compare(scenario: Scenario, names: Iterable[str], *, seed: int,
         log(f"{name}: running {len(tickets)} tickets ...")
         reports.append(simulate(scenario, policy, seed=seed, tickets=tickets, log=log))
         log(f"{name}: done in {reports[-1].wall_s:.0f} s")
+        done(reports)
     return reports

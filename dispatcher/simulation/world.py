@@ -162,7 +162,8 @@ class World:
             first = heapq.heappop(self._queue)
             if log is not None and first.at >= hour + timedelta(hours=1):
                 hour += timedelta(hours=(first.at - hour) // timedelta(hours=1))
-                log(f"{policy.name}: {hour.astimezone(self.scenario.tz):%H:%M} simulated")
+                log(f"{policy.name}: {hour.astimezone(self.scenario.tz):%H:%M} simulated"
+                    f"{_latency(policy)}")
             batch = [first]
             while self._queue and self._queue[0].at <= first.at + DEBOUNCE:
                 batch.append(heapq.heappop(self._queue))
@@ -262,3 +263,11 @@ class World:
         tech.busy_s += (self.now - outcome.on_site_at).total_seconds()
         tech.phase, tech.ticket = Phase.idle, None
         outcome.fate, outcome.completed_at = Fate.completed, self.now
+
+
+def _latency(policy: Policy) -> str:
+    ms = sorted(getattr(policy, "replan_ms", []))
+    if not ms:
+        return ""
+    p99 = ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    return f", {len(ms)} re-plans so far, p50 {ms[len(ms) // 2]:.0f} ms, p99 {p99:.0f} ms"
