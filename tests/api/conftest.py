@@ -1,4 +1,4 @@
-"""An HTTP client on an app whose engine uses an SQLite file and the manual clock."""
+"""An HTTP client on an app whose engine uses the manual clock, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from dispatcher.engine import Engine
 
 
 @pytest.fixture
-def app_engine(tmp_path, clock: ManualClock) -> Engine:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/api.db", solve_budget_ms=200,
-                        debounce_ms=0)
-    return Engine(settings, clock=clock)
+def app_engine(database_url: str, clock: ManualClock) -> Iterator[Engine]:
+    settings = Settings(database_url=database_url, solve_budget_ms=200, debounce_ms=0)
+    engine = Engine(settings, clock=clock)
+    yield engine
+    engine.stop()
+    engine.sessions.kw["bind"].dispose()
 
 
 @pytest.fixture
