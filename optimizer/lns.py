@@ -7,11 +7,14 @@ the seed. Parts that share no technician and no job can be solved at the same ti
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 
-from optimizer.snapshot import Snapshot
+from optimizer.eligibility import eligible_matrix
+from optimizer.params import SolveParams
+from optimizer.snapshot import Job, Snapshot
 from optimizer.split import Part, Routes, cut
 
 NEIGHBOURS = 6  # technicians re-optimized around a seed besides those it names
@@ -45,24 +48,43 @@ def disjoint_parts(snapshot: Snapshot, routes: Routes, order: list[int], count: 
                    taken: set[str] | None = None) -> list[Part]:
     """Up to `count` parts around the next seed technicians of `order` (popped from its
     end), sharing no technician or job with each other, `used` techs or `taken` jobs."""
-    used = set() if used is None else set(used)
-    taken = set() if taken is None else set(taken)
+    used = set() if used is None else used
+    taken = set() if taken is None else taken
     parts = []
-    routed = {x for r in routes.values() for x in r}
-    free = [j for j, job in enumerate(snapshot.jobs) if job.id not in routed]
     while order and len(parts) < count:
         v = order.pop()
-        if v in used:
-            continue
-        site = snapshot.techs[v].location
-        focus = [u for u in focus_techs(snapshot, routes, (snapshot.techs[v].id,), site,
-                                        neighbours) if u not in used]
-        used |= set(focus)
-        mine = {x for u in focus for x in routes[snapshot.techs[u].id]}
-        own = [j for j, job in enumerate(snapshot.jobs) if job.id in mine]
-        legs = np.asarray(snapshot.travel)[[snapshot.jobs[j].location for j in free], site]
-        extra = [free[k] for k in np.argsort(legs, kind="stable")
-                 if snapshot.jobs[free[k]].id not in taken][:NEARBY_UNROUTED]
-        taken |= {snapshot.jobs[j].id for j in extra}
-        parts.append(cut(snapshot, focus, sorted(own + extra), routes))
+        if v not in used:
+            tech = snapshot.techs[v]
+            parts.append(part_around(snapshot, routes, tech.location, [v], neighbours,
+                                     used, taken))
     return parts
+
+
+def part_around(snapshot: Snapshot, routes: Routes, site: int, must: Sequence[int],
+                neighbours: int, used: set[int], taken: set[str]) -> Part:
+    """The part of the `must` technicians and the `neighbours` whose routes pass nearest
+    `site` (none of `used`), their jobs and the unrouted jobs nearest `site` (none of
+    `taken`); `used` and `taken` grow by what it holds."""
+    ids = [snapshot.techs[v].id for v in must if v not in used]
+    focus = [u for u in focus_techs(snapshot, routes, ids, site, neighbours) if u not in used]
+    used |= set(focus)
+    mine = {x for u in focus for x in routes.get(snapshot.techs[u].id, ())}
+    routed = {x for r in routes.values() for x in r}
+    own = [j for j, job in enumerate(snapshot.jobs) if job.id in mine]
+    free = [j for j, job in enumerate(snapshot.jobs)
+            if job.id not in routed and job.id not in taken]
+    legs = np.asarray(snapshot.travel)[[snapshot.jobs[j].location for j in free], site]
+    extra = [free[k] for k in np.argsort(legs, kind="stable")[:NEARBY_UNROUTED]]
+    taken |= {snapshot.jobs[j].id for j in own + extra}
+    return cut(snapshot, focus, sorted(own + extra), routes)
+
+
+def soonest(snapshot: Snapshot, job: Job, params: SolveParams, count: int) -> list[int]:
+    """The `count` technicians allowed to take `job` who could reach it first if they
+    dropped everything (their position and `available_at` only)."""
+    allowed = eligible_matrix(dataclasses.replace(snapshot, jobs=(job,)), params)[0][0]
+    where = np.fromiter((t.location for t in snapshot.techs), np.int64)
+    free = np.fromiter((t.available_at for t in snapshot.techs), np.int64)
+    reach = np.where(allowed, free + np.asarray(snapshot.travel)[where, job.location],
+                     np.iinfo(np.int64).max)
+    return [int(v) for v in np.argsort(reach, kind="stable")[:count] if allowed[v]]

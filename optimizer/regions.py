@@ -14,12 +14,12 @@ from concurrent.futures import Executor
 import numpy as np
 
 from optimizer.construct import place, seeded
-from optimizer.eligibility import Eligibility, drop_penalties
+from optimizer.eligibility import Eligibility
 from optimizer.lns import NEIGHBOURS, disjoint_parts
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.replan import explained
-from optimizer.routes import RouteState, tables
+from optimizer.routes import RouteState, Tables, tables
 from optimizer.schedule import assemble
 from optimizer.snapshot import Snapshot
 from optimizer.split import Routes, construct_part, cut, regions, solve_part
@@ -67,7 +67,7 @@ def _plan(snapshot: Snapshot, params: SolveParams, state: RouteState, warm: bool
     return assemble(snapshot, params, state.seq, eligible, None, "regions", warm, ms)
 
 
-def _by_regions(snapshot: Snapshot, params: SolveParams, t, pool: Executor | None,
+def _by_regions(snapshot: Snapshot, params: SolveParams, t: Tables, pool: Executor | None,
                 size: int) -> Routes:
     """Each region constructed in its own process."""
     parts = [cut(snapshot, techs, jobs, {}) for techs, jobs in regions(snapshot, t.allowed, size)]
@@ -124,8 +124,10 @@ def _with_routed(jobs: list[int], techs: list[int], routes: Routes,
     return sorted(set(own) | {j for j in jobs if j not in routed})
 
 
-def repaired(snapshot: Snapshot, t, routes: Routes, retry: bool = True) -> RouteState:
-    """Routes as a state, with every job no region placed tried once more across the city."""
+def repaired(snapshot: Snapshot, t: Tables, routes: Routes, retry: bool = True
+             ) -> RouteState:
+    """Routes as a state; with `retry`, every job left out is tried once more across the
+    whole city (all its allowed routes), most urgent first."""
     index = {job.id: j for j, job in enumerate(snapshot.jobs)}
     sequences = [[index[x] for x in routes.get(tech.id, ()) if x in index]
                  for tech in snapshot.techs]
@@ -133,8 +135,7 @@ def repaired(snapshot: Snapshot, t, routes: Routes, retry: bool = True) -> Route
     placed = {j for seq in sequences for j in seq}
     if not retry:
         return state
-    order = np.argsort(-np.asarray(drop_penalties(snapshot, SolveParams())), kind="stable")
-    for j in order:
+    for j in np.argsort(-t.weight, kind="stable"):  # most urgent first
         if int(j) not in placed and t.allowed[j].any():
             place(state, int(j))
     return state

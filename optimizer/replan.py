@@ -18,16 +18,29 @@ from concurrent.futures import Executor, Future
 import numpy as np
 
 from optimizer.construct import place
-from optimizer.eligibility import CAPACITY_REASON, drop_penalties, eligibilities
+from optimizer.eligibility import (
+    CAPACITY_REASON,
+    drop_penalties,
+    eligibilities,
+)
 from optimizer.insert import INF, insertion_costs
-from optimizer.lns import NEARBY_UNROUTED, NEIGHBOURS, disjoint_parts, focus_techs
+from optimizer.lns import (
+    NEARBY_UNROUTED,
+    NEIGHBOURS,
+    disjoint_parts,
+    focus_techs,
+    part_around,
+    soonest,
+)
 from optimizer.model import solve
 from optimizer.params import SolveParams
 from optimizer.plan import Objective, Plan, Route, Unassigned
-from optimizer.routes import RouteState, tables
+from optimizer.routes import RouteState, Tables, tables
 from optimizer.schedule import timed_route
-from optimizer.snapshot import Snapshot
+from optimizer.snapshot import Job, Snapshot
 from optimizer.split import Part, Routes, better, cut, solve_part
+
+SOONEST = 6  # technicians who could reach a new or late job first, re-planned with it
 
 
 def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequence[str],
@@ -61,11 +74,12 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     began = time.perf_counter()
     routes = _current(snapshot, plan)
     focus = focus_techs(snapshot, routes, touched, site, neighbours, among)
+    focus = sorted(set(focus) | _soonest(snapshot, plan, routes, params))
     jobs = local_jobs(snapshot, plan, routes, focus, site, nearby)
     part = cut(snapshot, focus, jobs, routes)
     extra = None
     if pool is not None and background is not None and budget_ms is not None:
-        extra = _elsewhere(snapshot, params, routes, part, background, budget_ms, pool)
+        extra = _elsewhere(snapshot, params, plan, routes, part, background, budget_ms, pool)
     local = _repair(part.snapshot, params)
     if budget_ms is not None and part.snapshot.jobs:
         local = _improve(part.snapshot, params, local, budget_ms)
@@ -77,16 +91,49 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     return stitch(snapshot, plan, params, routes, focus, status, began)
 
 
-def _elsewhere(snapshot: Snapshot, params: SolveParams, routes: Routes, event: Part,
-               seed: int, budget_ms: int, pool: Executor) -> tuple[Part, Future] | None:
-    """Start solving the neighbourhood of technician `seed` (minus `event`) in `pool`."""
+def _elsewhere(snapshot: Snapshot, params: SolveParams, plan: Plan, routes: Routes,
+               event: Part, seed: int, budget_ms: int, pool: Executor
+               ) -> tuple[Part, Future] | None:
+    """Start solving another neighbourhood, disjoint from `event`, in `pool`: around one of
+    the latest (weighted) jobs of `plan`, with the technicians who could reach it first,
+    else around technician `seed`."""
+    used = set(event.techs)
     taken = {snapshot.jobs[j].id for j in event.jobs}
-    found = disjoint_parts(snapshot, routes, [seed], 1, used=set(event.techs), taken=taken)
-    if not found or not found[0].techs:
+    late = _latest(snapshot, plan, used, taken)
+    if late:
+        job, v = late[seed % len(late)]
+        must = [v, *soonest(snapshot, job, params, SOONEST)]
+        found = part_around(snapshot, routes, job.location, must, NEIGHBOURS, used, taken)
+    else:
+        parts = disjoint_parts(snapshot, routes, [seed], 1, used=used, taken=taken)
+        found = parts[0] if parts else None
+    if found is None or not found.techs:
         return None
     # 70 % of the event's budget, so that waiting for it rarely adds to the latency
     sub = dataclasses.replace(params, time_budget_ms=max(10, budget_ms * 7 // 10))
-    return found[0], pool.submit(solve_part, found[0].snapshot, sub)
+    return found, pool.submit(solve_part, found.snapshot, sub)
+
+
+def _latest(snapshot: Snapshot, plan: Plan, used: set[int], taken: set[str], top: int = 5
+            ) -> list[tuple[Job, int]]:
+    """Up to `top` late jobs of `plan` by weighted lateness, with their technician index,
+    outside `used` technicians and `taken` jobs."""
+    jobs = {job.id: job for job in snapshot.jobs}
+    vehicle = {t.id: v for v, t in enumerate(snapshot.techs)}
+    late = [(s.late * jobs[s.job_id].late_weight, jobs[s.job_id], vehicle[r.tech_id])
+            for r in plan.routes if vehicle.get(r.tech_id) not in used for s in r.stops
+            if s.late and s.job_id in jobs and s.job_id not in taken]
+    late.sort(key=lambda x: -x[0])
+    return [(job, v) for _, job, v in late[:top]]
+
+
+def _soonest(snapshot: Snapshot, plan: Plan, routes: Routes, params: SolveParams) -> set[int]:
+    """For each job the previous plan did not know, the `SOONEST` allowed technicians who
+    could reach it first if they dropped everything: an emergency needs the technician
+    who can get there, who is not always one whose route passes nearby."""
+    known = {x for r in routes.values() for x in r} | {u.job_id for u in plan.unassigned}
+    new = [job for job in snapshot.jobs if job.id not in known]
+    return {v for job in new for v in soonest(snapshot, job, params, SOONEST)}
 
 
 def _current(snapshot: Snapshot, plan: Plan) -> Routes:
@@ -129,7 +176,7 @@ def _repair(sub: Snapshot, params: SolveParams) -> Routes:
             for tech, seq in zip(sub.techs, state.seq, strict=True)}
 
 
-def _warm_sequences(sub: Snapshot, t) -> list[list[int]]:
+def _warm_sequences(sub: Snapshot, t: Tables) -> list[list[int]]:
     """Warm routes with disallowed jobs left out and each started job first."""
     index = {job.id: j for j, job in enumerate(sub.jobs)}
     out = []
