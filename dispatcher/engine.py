@@ -86,7 +86,7 @@ class Engine:
             unassigned_after=timedelta(minutes=settings.alert_unassigned_after_min),
             stale_gps_after=timedelta(minutes=settings.alert_stale_gps_min),
             escalate_after=timedelta(minutes=settings.alert_escalate_after_min))
-        self._ticker = Ticker(self.check_alerts, settings.alert_check_interval_s)
+        self._ticker = Ticker(self.tick, settings.alert_check_interval_s)
         if self.plans_here:
             self.bus.subscribe(self._on_event)
 
@@ -307,6 +307,11 @@ class Engine:
         return version
 
     # -- alerts ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """What the clock alone changes: expired route locks (a re-plan follows), alerts."""
+        self._run(lambda s, now: overrides.expire(s, now=now))
+        self.check_alerts()
+
     def check_alerts(self) -> list[AlertRead]:
         """Evaluate the SLA monitor now: open, update, escalate and resolve alerts."""
         return self._run(lambda s, now: [AlertRead.model_validate(a) for a in monitor.evaluate(

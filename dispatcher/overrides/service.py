@@ -110,6 +110,17 @@ def clear_lock(session: Session, *, technician_id: int, by: str, now: datetime) 
     return rows[-1]
 
 
+def expire(session: Session, *, now: datetime) -> list[Override]:
+    """Close route locks whose time is up, with an event, so the planner frees the route."""
+    ended = [o for o in session.scalars(select(Override).where(
+        Override.kind == OverrideKind.lock, Override.cleared_at.is_(None),
+        Override.until <= now))]
+    for row in ended:
+        row.cleared_at, row.cleared_by = row.until, "expiry"
+        events.record(session, type="override.expired", at=now, payload=_payload(session, row))
+    return ended
+
+
 def list_live(session: Session, *, now: datetime) -> list[Override]:
     """Overrides in force, oldest first."""
     query = select(Override).where(Override.cleared_at.is_(None)).order_by(Override.id)

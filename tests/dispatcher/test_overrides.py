@@ -14,6 +14,8 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.enums import Category, Skill, Urgency
 from dispatcher.errors import Conflict, Invalid, NotFound
+from dispatcher.overrides.models import Override
+from dispatcher.overrides.schemas import OverrideRead
 from tests.builders import north, tech, ticket
 from tests.conftest import SHANGHAI
 
@@ -64,7 +66,10 @@ def test_a_locked_route_takes_nothing_new_until_unlocked(engine: Engine, clock) 
         engine.pin(first, b.id, by="desk")
     with pytest.raises(Conflict, match="route is locked"):
         engine.pin(new, a.id, by="desk")
-    clock.advance(timedelta(minutes=31))  # the lock has expired
+    clock.advance(timedelta(minutes=31))  # the lock has expired; the clock's tick says so
+    engine.tick()
+    [expired] = [o for o in _all_overrides(engine) if o.kind == "lock"]
+    assert expired.cleared_by == "expiry" and expired.cleared_at == expired.until
     engine.replan_now()
     assert sorted(route(engine, a.id)) == sorted([first, new])
     with pytest.raises(NotFound):
@@ -146,3 +151,8 @@ def _check_plan_honours_overrides(engine: Engine) -> None:
             on_route = [tid for tid, (v, _) in sorted(where.items(), key=lambda x: x[1][1])
                         if v == o.technician_id]
             assert set(on_route) <= set(o.sequence)
+
+
+def _all_overrides(engine: Engine) -> list[OverrideRead]:
+    with engine.sessions() as s:
+        return [OverrideRead.model_validate(o) for o in s.query(Override)]
