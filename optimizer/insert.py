@@ -174,3 +174,36 @@ def insert_job(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
     route = new.route_of(where[0])
     planned = [s.job_id for s in route.stops if not s.in_progress]
     return Provisional(where[0], planned.index(job_id), new)
+
+
+def relocate_late(state: RouteState, top: int = 5) -> list[int]:
+    """Move each of the `top` latest jobs (by weighted lateness) to its cheapest place in
+    the whole city when that lowers the objective; the technicians whose routes changed.
+
+    Neighbourhood searches cannot move a late emergency to a technician far from its
+    route who could still reach it in time; a global re-insertion can.
+    """
+    changed: set[int] = set()
+    for v, j in late_stops(state, top):
+        p = state.seq[v].index(j)
+        if p < state.fixed[v]:
+            continue
+        state.remove(v, j)
+        stay = int(insertion_costs(state, j, np.array([v]))[0, p])
+        choice = best_insertion(state, j)
+        if choice is not None and choice.delta < stay:
+            state.insert(choice.vehicle, choice.position, j)
+            changed |= {v, choice.vehicle}
+        else:
+            state.insert(v, p, j)
+    return sorted(changed)
+
+
+def late_stops(state: RouteState, top: int) -> list[tuple[int, int]]:
+    """(technician, job) of the `top` stops with the highest weighted lateness."""
+    cols = np.arange(state.width)[None, :]
+    inside = (cols >= 1) & (cols <= state.n[:, None])
+    late = np.where(inside, state.weight * np.maximum(0, state.start - state.due), 0)
+    flat = np.argsort(-late, axis=None, kind="stable")[:top]
+    v, c = np.unravel_index(flat, late.shape)
+    return [(int(a), state.seq[a][b - 1]) for a, b in zip(v, c, strict=True) if late[a, b] > 0]

@@ -15,6 +15,7 @@ import numpy as np
 
 from optimizer.construct import place, seeded
 from optimizer.eligibility import Eligibility
+from optimizer.insert import relocate_late
 from optimizer.lns import NEIGHBOURS, disjoint_parts
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
@@ -99,6 +100,7 @@ def improve(snapshot: Snapshot, params: SolveParams, state: RouteState,
         for local in found:
             routes.update(local)
         state = repaired(snapshot, state.t, routes, retry=False)
+        relocate_late(state)
         if not order:
             order = list(rng.permutation(len(snapshot.techs)))
     return state

@@ -23,7 +23,7 @@ from optimizer.eligibility import (
     drop_penalties,
     eligibilities,
 )
-from optimizer.insert import INF, insertion_costs
+from optimizer.insert import INF, insertion_costs, late_stops, relocate_late
 from optimizer.lns import (
     NEARBY_UNROUTED,
     NEIGHBOURS,
@@ -35,12 +35,13 @@ from optimizer.lns import (
 from optimizer.model import solve
 from optimizer.params import SolveParams
 from optimizer.plan import Objective, Plan, Route, Unassigned
-from optimizer.routes import RouteState, Tables, tables
+from optimizer.routes import RouteState, Tables, allow_rows, tables
 from optimizer.schedule import timed_route
 from optimizer.snapshot import Job, Snapshot
 from optimizer.split import Part, Routes, better, cut, solve_part
 
 SOONEST = 6  # technicians who could reach a new or late job first, re-planned with it
+RELOCATE = 5  # latest jobs offered to the whole city after each re-plan
 
 
 def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequence[str],
@@ -87,8 +88,24 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     if extra is not None:
         routes.update(extra[1].result())
         focus = sorted(set(focus) | set(extra[0].techs))
+    if budget_ms is not None:
+        focus = sorted(set(focus) | set(_relocate(snapshot, params, routes)))
     status = "inserted" if budget_ms is None else "replanned"
     return stitch(snapshot, plan, params, routes, focus, status, began)
+
+
+def _relocate(snapshot: Snapshot, params: SolveParams, routes: Routes) -> list[int]:
+    """Move the latest jobs anywhere in the city where they cost less (`relocate_late`);
+    `routes` is updated, the technicians whose routes changed are returned."""
+    t = tables(snapshot, params, rows=())
+    index = {job.id: j for j, job in enumerate(snapshot.jobs)}
+    state = RouteState(t, [[index[x] for x in routes.get(tech.id, ())]
+                           for tech in snapshot.techs])
+    allow_rows(t, snapshot, params, [j for _, j in late_stops(state, RELOCATE)])
+    moved = relocate_late(state, RELOCATE)
+    for v in moved:
+        routes[snapshot.techs[v].id] = tuple(snapshot.jobs[j].id for j in state.seq[v])
+    return moved
 
 
 def _elsewhere(snapshot: Snapshot, params: SolveParams, plan: Plan, routes: Routes,

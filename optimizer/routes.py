@@ -9,6 +9,8 @@ window start, lateness is counted at service start.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,10 +47,15 @@ class Tables:
     overtime_weight: int
 
 
-def tables(snapshot: Snapshot, params: SolveParams) -> Tables:
-    """Arrays of a snapshot; `allowed` matches the model's vehicle restrictions."""
+def tables(snapshot: Snapshot, params: SolveParams, rows: Sequence[int] | None = None
+           ) -> Tables:
+    """Arrays of a snapshot; `allowed` matches the model's vehicle restrictions.
+
+    With `rows`, `allowed` is worked out for those jobs (and started ones) only and is
+    all False elsewhere: enough to move those jobs, far cheaper on a big city.
+    """
     jobs, techs = snapshot.jobs, snapshot.techs
-    allowed, _ = eligible_matrix(snapshot, params)
+    allowed = _allowed(snapshot, params, rows)
     started = _lock_started(snapshot, allowed)
     allowed &= _not_locked_out(snapshot)
 
@@ -75,6 +82,28 @@ def tables(snapshot: Snapshot, params: SolveParams) -> Tables:
         cost=travel if snapshot.cost is None else np.asarray(snapshot.cost, dtype=np.int64),
         overtime_weight=params.overtime_weight,
     )
+
+
+def _allowed(snapshot: Snapshot, params: SolveParams, rows: Sequence[int] | None
+             ) -> np.ndarray:
+    if rows is None:
+        return eligible_matrix(snapshot, params)[0]
+    some = sorted(set(rows) | {j for j, job in enumerate(snapshot.jobs) if job.started_by})
+    allowed = np.zeros((len(snapshot.jobs), len(snapshot.techs)), dtype=bool)
+    if some:
+        few = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[j] for j in some))
+        allowed[some] = eligible_matrix(few, params)[0]
+    return allowed
+
+
+def allow_rows(t: Tables, snapshot: Snapshot, params: SolveParams, rows: Sequence[int]
+               ) -> None:
+    """Fill `t.allowed` for these jobs (built with `rows` that left them out), in place;
+    started jobs keep their lock."""
+    rows = [j for j in rows if t.started[j] < 0]
+    if rows:
+        few = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[j] for j in rows))
+        t.allowed[rows] = eligible_matrix(few, params)[0] & _not_locked_out(few)
 
 
 def _lock_started(snapshot: Snapshot, allowed: np.ndarray) -> np.ndarray:

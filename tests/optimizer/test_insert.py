@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from optimizer import Snapshot, SolveParams
 from optimizer.construct import construct
 from optimizer.eligibility import drop_penalties, eligibilities
-from optimizer.insert import best_insertion
+from optimizer.insert import best_insertion, relocate_late
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import assemble
 from tests.optimizer.conftest import check_plan, snapshots
@@ -100,3 +100,18 @@ def test_insertion_respects_capacity(snapshot: Snapshot) -> None:
     placed = {j for seq in sequences for j in seq}
     for j in set(range(len(snapshot.jobs))) - placed:
         assert best_insertion(state, j) is None
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(snapshots(max_techs=4, max_jobs=10, warm=False))
+def test_relocating_late_jobs_never_costs_more(snapshot: Snapshot) -> None:
+    """Moving the latest jobs to their cheapest place keeps every rule and never raises
+    the objective."""
+    sequences = construct(snapshot, PARAMS, neighbours=1)
+    before = _total(snapshot, sequences)
+    state = RouteState(tables(snapshot, PARAMS), sequences)
+    relocate_late(state, top=3)
+    eligible = eligibilities(snapshot, PARAMS)
+    plan = assemble(snapshot, PARAMS, state.seq, eligible, None, "", False, 0)
+    check_plan(snapshot, plan, PARAMS)
+    assert plan.objective.total <= before
