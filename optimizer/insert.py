@@ -153,7 +153,9 @@ def insert_job(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
     snapshot : the state with the new job; everything else as when `plan` was made.
     plan : the current plan, which the job is not part of.
     params : the shift cap, overtime weight and drop penalty come from here.
-    neighbours : routes tried, those passing nearest the job (its allowed ones only).
+    neighbours : routes tried: those passing nearest the job, among its allowed ones, plus
+        the 6 allowed technicians who could reach it first; exact (brute-force equal) over
+        those routes.
 
     Returns
     -------
