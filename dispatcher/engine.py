@@ -7,6 +7,7 @@ code path: validate, store the change with its event rows, commit, publish, re-p
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from dispatcher.alerts.schemas import AlertRead
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.config import Settings
 from dispatcher.db import create_schema, make_engine, make_sessionmaker
-from dispatcher.enums import Status
+from dispatcher.enums import Status, Urgency
 from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
@@ -46,7 +47,9 @@ from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, Tec
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.schemas import Assignment, StatusChange, TicketCreate, TicketRead
 from dispatcher.travel import GeodesicTravelTimes, TravelTimes
-from optimizer import SolveParams, Unassigned, solve
+from optimizer import Plan, SolveParams, Unassigned, solve
+from optimizer.construct import seeded
+from optimizer.insert import insert_job
 
 T = TypeVar("T")
 REPLAN_ON = ("ticket.", "technician.", "override.")
@@ -81,6 +84,9 @@ class Engine:
                                   flow_weight=settings.flow_weight,
                                   stability_penalty=settings.stability_penalty_min * 60)
         self.replanner = Replanner(self._plan_once, self.regions, settings.debounce_ms / 1000)
+        # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
+        self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
+        self._latest_lock = threading.Lock()
         self.alert_policy = AlertPolicy(
             at_risk_margin=timedelta(minutes=settings.alert_at_risk_margin_min),
             unassigned_after=timedelta(minutes=settings.alert_unassigned_after_min),
@@ -143,9 +149,14 @@ class Engine:
 
     # -- tickets --------------------------------------------------------------------------------
     def create_ticket(self, data: TicketCreate) -> TicketRead:
-        """Accept a new ticket; it is stored before this returns."""
-        return self._run(lambda s, now: TicketRead.of(
+        """Accept a new ticket; it is stored before this returns. An emergency is put at its
+        cheapest place in the current plan at once, before the full re-plan improves on it."""
+        created = self._run(lambda s, now: TicketRead.of(
             tickets.create(s, data=data, now=now, policy=self.policy)))
+        if created.urgency is Urgency.emergency and self.plans_here:
+            self._provisional(created.id, created.region)
+            return self.get_ticket(created.id)
+        return created
 
     def get_ticket(self, ticket_id: int) -> TicketRead:
         with self.sessions() as s:
@@ -291,20 +302,44 @@ class Engine:
     def _plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         now = self.clock.now()
         with self.sessions() as s:
-            snap = snapshots.build(s, now=now, settings=self.settings, policy=self.policy,
-                                   travel=self.travel, region=region)
+            built = snapshots.build_with_points(s, now=now, settings=self.settings,
+                                                policy=self.policy, travel=self.travel,
+                                                region=region)
             on_hold = snapshots.held(s, now=now, region=region)
-        plan = solve(snap, self.params)
+        # Without a previous plan (the first, or after a restart) start from our construction.
+        plan = solve(seeded(built.snapshot, self.params), self.params)
+        with self._latest_lock:
+            self._latest[region] = (built, plan)
         if on_hold:
             plan = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
                 Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
+        version = self._store(plan, now, trigger, region)
+        self.check_alerts()
+        return version
+
+    def _store(self, plan: Plan, now: datetime, trigger: str, region: str) -> PlanVersion:
         with self._command() as s:
             version = plans.store(s, plan=plan, now=now, trigger=trigger, region=region)
             # A stored event, so live views can replay plan versions (`_on_event` skips plan.*).
             events.record(s, type="plan.updated", at=now, payload={
                 "version": version.version, "trigger": trigger, "region": region})
-        self.check_alerts()
         return version
+
+    def _provisional(self, ticket_id: int, region: str) -> None:
+        """Cheapest feasible insertion of a new ticket into the region's current plan, stored
+        as a plan version of its own; the re-plan the ticket's event triggers follows."""
+        with self._latest_lock:
+            latest = self._latest.get(region)
+            if latest is None:
+                return
+            built, plan = latest
+            with self.sessions() as s:
+                ticket = tickets.get(s, ticket_id=ticket_id)
+                extended = snapshots.with_ticket(built, ticket, policy=self.policy,
+                                                 travel=self.travel)
+            placed = insert_job(extended.snapshot, plan, str(ticket_id), self.params)
+            self._latest[region] = (extended, placed.plan)
+            self._store(placed.plan, built.now, f"provisional: emergency {ticket_id}", region)
 
     # -- alerts ---------------------------------------------------------------------------------
     def tick(self) -> None:

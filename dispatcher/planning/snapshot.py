@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,11 +41,29 @@ def seconds_between(now: datetime, then: datetime) -> int:
     return int((then - now).total_seconds())
 
 
+@dataclass(frozen=True)
+class Built:
+    """A snapshot with what it was made from: the instant and the matrix's coordinates."""
+
+    snapshot: Snapshot
+    now: datetime
+    coords: tuple[tuple[float, float], ...]
+
+
 def build(
     session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy,
     travel: TravelTimes, region: str = DEFAULT_REGION,
 ) -> Snapshot:
     """A snapshot of a region: its technicians on shift (or with work in hand), its open tickets."""
+    return build_with_points(session, now=now, settings=settings, policy=policy, travel=travel,
+                             region=region).snapshot
+
+
+def build_with_points(
+    session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy,
+    travel: TravelTimes, region: str = DEFAULT_REGION,
+) -> Built:
+    """`build`, keeping the coordinates so that a new ticket can be added to it later."""
     points = Points()
     open_tickets = tickets.list_(session, statuses=OPEN_STATUSES, region=region)
     hands = {t.technician_id: t for t in open_tickets
@@ -58,8 +77,27 @@ def build(
                  if t.status is not Status.on_site and t.id not in live.held
                  and not (t.status is Status.en_route and str(t.technician_id) not in present))
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
-    return Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
-                    warm_start=_previous_routes(session, region))
+    snapshot = Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
+                        warm_start=_previous_routes(session, region))
+    return Built(snapshot, now, tuple(points.coords))
+
+
+def with_ticket(built: Built, ticket: Ticket, *, policy: SlaPolicy,
+                travel: TravelTimes) -> Built:
+    """`built` plus one new ticket, its travel times computed against the known points only."""
+    points = Points(list(built.coords))
+    job = _job(ticket, overrides.Live({}, {}, {}, {}), built.now, policy, points)
+    n = len(built.coords)
+    matrix = np.zeros((n + 1, n + 1), dtype=np.int64)
+    matrix[:n, :n] = built.snapshot.travel
+    new = np.array([points.coords[-1]])
+    if n:
+        known = np.array(built.coords)
+        matrix[n, :n] = travel.between(new, known)[0]
+        matrix[:n, n] = travel.between(known, new)[:, 0]
+    snapshot = dataclasses.replace(built.snapshot, jobs=(*built.snapshot.jobs, job),
+                                   travel=matrix)
+    return Built(snapshot, built.now, tuple(points.coords))
 
 
 def held(session: Session, *, now: datetime, region: str = DEFAULT_REGION) -> dict[int, str]:

@@ -230,3 +230,18 @@ def test_each_region_is_planned_on_its_own(engine: Engine) -> None:
     assert [r["technician_id"] for r in engine.current_plan("north").routes] == [near.id]
     unknown = engine.create_ticket(ticket(site_id="nowhere"))
     assert unknown.region == "default"
+
+
+def test_an_emergency_is_placed_at_once_before_the_full_replan(engine: Engine) -> None:
+    """The cheapest feasible insertion into the current plan is stored before any re-plan."""
+    near = engine.create_technician(tech("Near", (Skill.plumber,), at=north(0)))
+    engine.create_technician(tech("Far", (Skill.plumber,), at=north(6)))
+    routine = engine.create_ticket(ticket(Urgency.routine, Category.water, at=north(5.8)))
+    before = engine.replan_now().version
+    emergency = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(0.3)))
+    assert emergency.assignment.technician_id == near.id  # no replan_now in between
+    assert emergency.assignment.eta is not None
+    plan = engine.current_plan()
+    assert plan.version == before + 1 and plan.trigger == f"provisional: emergency {emergency.id}"
+    placed = {s["ticket_id"] for r in plan.routes for s in r["stops"]}
+    assert {routine.id, emergency.id} <= placed
