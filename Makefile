@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint bench
+.PHONY: setup demo serve test lint bench bench-scale bench-load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,9 @@ test: lint  ## lint, then the whole test suite (needs PostgreSQL on 127.0.0.1:54
 
 bench: setup  ## solve times of the demo-sized and a 50-technician / 500-ticket snapshot
 	$(BIN)/python -m benchmarks.snapshot_solve
+
+bench-scale: setup  ## cities of 50/500, 200/2,000 and 1,000/10,000: first plan, quality, re-plan latency per event
+	$(BIN)/python -m benchmarks.scale
+
+bench-load: setup  ## a district's day through serve + 2 workers on PostgreSQL and Redis
+	$(BIN)/python -m benchmarks.load
