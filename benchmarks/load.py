@@ -73,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ExitStack() as stack:
             base = _start(stack, env, args.workers)
-            record, seconds = _replay(base, args)
+            stop = threading.Event()
+            record, seconds = _replay(base, args, stop)
             _settle(stream, seconds)
+            stop.set()
         _report(record, seconds, db_url, stream)
     finally:
         with admin.connect() as conn:
@@ -116,13 +118,13 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def _replay(base: str, args: argparse.Namespace) -> tuple[Record, float]:
+def _replay(base: str, args: argparse.Namespace,
+            stop: threading.Event) -> tuple[Record, float]:
     """Sites, technicians (on call, two regions), then the day's events at `--rate`."""
     scenario = district()
     tickets = day_tickets(scenario, seed=args.seed, policy=load_policy())
     tickets = tickets[: args.tickets] if args.tickets else tickets
     record = Record()
-    stop = threading.Event()
     listener = threading.Thread(target=_listen, args=(base, record, stop), daemon=True)
     listener.start()
     rng = random.Random(args.seed)
@@ -145,8 +147,6 @@ def _replay(base: str, args: argparse.Namespace) -> tuple[Record, float]:
             if n % 5 == 4:
                 _advance(http, record, started, args.rate)
         seconds = time.monotonic() - started
-    time.sleep(3)
-    stop.set()
     return record, seconds
 
 

@@ -46,8 +46,11 @@ class PlannerWorker:
             batch = self.bus.read(self.consumer, block_ms=block_ms)
         if not batch:
             return 0
-        while more := self.bus.read(self.consumer, block_ms=max(1, self.debounce_ms)):
-            batch += more  # still arriving: fold into the same solve
+        # Fold what arrives within the debounce window into the same solve; a window, not a
+        # quiet gap, or a steady stream would never be planned.
+        deadline = time.monotonic() + self.debounce_ms / 1000
+        while (left := deadline - time.monotonic()) > 0:
+            batch += self.bus.read(self.consumer, block_ms=max(1, int(left * 1000)))
         for region, entries in self._by_region(batch).items():
             self._plan(region, entries)
         self.bus.ack(batch)
