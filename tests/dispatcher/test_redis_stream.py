@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +23,9 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.enums import Skill
 from dispatcher.events.models import Event
+from dispatcher.events.outbox import publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
+from dispatcher.planning.worker import PlannerWorker
 from dispatcher.technicians.schemas import PositionUpdate
 from tests.builders import north, tech, ticket
 from tests.conftest import unavailable
@@ -208,3 +211,38 @@ def _plan_covers(api: Engine, tickets: list[int]) -> bool:
     placed = [s["ticket_id"] for r in plan.routes for s in r["stops"]]
     placed += [u["ticket_id"] for u in plan.unassigned]
     return sorted(placed) == sorted(tickets)  # every ticket once, none missing
+
+
+def test_a_steady_stream_is_still_planned(tmp_path: Path, clock: ManualClock, redis_url: str,
+                                           stream: str) -> None:
+    """Events arriving faster than the debounce window must not postpone the plan forever."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/steady.db", redis_url=redis_url,
+                        redis_stream=stream, solve_budget_ms=100)
+    engine = Engine(settings, clock=clock)
+    bus: RedisStreamBus = engine.bus  # type: ignore[assignment]
+    worker = PlannerWorker(engine, bus, consumer="steady", debounce_ms=200)
+    wang = engine.create_technician(tech())
+    assert publish_all(engine) == 1
+    done = threading.Event()
+
+    def produce() -> None:  # a GPS fix every 50 ms for up to 20 s
+        for i in range(400):
+            if done.is_set():
+                return
+            engine.update_position(wang.id, PositionUpdate(lat=31.2 + i * 1e-5, lon=121.5))
+            publish_all(engine)
+            time.sleep(0.05)
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    try:
+        handled = worker.run_once()
+        assert producer.is_alive(), "the worker only planned once the stream went quiet"
+        assert handled >= 1 and worker.solves == 1
+    finally:
+        done.set()
+        producer.join()
+
+
+def publish_all(engine: Engine) -> int:
+    return publish_pending(engine.sessions, engine.bus, engine.clock.now())
