@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint bench bench-scale bench-load
+.PHONY: setup demo serve test lint bench bench-scale bench-load bench-solomon
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ bench-scale: setup  ## cities of 50/500, 200/2,000 and 1,000/10,000: first plan,
 
 bench-load: setup  ## a district's day through serve + 2 workers on PostgreSQL and Redis
 	$(BIN)/python -m benchmarks.load
+
+bench-solomon: setup  ## Solomon VRPTW: ours vs textbook OR-Tools, PyVRP, VROOM (5 s each, ~20 min)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.solomon --seconds 5
