@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint bench bench-scale bench-load bench-solomon
+.PHONY: setup demo serve test lint bench bench-scale bench-load bench-solomon sim
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ bench-load: setup  ## a district's day through serve + 2 workers on PostgreSQL a
 bench-solomon: setup  ## Solomon VRPTW: ours vs textbook OR-Tools, PyVRP, VROOM (5 s each, ~20 min)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.solomon --seconds 5
+
+sim: setup  ## a simulated district day: our engine against nearest free technician, VROOM and hindsight
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.simulate --scenario district --json var/sim/district.json --png var/sim/district.png
