@@ -1,4 +1,4 @@
-"""An HTTP client on an app whose engine uses the manual clock, on SQLite and on PostgreSQL."""
+"""An HTTP client on the shared `engine` fixture (manual clock, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from dispatcher.clock import ManualClock
-from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
 
 @pytest.fixture
-def app_engine(database_url: str, clock: ManualClock) -> Iterator[Engine]:
-    settings = Settings(database_url=database_url, solve_budget_ms=200, debounce_ms=0)
-    engine = Engine(settings, clock=clock)
-    yield engine
-    engine.stop()
-    engine.sessions.kw["bind"].dispose()
+def app_engine(engine: Engine) -> Engine:
+    return engine
 
 
 @pytest.fixture
