@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     alert_stale_gps_min: int = Field(10, ge=1, le=24 * 60)
     alert_escalate_after_min: int = Field(15, ge=1, le=24 * 60)
     alert_check_interval_s: float = Field(30.0, gt=0, le=3600)
+    # How long a client's Idempotency-Key is remembered: the PWA's offline queue must replay
+    # within it. Older keys are forgotten by the clock, so the table does not grow for ever.
+    idempotency_ttl_hours: int = Field(72, ge=1, le=24 * 365)
 
     @field_validator("timezone")
     @classmethod

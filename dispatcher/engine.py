@@ -29,6 +29,7 @@ from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
+from dispatcher.idempotency import service as idempotency
 from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Override, Reason
 from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
@@ -343,8 +344,11 @@ class Engine:
 
     # -- alerts ---------------------------------------------------------------------------------
     def tick(self) -> None:
-        """What the clock alone changes: expired route locks (a re-plan follows), alerts."""
+        """What the clock alone changes: expired route locks (a re-plan follows), forgotten
+        idempotency keys, alerts."""
         self._run(lambda s, now: overrides.expire(s, now=now))
+        ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
+        self._run(lambda s, now: idempotency.purge(s, before=now - ttl))
         self.check_alerts()
 
     def check_alerts(self) -> list[AlertRead]:

@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,3 +109,9 @@ def store_answer(sessions: sessionmaker[Session], *, claim: Claim, status_code: 
             row.status_code, row.response_body = status_code, body
     except IntegrityError:
         pass  # a concurrent request with this key committed first: its answer is the first
+
+
+def purge(session: Session, *, before: datetime) -> int:
+    """Forget keys first used before `before`; a later request with one is judged anew."""
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < before))
+    return int(result.rowcount or 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -106,6 +107,26 @@ def test_a_key_that_is_too_long_is_422(client: TestClient) -> None:
     response = keyed(client, "/tickets", ticket_json(), "k" * 256)
     assert response.status_code == 422 and "Idempotency-Key" in response.json()["detail"]
     assert client.get(f"{API}/tickets").json() == []
+
+
+def test_keys_are_kept_for_their_ttl_then_forgotten(client: TestClient,
+                                                    clock: ManualClock) -> None:
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    ttl = timedelta(hours=engine.settings.idempotency_ttl_hours)
+    first = keyed(client, "/tickets", ticket_json(), "old-1")
+    clock.advance(ttl - timedelta(minutes=1))
+    engine.tick()  # within the TTL: still a replay
+    assert keyed(client, "/tickets", ticket_json(), "old-1").json() == first.json()
+    fresh = keyed(client, "/tickets", ticket_json(), "new-1")
+    clock.advance(timedelta(minutes=2))
+    engine.tick()  # the first key is past its TTL, the second is not
+    with engine.sessions() as s:
+        assert set(s.scalars(select(IdempotencyKey.key))) == {"new-1"}
+    assert keyed(client, "/tickets", ticket_json(), "new-1").json() == fresh.json()
+    again = keyed(client, "/tickets", ticket_json(), "old-1")  # judged anew
+    assert again.status_code == 201 and again.json()["id"] not in (first.json()["id"],
+                                                                    fresh.json()["id"])
+    assert len(client.get(f"{API}/tickets").json()) == 3
 
 
 def test_key_survives_a_restart(database_url: str, clock: ManualClock) -> None:
