@@ -344,9 +344,10 @@ class Engine:
 
     # -- alerts ---------------------------------------------------------------------------------
     def tick(self) -> None:
-        """What the clock alone changes: expired route locks (a re-plan follows), forgotten
-        idempotency keys, alerts."""
+        """What the clock alone changes: expired route locks and shift edges (a re-plan
+        follows each), forgotten idempotency keys, alerts."""
         self._run(lambda s, now: overrides.expire(s, now=now))
+        self._run(lambda s, now: technicians.record_shift_edges(s, now=now, tz=self.settings.tz))
         ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
         self._run(lambda s, now: idempotency.purge(s, before=now - ttl))
         self.check_alerts()

@@ -27,6 +27,8 @@ class Technician(Base):
     position_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     region: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    # The shift state the clock last saw (None before it first looked): an edge is an event.
+    on_shift: Mapped[bool | None] = mapped_column(Boolean)
 
     @property
     def position(self) -> tuple[float, float]:

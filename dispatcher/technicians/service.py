@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import Skill, Status, TechState
@@ -64,6 +64,30 @@ def update_position(
 def on_shift(tech: Technician, now: datetime, tz: ZoneInfo) -> bool:
     """Whether `now` falls inside the technician's shift."""
     return current_shift(tech.shift_start, tech.shift_end, now, tz) is not None
+
+
+def record_shift_edges(session: Session, *, now: datetime, tz: ZoneInfo) -> list[dict]:
+    """Record `technician.shift_started` / `shift_ended` for each shift edge since the last look.
+
+    The stored state is changed with a compare-and-set, so when several processes run the clock
+    only one of them records a given edge. The first look at a technician records no edge.
+    """
+    recorded = []
+    for tech in list_(session):
+        seen, current = tech.on_shift, on_shift(tech, now, tz)
+        if seen is current:
+            continue
+        was = Technician.on_shift.is_(None) if seen is None else Technician.on_shift == seen
+        changed = session.execute(update(Technician).where(Technician.id == tech.id, was)
+                                  .values(on_shift=current)
+                                  .execution_options(synchronize_session=False))
+        if changed.rowcount != 1 or seen is None:
+            continue  # another process saw the edge first, or this is the first look
+        payload = {"technician_id": tech.id, "region": tech.region}
+        kind = "technician.shift_started" if current else "technician.shift_ended"
+        events.record(session, type=kind, at=now, payload=payload)
+        recorded.append({"type": kind, **payload})
+    return recorded
 
 
 def read(session: Session, tech: Technician, *, now: datetime, tz: ZoneInfo) -> TechnicianRead:

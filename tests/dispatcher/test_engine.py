@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -245,3 +246,50 @@ def test_an_emergency_is_placed_at_once_before_the_full_replan(engine: Engine) -
     assert plan.version == before + 1 and plan.trigger == f"provisional: emergency {emergency.id}"
     placed = {s["ticket_id"] for r in plan.routes for s in r["stops"]}
     assert {routine.id, emergency.id} <= placed
+
+
+def test_shift_edges_are_events_recorded_once_and_replan(engine: Engine, database_url: str,
+                                                         clock: ManualClock) -> None:
+    from sqlalchemy import select
+
+    from dispatcher.events.models import Event
+    from dispatcher.planning.models import PlanVersion
+
+    def edges() -> list[tuple[str, int]]:
+        with engine.sessions() as s:
+            rows = s.scalars(select(Event).where(Event.type.like("technician.shift_%"))
+                             .order_by(Event.id))
+            return [(e.type, e.payload["technician_id"]) for e in rows]
+
+    day = engine.create_technician(tech("Day", shift=(8, 17)))
+    late = engine.create_technician(tech("Late", shift=(10, 19)))
+    engine.tick()  # 09:00, the first look: no edge seen yet
+    assert edges() == []
+    clock.advance(timedelta(hours=1, minutes=1))  # 10:01: Late comes on
+    other = Engine(engine.settings, clock=clock)  # a second process running the clock
+    try:
+        engine.tick()
+        other.tick()
+        assert edges() == [("technician.shift_started", late.id)]
+        clock.advance(timedelta(hours=7))  # 17:01: Day goes off
+        other.tick()
+        engine.tick()
+    finally:
+        other.stop()
+        other.sessions.kw["bind"].dispose()
+    assert edges() == [("technician.shift_started", late.id),
+                       ("technician.shift_ended", day.id)]
+    # An edge re-plans on its own: no other event comes.
+    engine.start()
+    clock.advance(timedelta(hours=2))  # 19:01: Late goes off
+    engine.tick()
+
+    def last_trigger() -> str:
+        with engine.sessions() as s:
+            return s.scalar(select(PlanVersion.trigger).order_by(PlanVersion.version.desc())
+                            .limit(1)) or ""
+
+    deadline = time.monotonic() + 10
+    while "technician.shift_ended" not in last_trigger() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "technician.shift_ended" in last_trigger()
