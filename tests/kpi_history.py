@@ -26,9 +26,15 @@ Wang's on 1 Nov lies outside the range.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import dataclasses
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from dispatcher.assets.models import Asset, AssetKind
+from dispatcher.engine import Engine
+from dispatcher.enums import Status
+from dispatcher.events.models import Event
+from dispatcher.followups.models import FollowUp
 from dispatcher.kpis.rows import (
     FollowUpRow,
     GpsFix,
@@ -37,6 +43,11 @@ from dispatcher.kpis.rows import (
     TechnicianRow,
     TicketRow,
 )
+from dispatcher.maintenance.models import MaintenancePlan
+from dispatcher.recurring.models import RecurringFault
+from dispatcher.sites.schemas import SiteCreate
+from dispatcher.technicians.schemas import Position, Shift, TechnicianCreate
+from dispatcher.tickets.models import Ticket
 
 TZ = ZoneInfo("Asia/Shanghai")
 SITE = "sg"
@@ -121,3 +132,54 @@ FIXES = _fixes()
 HISTORY = History(tickets=TICKETS, technicians=TECHNICIANS, follow_ups=FOLLOW_UPS,
                   recurring=RECURRING, fixes=FIXES, reworked=frozenset({3}),
                   site_regions={SITE: "default"})
+
+
+def store(engine: Engine) -> None:
+    """Write the history into the engine's database: the same rows, as stored state.
+
+    Technicians go through the engine (so their `technician.created` events exist, on 1 Nov);
+    the rest is inserted with its chosen timestamps, as the life cycle would have left it.
+    """
+    engine.clock.set(at(1, 8))
+    engine.upsert_site(SiteCreate(id=SITE, name="阳光花园", lat=ORIGIN[0], lon=ORIGIN[1]))
+    for t in TECHNICIANS:
+        engine.create_technician(TechnicianCreate(
+            name=t.name, skills=["general"], shift=Shift(start=t.shift_start, end=t.shift_end),
+            home=Position(lat=ORIGIN[0], lon=ORIGIN[1])))
+    with engine.sessions() as s:
+        for plan_id, kind in ((1, AssetKind.elevator), (2, AssetKind.fire_system)):
+            s.add(Asset(id=plan_id, kind=kind, name=kind.value, site_id=SITE, lat=ORIGIN[0],
+                        lon=ORIGIN[1], created_at=at(1, 8)))
+            s.add(MaintenancePlan(id=plan_id, asset_id=plan_id, kind=kind.value,
+                                  category=kind.value if plan_id == 1 else "fire",
+                                  service_minutes=60, cadence_days=15, tolerance_days=1,
+                                  next_due=at(18, 0), active=True))
+        s.flush()
+        for row in TICKETS:
+            s.add(_stored_ticket(row))
+            s.flush()
+        for f in FOLLOW_UPS:
+            done = next(t.completed_at for t in TICKETS if t.id == f.ticket_id)
+            s.add(FollowUp(ticket_id=f.ticket_id, created_at=done,
+                           due_at=done + timedelta(hours=24), expires_at=done + timedelta(hours=72),
+                           state=f.state, rating=f.rating, fixed=f.fixed,
+                           answered_at=done + timedelta(hours=1) if f.rating else None))
+        for r in RECURRING:
+            s.add(RecurringFault(scope="unit", category=r.category, site_id=r.site_id,
+                                 ticket_ids=[3, 6], count=2, first_at=at(2, 11),
+                                 last_at=at(3, 9), state="open", opened_at=r.opened_at))
+        for fix in FIXES:
+            s.add(Event(type="technician.position", at=fix.at, published_at=fix.at, payload={
+                "technician_id": fix.technician_id, "lat": fix.lat, "lon": fix.lon,
+                "at": fix.at.isoformat(), "applied": True, "region": "default"}))
+        s.commit()
+    engine.clock.set(NOW)
+
+
+def _stored_ticket(row: TicketRow) -> Ticket:
+    fields = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    status = (Status.cancelled if row.cancelled_at else Status.closed if row.closed_at
+              else Status.completed if row.completed_at else Status.accepted if row.accepted_at
+              else Status.new)
+    return Ticket(**fields, skill="general", lat=ORIGIN[0], lon=ORIGIN[1], region="default",
+                  service_minutes=60, status=status)
