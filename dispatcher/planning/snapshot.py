@@ -19,6 +19,7 @@ from dispatcher.sla.policy import SlaPolicy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.models import Technician
 from dispatcher.technicians.shifts import current_shift
+from dispatcher.tickets import rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 from dispatcher.travel import TravelTimes
@@ -73,7 +74,8 @@ def build_with_points(
              for t in technicians.list_(session, region=region)]
     techs = [t for t in techs if t is not None]
     present = {t.id for t in techs}
-    jobs = tuple(_job(t, live, now, policy, points) for t in open_tickets
+    avoid = rework.avoided_technicians(session, ticket_ids=[t.id for t in open_tickets])
+    jobs = tuple(_job(t, live, now, policy, points, avoid.get(t.id, ())) for t in open_tickets
                  if t.status is not Status.on_site and t.id not in live.held
                  and not (t.status is Status.en_route and str(t.technician_id) not in present))
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
@@ -133,7 +135,7 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
 
 
 def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
-         points: Points) -> Job:
+         points: Points, avoid: tuple[str, ...] = ()) -> Job:
     service = ticket.service_minutes * 60
     dues = []
     if ticket.arrive_by is not None:
@@ -157,7 +159,7 @@ def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
         window=window, pinned_to=None if pinned is None else str(pinned),
         started_by=None if started is None else str(started),
         position=live.positions.get(ticket.id) if pin is not None else None,
-        assigned_to=None if planned is None else str(planned),
+        assigned_to=None if planned is None else str(planned), avoid_techs=avoid,
     )
 
 
