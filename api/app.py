@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, idempotency
-from api.routes import alerts, overrides, plan, sites, stream, technicians, tickets
+from api.routes import alerts, kpis, overrides, plan, sites, stream, technicians, tickets
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     idempotency.install(app, engine)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (tickets, technicians, overrides, plan, alerts, stream, sites):
+    for module in (tickets, technicians, overrides, plan, alerts, stream, sites, kpis):
         v1.include_router(module.router)
     app.include_router(v1)
 

@@ -71,22 +71,20 @@ def _groups(query: KpiQuery, rows: History, scope: Scope, first: date, last: dat
                 for b in buckets(first, last, query.period, tz)]
     field = query.group_by.value
     return [(str(value), label, lo, hi, replace(scope, **{field: value}))
-            for value, label in _values(query.group_by, rows)
+            for value, label in _values(query.group_by, rows, scope)
             if getattr(scope, field) in (None, value)]
 
 
-def _values(group_by: GroupBy, rows: History) -> list[tuple[str | int, str]]:
-    """The groups there are: every technician, or each site, urgency or category seen."""
+def _values(group_by: GroupBy, rows: History, scope: Scope) -> list[tuple[str | int, str]]:
+    """The groups there are: every technician, or each site, urgency or category seen among
+    the tickets in scope."""
     if group_by is GroupBy.technician:
         return [(t.id, t.name) for t in rows.technicians]
     if group_by is GroupBy.site:
         return [(s, s) for s in sorted({t.site_id for t in rows.tickets if t.site_id}
                                        | set(rows.site_regions))]
-    return _seen(rows, group_by.value)
-
-
-def _seen(rows: History, field: str) -> list[tuple[str | int, str]]:
-    return [(v, v) for v in sorted({getattr(t, field) for t in rows.tickets})]
+    return [(v, v) for v in sorted({getattr(t, group_by.value) for t in rows.tickets
+                                    if scope.has_ticket(t)})]
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
