@@ -78,8 +78,8 @@ def detect(session: Session, *, ticket: Ticket, now: datetime,
     changed = []
     for place in places(ticket):
         row = _open_row(session, place, ticket)
-        since = max(ticket.reported_at - thresholds.window, _last_decided(session, place, ticket))
-        faults = _faults(session, place, ticket, since)
+        decided = _last_decided(session, place, ticket)
+        faults = _faults(session, place, ticket, ticket.reported_at - thresholds.window, decided)
         if row is None and len(faults) < thresholds.of(place.scope):
             continue
         changed.append(_record(session, row, place, ticket, faults, now))
@@ -128,13 +128,17 @@ def _match(query: Select, place: Place, model: type) -> Select:  # type: ignore[
     return query
 
 
-def _faults(session: Session, place: Place, ticket: Ticket, since: datetime) -> list[Ticket]:
+def _faults(session: Session, place: Place, ticket: Ticket, since: datetime,
+            decided: datetime | None) -> list[Ticket]:
+    """The faults counted: in the window, and reported after the last decision at the place."""
     root_causes = select(RecurringFault.root_cause_ticket_id).where(
         RecurringFault.root_cause_ticket_id.is_not(None))
     query = _match(select(Ticket), place, Ticket).where(
         Ticket.category == ticket.category, Ticket.maintenance_plan_id.is_(None),
         Ticket.status != Status.cancelled, Ticket.reported_at >= since,
         Ticket.reported_at <= ticket.reported_at, Ticket.id.not_in(root_causes))
+    if decided is not None:
+        query = query.where(Ticket.reported_at > decided)
     return list(session.scalars(query.order_by(Ticket.reported_at, Ticket.id)))
 
 
@@ -145,12 +149,12 @@ def _open_row(session: Session, place: Place, ticket: Ticket) -> RecurringFault 
     return session.scalars(query).first()
 
 
-def _last_decided(session: Session, place: Place, ticket: Ticket) -> datetime:
+def _last_decided(session: Session, place: Place, ticket: Ticket) -> datetime | None:
     query = _match(select(RecurringFault.closed_at), place, RecurringFault).where(
         RecurringFault.scope == place.scope, RecurringFault.category == ticket.category,
         RecurringFault.state != RecurringState.open)
     latest = session.scalars(query.order_by(RecurringFault.closed_at.desc()).limit(1)).first()
-    return latest or datetime.min.replace(tzinfo=ticket.reported_at.tzinfo)
+    return latest
 
 
 def _record(session: Session, row: RecurringFault | None, place: Place, ticket: Ticket,
