@@ -30,9 +30,11 @@ class Demo:
         self._thread: threading.Thread | None = None
 
     def seed(self) -> None:
-        """Create the team and a few tickets already waiting when the day starts."""
-        for tech in team(self.compound):
-            self.engine.create_technician(tech)
+        """Create the team (unless a history already holds it) and a few tickets already
+        waiting when the day starts."""
+        if not self.engine.list_technicians():
+            for tech in team(self.compound):
+                self.engine.create_technician(tech)
         now = self.engine.clock.now()
         for _ in range(self.opening):
             self.engine.create_ticket(self.stream.draw(now))
