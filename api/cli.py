@@ -21,6 +21,7 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.errors import DomainError
 from dispatcher.events.redis_stream import RedisStreamBus
+from dispatcher.maintenance.plans_file import PlanFileError
 from dispatcher.planning.worker import PlannerWorker
 from dispatcher.reports import monthly
 from dispatcher.simulation import history
@@ -60,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--out", default=None, help="file to write (default report-MONTH.html)")
     for sub in (simulate, report):
         sub.add_argument("--database-url", help="default: DISPATCH_DATABASE_URL")
+    maintenance = commands.add_parser("maintenance", help="preventive maintenance plans")
+    actions = maintenance.add_subparsers(dest="action", required=True)
+    plans = actions.add_parser("import", help="create or update plans from a TOML plans file")
+    plans.add_argument("file", type=Path, help="e.g. plans.toml (see README)")
+    plans.add_argument("--database-url", help="default: DISPATCH_DATABASE_URL")
     worker = commands.add_parser(
         "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
     worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
@@ -67,9 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         return {"serve": _serve, "demo": _demo, "worker": _worker, "history": _history,
-                "report": _report}[args.command](args)
+                "report": _report, "maintenance": _maintenance}[args.command](args)
     except DomainError as exc:
         print(f"dispatch: {exc.field}: {exc.message}", file=sys.stderr)
+        return 2
+    except PlanFileError as exc:
+        print(f"dispatch: {exc}", file=sys.stderr)
         return 2
     except (ValidationError, PolicyError, ValueError) as exc:
         print(f"dispatch: configuration error: {exc}", file=sys.stderr)
@@ -180,6 +189,21 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     """Copy an SQLite database consistently (its WAL included)."""
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
+
+
+def _maintenance(args: argparse.Namespace) -> int:
+    """`maintenance import FILE`: all the file's plans are stored, or none on an error."""
+    try:
+        text = args.file.read_text("utf-8")
+    except OSError as exc:
+        raise PlanFileError(f"{args.file}: cannot read: {exc.strerror}") from exc
+    engine = Engine(_settings(args))
+    try:
+        result = engine.import_plans(text, where=str(args.file))
+    finally:
+        engine.sessions.kw["bind"].dispose()
+    print(f"{args.file}: {len(result.created)} plan(s) created, {len(result.updated)} updated")
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
