@@ -74,7 +74,8 @@ def ticket_findings(t: Ticket, now: datetime, policy: AlertPolicy) -> dict[Key, 
                 ",".join(n.split(" ")[0] for n in names),
                 f"ticket {t.id} ({t.urgency.value} {t.category.value}): {text}: "
                 + ", ".join(names))
-    waiting = now - t.reported_at
+    # An appointment made days ahead is not waiting before its window opens.
+    waiting = now - max(t.reported_at, t.window_start or t.reported_at)
     if t.status is Status.new and waiting >= policy.unassigned_after:
         reason = f": {t.unassigned_reason}" if t.unassigned_reason else ""
         found[(AlertKind.unassigned, t.id, None)] = Finding(

@@ -181,3 +181,28 @@ def test_importing_a_plans_file_creates_then_updates(engine: Engine) -> None:
 def test_plans_file_errors_name_the_key_and_line(text: str, message: str) -> None:
     with pytest.raises(PlanFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse(text, where="plans.toml", tz=SHANGHAI)
+
+
+def test_a_visit_made_days_ahead_waits_quietly_then_is_planned(
+        engine: Engine, clock: ManualClock) -> None:
+    """Generated 3 days before its window: kept off the routes with the reason, no
+    'unassigned' alert; once the window is open a technician gets it inside it."""
+    from dispatcher.alerts.models import AlertKind
+    from dispatcher.enums import Skill
+    engine.create_technician(builders.tech("Chen", (Skill.elevator,), shift=(0, 0)))
+    due = clock.now() + timedelta(days=5)
+    engine.create_plan(PlanCreate(asset_id=_asset(engine), first_due=due))
+    engine.tick()
+    (ticket,) = _open_plan_tickets(engine)
+    engine.replan_now()
+    clock.advance(timedelta(hours=1))
+    engine.tick()
+    read = engine.get_ticket(ticket.id)
+    assert read.assignment.technician_id is None
+    assert "window opens" in read.assignment.unassigned_reason
+    assert not [a for a in engine.list_alerts() if a.kind is AlertKind.unassigned]
+    clock.set(ticket.window.start + timedelta(hours=1))
+    engine.replan_now()
+    read = engine.get_ticket(ticket.id)
+    assert read.assignment.technician_id is not None
+    assert ticket.window.start <= read.assignment.eta <= ticket.window.end
