@@ -53,7 +53,9 @@ const TEXT = {
   },
 };
 
-let lang = localStorage.getItem("console.lang")
+// ?lang=zh|en (a link, or a screenshot) wins over the saved choice, then the browser's language.
+const asked = new URLSearchParams(location.search).get("lang");
+let lang = (asked in TEXT ? asked : null) || localStorage.getItem("console.lang")
   || ((navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en");
 let state = { periods: null, people: null, sites: [], technicians: [] };
 const charts = {};

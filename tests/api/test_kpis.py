@@ -1,15 +1,28 @@
-"""GET /api/v1/kpis and /kpis.csv on the hand-built history (SQLite and PostgreSQL)."""
+"""GET /api/v1/kpis and /kpis.csv on the hand-built history (SQLite and PostgreSQL), and the
+console's KPI page in a real browser."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
+from api.app import create_app
+from dispatcher.clock import ManualClock
+from dispatcher.config import Settings
 from dispatcher.engine import Engine
-from tests.kpi_history import store
+from tests.kpi_history import NOW, store
 
 API = "/api/v1"
 RANGE = "from=2026-11-02&to=2026-11-04"
@@ -71,3 +84,57 @@ def test_bad_parameters_are_422_naming_the_field(client: TestClient, query: str,
         response = client.get(f"{API}{path}?{query}")
         assert response.status_code == 422, response.text
         assert field in response.text
+
+
+@pytest.fixture
+def live_url(tmp_path: Path) -> Iterator[str]:
+    """The app on a real port (a browser needs one), over the hand-built history."""
+    engine = Engine(Settings(database_url=f"sqlite:///{tmp_path}/kpi.db", solve_budget_ms=200),
+                    clock=ManualClock(NOW))
+    store(engine)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(engine=engine), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    engine.sessions.kw["bind"].dispose()
+
+
+def rendered(url: str) -> str:
+    """The page's DOM after its scripts ran, from headless Chromium."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--virtual-time-budget=10000", "--dump-dom", url],
+                          capture_output=True, text=True, timeout=120)
+    return done.stdout
+
+
+def card(dom: str, label: str) -> str:
+    found = re.search(rf"<dt>{re.escape(label)}</dt><dd>([^<]*)</dd>", dom)
+    assert found, f"no card {label!r} in the page"
+    return found.group(1)
+
+
+def test_kpi_page_draws_the_figures_in_a_browser(live_url: str) -> None:
+    """Chromium loads /console/kpi.html: cards, charts (Chart.js sizes its canvases) and the
+    technicians' table show the hand-worked figures, in English and in Chinese."""
+    dom = rendered(f"{live_url}/console/kpi.html?lang=en")
+    assert card(dom, "First-time fix") == "80.0%"
+    assert card(dom, "Closed loop") == "60.0%"
+    assert card(dom, "Cycle time avg (min)") == "118.0"
+    assert card(dom, "Utilisation") == "12.5%"  # 7.75 h on site / 2 x 31 h of shifts to now
+    assert re.search(r'<canvas id="chart-tech"[^>]*style="[^"]*box-sizing', dom)
+    assert re.search(r"<td>王师傅 Wang</td><td>3</td><td>66.7%</td>", dom)
+    zh = rendered(f"{live_url}/console/kpi.html?lang=zh")
+    assert card(zh, "一次修复率") == "80.0%"
+    assert '<html lang="zh-CN">' in zh
