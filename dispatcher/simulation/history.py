@@ -75,9 +75,10 @@ class HistoryStats:
     per_day_s: list[float] = field(default_factory=list)
 
 
-def demo_scenario(day: date) -> Scenario:
-    """The `small` day on the demo compound with the demo's own team (names and shifts)."""
-    base = small()
+def demo_scenario(day: date, hours: float | None = None) -> Scenario:
+    """The `small` day on the demo compound with the demo's own team (names and shifts);
+    `hours` cuts the arrivals short (tests)."""
+    base = small() if hours is None else small().with_hours(hours, drain_hours=2)
     compound = sunshine_garden()
     techs = tuple(TechSpec(t.name, tuple(t.skills), (t.shift.start, t.shift.end),
                            (t.home.lat, t.home.lon)) for t in team(compound))
@@ -86,6 +87,7 @@ def demo_scenario(day: date) -> Scenario:
 
 def generate(engine: Engine, *, first: date, days: int, seed: int = 1,
              residents: Residents | None = None, solve_budget_ms: int | None = None,
+             hours: float | None = None,
              log: Callable[[str], None] = lambda _: None) -> HistoryStats:
     """Simulate `days` days from `first` into the engine's database; returns what it did."""
     residents = residents or Residents()
@@ -98,7 +100,7 @@ def generate(engine: Engine, *, first: date, days: int, seed: int = 1,
     listener = Listener(engine)
     for n in range(days):
         day = first + timedelta(days=n)
-        scenario = demo_scenario(day)
+        scenario = demo_scenario(day, hours)
         _morning(engine, scenario, rng, residents, stats)
         t0 = time.perf_counter()
         policy = HistoryPolicy(engine, tech_ids, listener, solve_budget_ms=solve_budget_ms)
