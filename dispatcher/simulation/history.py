@@ -73,6 +73,7 @@ class HistoryStats:
     replans: int = 0
     seconds: float = 0.0
     per_day_s: list[float] = field(default_factory=list)
+    asked: set[int] = field(default_factory=set)  # follow-ups whose resident has decided
 
 
 def demo_scenario(day: date, hours: float | None = None) -> Scenario:
@@ -147,17 +148,22 @@ def _seed_compound(engine: Engine, scenario: Scenario, first: date) -> None:
 
 def _morning(engine: Engine, scenario: Scenario, rng: random.Random, residents: Residents,
              stats: HistoryStats) -> None:
-    """Between two days: residents answer, the clock ticks (expiry, maintenance tickets)."""
+    """Between two days: the clock ticks (follow-ups expire, maintenance tickets fall due),
+    then the residents asked since yesterday answer, or decide not to (once each)."""
     morning = scenario.begins.replace(hour=MORNING)
     if engine.clock.now() < morning:
         engine.clock.set(morning)
+    engine.tick()
     for followup in engine.list_followups(FollowUpState.pending):
+        if followup.id in stats.asked:
+            continue
+        stats.asked.add(followup.id)
         ticket = engine.get_ticket(followup.ticket_id)
         late = bool(ticket.resolve_by and ticket.completed_at
                     and ticket.completed_at > ticket.resolve_by)
         answer = residents.answer(rng, late)
         if answer is None:
-            continue
+            continue  # left to expire by policy
         if rng.random() < residents.link_share:
             link = engine.issue_followup_link(ticket.id)
             engine.answer_followup_link(link.token, answer)
@@ -166,7 +172,6 @@ def _morning(engine: Engine, scenario: Scenario, rng: random.Random, residents: 
                 rating=answer.rating, fixed=answer.fixed, by="前台 front desk"))
         stats.answered += 1
         stats.not_fixed += not answer.fixed
-    engine.tick()
 
 
 def _finish_in_hand(engine: Engine, world: World, policy: HistoryPolicy) -> None:
