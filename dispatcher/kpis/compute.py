@@ -18,7 +18,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from dispatcher.kpis import measures as m
-from dispatcher.kpis.rows import History, TechnicianRow, TicketRow
+from dispatcher.kpis.rows import History, RecurringRow, TechnicianRow, TicketRow
 
 
 @dataclass(frozen=True)
@@ -121,12 +121,12 @@ def compute(history: History, *, start: datetime, end: datetime, now: datetime, 
     )
 
 
-def _recurring_in(row: object, scope: Scope) -> bool:
+def _recurring_in(row: RecurringRow, scope: Scope) -> bool:
     """Recurring faults have a site and a category, but no technician or urgency."""
     if scope.technician is not None or scope.urgency is not None:
         return False
-    return ((scope.site is None or getattr(row, "site_id", None) == scope.site)
-            and (scope.category is None or getattr(row, "category", None) == scope.category))
+    return ((scope.site is None or row.site_id == scope.site)
+            and (scope.category is None or row.category == scope.category))
 
 
 def _people(history: History, techs: list[TechnicianRow] | None, start: datetime,
