@@ -39,11 +39,15 @@ WEEK_COLUMNS = ["tickets", "completed", "arrive_compliance", "resolve_compliance
                 "maintenance_on_time_rate", "utilisation"]
 FORMATS = {name: fmt for name, _, _, fmt in HEADLINE} | {
     "rework_tickets": "n", "on_site_hours": "h"}
+TITLES = {name: f"{zh}<br>{en}" for name, zh, en, _ in HEADLINE} | {
+    "rework_tickets": "返修单<br>Rework tickets", "on_site_hours": "在现场小时<br>On site (h)"}
 CSS = """body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;margin:2em;
 color:#222;max-width:1000px}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;
 border-bottom:1px solid #ccc}table{border-collapse:collapse;font-size:.9em}
-td,th{border:1px solid #ddd;padding:.3em .6em;text-align:right}th:first-child,
-td:first-child{text-align:left}.headline td:nth-child(3){font-weight:bold;font-size:1.1em}
+td,th{border:1px solid #ddd;padding:.3em .5em;text-align:right}th:first-child,
+td:first-child,.headline td{text-align:left}td:first-child{white-space:nowrap}
+th{font-size:.8em;font-weight:normal;
+background:#f4f5f7}.headline td:nth-child(3){font-weight:bold;font-size:1.1em;text-align:right}
 .note{color:#666;font-size:.85em}svg{display:block;margin:1em 0}"""
 
 
@@ -128,7 +132,8 @@ def _trends(days: KpiReport) -> str:
 
 
 def _table(report: KpiReport, columns: list[str], first: str) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in [first, *columns])
+    head = f"<th>{escape(first)}</th>" + "".join(f"<th>{TITLES.get(c, escape(c))}</th>"
+                                                  for c in columns)
     body = "".join(
         "<tr>" + f"<td>{escape(r.label)}</td>"
         + "".join(f"<td>{fmt(r.kpis[c], FORMATS.get(c, 'r'))}</td>" for c in columns) + "</tr>"
