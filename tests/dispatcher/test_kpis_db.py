@@ -1,5 +1,5 @@
 """The KPIs read back from a database (SQLite and PostgreSQL): the hand-built history stored as
-rows gives the same hand-worked figures as in `test_kpis.py`."""
+rows gives the same hand-worked figures as in `test_kpis_measures.py`."""
 
 from __future__ import annotations
 
