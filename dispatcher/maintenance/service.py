@@ -107,25 +107,28 @@ def import_(session: Session, *, kinds: dict[str, KindDefaults], specs: list[Pla
     """Create or update (by asset and kind) the plans of a parsed plans file."""
     result = ImportResult(created=[], updated=[])
     for spec in specs:
-        targets = _targets(session, spec)
-        for asset in targets:
-            kind = spec.values.get("kind", asset.kind.value)
-            existing = session.scalars(select(MaintenancePlan).where(
-                MaintenancePlan.asset_id == asset.id, MaintenancePlan.kind == kind)).first()
-            values = {("service_minutes" if k == "service_min" else k): v
-                      for k, v in spec.values.items()}
-            if existing is None:
-                plan = create(session, data=PlanCreate(asset_id=asset.id, **values), now=now,
-                              kinds=kinds)
-                result.created.append(plan.id)
-            else:
-                values.pop("kind", None)
-                if "first_due" in values:
-                    values["next_due"] = values.pop("first_due")
-                values.pop("category", None)
-                update(session, plan_id=existing.id, data=PlanUpdate(**values))
-                result.updated.append(existing.id)
+        for asset in _targets(session, spec):
+            plan_id, created = _upsert(session, asset, spec, kinds, now)
+            (result.created if created else result.updated).append(plan_id)
     return result
+
+
+def _upsert(session: Session, asset: Asset, spec: PlanSpec, kinds: dict[str, KindDefaults],
+            now: datetime) -> tuple[int, bool]:
+    """One asset's plan from a file entry: (plan id, created?)."""
+    values = {("service_minutes" if k == "service_min" else k): v for k, v in spec.values.items()}
+    kind = values.get("kind", asset.kind.value)
+    existing = session.scalars(select(MaintenancePlan).where(
+        MaintenancePlan.asset_id == asset.id, MaintenancePlan.kind == kind)).first()
+    if existing is None:
+        data = PlanCreate(asset_id=asset.id, **values)
+        return create(session, data=data, now=now, kinds=kinds).id, True
+    # The kind and category identify the plan; a new first due date moves the next visit.
+    changes = {k: v for k, v in values.items() if k not in ("kind", "category", "first_due")}
+    if "first_due" in values:
+        changes["next_due"] = values["first_due"]
+    update(session, plan_id=existing.id, data=PlanUpdate(**changes))
+    return existing.id, False
 
 
 def generate(session: Session, *, now: datetime, horizon: timedelta,
