@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo serve test lint bench bench-scale bench-load bench-solomon sim
+.PHONY: setup demo demo-history serve test lint bench bench-scale bench-load bench-solomon sim
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ setup: $(STAMP)
 
 demo: setup  ## the live demo: server, console and simulated compound on http://127.0.0.1:8000
 	$(BIN)/dispatch demo
+
+demo-history: setup  ## the demo after a month of simulated history (first run: 15-30 min, then cached)
+	$(BIN)/dispatch demo --history-days 30
 
 serve: setup  ## the API on an empty database (DISPATCH_DATABASE_URL selects it)
 	$(BIN)/dispatch serve

@@ -11,7 +11,19 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, idempotency
-from api.routes import alerts, overrides, plan, sites, stream, technicians, tickets
+from api.routes import (
+    alerts,
+    assets,
+    followups,
+    kpis,
+    maintenance,
+    overrides,
+    plan,
+    sites,
+    stream,
+    technicians,
+    tickets,
+)
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -34,8 +46,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     idempotency.install(app, engine)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (tickets, technicians, overrides, plan, alerts, stream, sites):
+    for module in (tickets, technicians, overrides, plan, alerts, stream, sites, kpis,
+                   followups, assets, maintenance):
         v1.include_router(module.router)
+    # The resident's follow-up link: no account; the one-time token is the credential.
+    v1.include_router(followups.public_router)
+    app.include_router(followups.page_router)
     app.include_router(v1)
 
     @app.get("/healthz", tags=["health"])

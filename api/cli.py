@@ -1,13 +1,15 @@
-"""The `dispatch` command: `serve` an empty engine, or run the live `demo`."""
+"""The `dispatch` command: `serve` an empty engine, run the live `demo`, simulate `history`,
+write the monthly `report`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 import threading
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import uvicorn
@@ -17,8 +19,12 @@ from api.app import create_app
 from dispatcher.clock import ScaledClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
+from dispatcher.errors import DomainError
 from dispatcher.events.redis_stream import RedisStreamBus
+from dispatcher.maintenance.plans_file import PlanFileError
 from dispatcher.planning.worker import PlannerWorker
+from dispatcher.reports import monthly
+from dispatcher.simulation import history
 from dispatcher.simulation.demo import Demo
 from dispatcher.sla.policy import PolicyError
 
@@ -39,13 +45,41 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--tickets-per-hour", type=float, default=8.0)
     demo.add_argument("--db", default="var/demo.db", help="SQLite file, recreated at start")
+    demo.add_argument("--history-days", type=int, default=0,
+                      help="start with this many simulated days of history (cached in var/)")
+    simulate = commands.add_parser(
+        "history", help="simulate days of the demo compound into a database (for the KPIs)")
+    simulate.add_argument("--days", type=int, default=30)
+    simulate.add_argument("--end", type=date.fromisoformat,
+                         help="last simulated day (default: yesterday, local time)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--solve-budget-ms", type=int,
+                         help="safety cap of each re-plan's search (default 20000)")
+    report = commands.add_parser("report", help="write the monthly KPI report (HTML)")
+    report.add_argument("--month", required=True, help="e.g. 2026-11")
+    report.add_argument("--site", help="one site id (default: all sites)")
+    report.add_argument("--out", default=None, help="file to write (default report-MONTH.html)")
+    for sub in (simulate, report):
+        sub.add_argument("--database-url", help="default: DISPATCH_DATABASE_URL")
+    maintenance = commands.add_parser("maintenance", help="preventive maintenance plans")
+    actions = maintenance.add_subparsers(dest="action", required=True)
+    plans = actions.add_parser("import", help="create or update plans from a TOML plans file")
+    plans.add_argument("file", type=Path, help="e.g. plans.toml (see README)")
+    plans.add_argument("--database-url", help="default: DISPATCH_DATABASE_URL")
     worker = commands.add_parser(
         "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
     worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        return {"serve": _serve, "demo": _demo, "worker": _worker}[args.command](args)
+        return {"serve": _serve, "demo": _demo, "worker": _worker, "history": _history,
+                "report": _report, "maintenance": _maintenance}[args.command](args)
+    except DomainError as exc:
+        print(f"dispatch: {exc.field}: {exc.message}", file=sys.stderr)
+        return 2
+    except PlanFileError as exc:
+        print(f"dispatch: {exc}", file=sys.stderr)
+        return 2
     except (ValidationError, PolicyError, ValueError) as exc:
         print(f"dispatch: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -88,6 +122,8 @@ def _demo(args: argparse.Namespace) -> int:
         stale.unlink(missing_ok=True)
     settings = Settings(database_url=f"sqlite:///{db}")
     start = datetime.combine(datetime.now(settings.tz).date(), time(8, 0), tzinfo=settings.tz)
+    if args.history_days > 0:
+        _demo_history(db, start.date(), args.history_days, args.seed)
     engine = Engine(settings, clock=ScaledClock(start, args.speed))
     demo = Demo(engine, seed=args.seed, tickets_per_hour=args.tickets_per_hour)
     demo.seed()
@@ -100,6 +136,86 @@ def _demo(args: argparse.Namespace) -> int:
                     timeout_graceful_shutdown=GRACE_S)
     finally:
         demo.stop()
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(database_url=args.database_url) if args.database_url else Settings()
+
+
+def _history(args: argparse.Namespace) -> int:
+    """Simulate `--days` days ending `--end` into the database, and say how long it took."""
+    if args.days < 1:
+        raise ValueError("--days must be at least 1")
+    settings = _settings(args)
+    last = args.end or datetime.now(settings.tz).date() - timedelta(days=1)
+    first = last - timedelta(days=args.days - 1)
+    engine = history.history_engine(settings.database_url, first, settings)
+    try:
+        stats = history.generate(engine, first=first, days=args.days, seed=args.seed,
+                                 solve_budget_ms=args.solve_budget_ms,
+                                 log=lambda m: print(m, flush=True))
+    finally:
+        engine.stop()
+        engine.sessions.kw["bind"].dispose()
+    print(f"{stats.days} days ({first} – {last}): {stats.tickets} tickets reported, "
+          f"{stats.answered} follow-ups answered ({stats.not_fixed} not fixed), "
+          f"{stats.replans} re-plans, {stats.seconds:.0f} s")
+    return 0
+
+
+def _demo_history(db: Path, today: date, days: int, seed: int) -> None:
+    """The demo database starts as a copy of `days` simulated days before today (made once,
+    kept next to it, since simulating takes about half a minute a day)."""
+    first = today - timedelta(days=days)
+    cache = db.with_name(f"history-{first}-{days}d-seed{seed}.db")
+    if not cache.exists():
+        print(f"Simulating {days} days of history into {cache} (about {days // 2 + 1} min, "
+              "once) ...", flush=True)
+        partial = cache.with_name(cache.name + ".partial")
+        partial.unlink(missing_ok=True)
+        engine = history.history_engine(f"sqlite:///{partial}", first, Settings())
+        try:
+            history.generate(engine, first=first, days=days, seed=seed,
+                             log=lambda m: print(m, flush=True))
+        finally:
+            engine.sessions.kw["bind"].dispose()
+        _sqlite_copy(partial, cache)
+        partial.unlink()
+    _sqlite_copy(cache, db)
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy an SQLite database consistently (its WAL included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def _maintenance(args: argparse.Namespace) -> int:
+    """`maintenance import FILE`: all the file's plans are stored, or none on an error."""
+    try:
+        text = args.file.read_text("utf-8")
+    except OSError as exc:
+        raise PlanFileError(f"{args.file}: cannot read: {exc.strerror}") from exc
+    engine = Engine(_settings(args))
+    try:
+        result = engine.import_plans(text, where=str(args.file))
+    finally:
+        engine.sessions.kw["bind"].dispose()
+    print(f"{args.file}: {len(result.created)} plan(s) created, {len(result.updated)} updated")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Write the monthly report of `--month` (one site or all) as a self-contained HTML file."""
+    month = monthly.parse_month(args.month)
+    out = Path(args.out or f"report-{month:%Y-%m}.html")
+    engine = Engine(_settings(args))
+    try:
+        out.write_text(monthly.build(engine, month=month, site=args.site), "utf-8")
+    finally:
+        engine.sessions.kw["bind"].dispose()
+    print(f"report written to {out}")
     return 0
 
 

@@ -1,14 +1,15 @@
-"""Domain errors to HTTP: not found 404, conflict 409, refused 422; the message names the field."""
+"""Domain errors to HTTP: not found 404, conflict 409, gone 410, refused 422; the message names
+the field."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from dispatcher.errors import Conflict, DomainError, Invalid, NotFound
+from dispatcher.errors import Conflict, DomainError, Gone, Invalid, NotFound
 from dispatcher.sla.policy import PolicyError
 
-_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422}
+_STATUS = {NotFound: 404, Conflict: 409, Invalid: 422, Gone: 410}
 
 
 def install(app: FastAPI) -> None:

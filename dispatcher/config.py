@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     # How long a client's Idempotency-Key is remembered: the PWA's offline queue must replay
     # within it. Older keys are forgotten by the clock, so the table does not grow for ever.
     idempotency_ttl_hours: int = Field(72, ge=1, le=24 * 365)
+    # The closed loop (follow-up, rework, recurring faults, preventive maintenance).
+    followup_due_hours: int = Field(24, ge=1, le=24 * 30)
+    followup_expire_hours: int = Field(72, ge=1, le=24 * 90)
+    rework_window_days: int = Field(7, ge=0, le=365)
+    # Giving a rework to the technician who did the original costs this many travel minutes.
+    rework_penalty_min: int = Field(30, ge=0, le=24 * 60)
+    recurring_window_days: int = Field(30, ge=1, le=365)
+    recurring_asset_threshold: int = Field(3, ge=2, le=100)
+    recurring_unit_threshold: int = Field(3, ge=2, le=100)
+    recurring_building_threshold: int = Field(6, ge=2, le=1000)
+    maintenance_horizon_days: int = Field(3, ge=0, le=90)
 
     @field_validator("timezone")
     @classmethod
@@ -47,6 +58,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _expiry_after_due(self) -> Settings:
+        if self.followup_expire_hours < self.followup_due_hours:
+            raise ValueError(
+                "DISPATCH_FOLLOWUP_EXPIRE_HOURS must be >= DISPATCH_FOLLOWUP_DUE_HOURS")
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

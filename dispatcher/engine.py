@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dispatcher import closed_loop
 from dispatcher.alerts import monitor
 from dispatcher.alerts import service as alerts
 from dispatcher.alerts.models import AlertState
@@ -30,6 +31,8 @@ from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.idempotency import service as idempotency
+from dispatcher.kpis import service as kpis
+from dispatcher.kpis.schemas import KpiQuery, KpiReport
 from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Override, Reason
 from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
@@ -56,7 +59,7 @@ T = TypeVar("T")
 REPLAN_ON = ("ticket.", "technician.", "override.")
 
 
-class Engine:
+class Engine(closed_loop.ClosedLoopCommands):
     """Owns the database, the clock, the SLA policy, the travel model and the re-planner."""
 
     def __init__(
@@ -83,7 +86,8 @@ class Engine:
         self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
                                   max_overtime=settings.max_overtime_min * 60,
                                   flow_weight=settings.flow_weight,
-                                  stability_penalty=settings.stability_penalty_min * 60)
+                                  stability_penalty=settings.stability_penalty_min * 60,
+                                  rework_penalty=settings.rework_penalty_min * 60)
         self.replanner = Replanner(self._plan_once, self.regions, settings.debounce_ms / 1000)
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
@@ -152,8 +156,11 @@ class Engine:
     def create_ticket(self, data: TicketCreate) -> TicketRead:
         """Accept a new ticket; it is stored before this returns. An emergency is put at its
         cheapest place in the current plan at once, before the full re-plan improves on it."""
-        created = self._run(lambda s, now: TicketRead.of(
-            tickets.create(s, data=data, now=now, policy=self.policy)))
+        def run(s: Session, now: datetime) -> TicketRead:
+            ticket = tickets.create(s, data=data, now=now, policy=self.policy)
+            closed_loop.after_create(s, ticket=ticket, now=now, settings=self.settings)
+            return TicketRead.of(ticket)
+        created = self._run(run)
         if created.urgency is Urgency.emergency and self.plans_here:
             self._provisional(created.id, created.region)
             return self.get_ticket(created.id)
@@ -176,6 +183,8 @@ class Engine:
         def run(s: Session, now: datetime) -> TicketRead:
             at = change.at or now
             ticket = tickets.report_status(s, ticket_id=ticket_id, target=change.status, at=at)
+            if change.status is Status.completed:
+                closed_loop.after_completion(s, ticket=ticket, now=now, settings=self.settings)
             lat, lon = (change.lat, change.lon) if change.lat is not None else (None, None)
             if lat is None and change.status in (Status.on_site, Status.completed):
                 lat, lon = ticket.lat, ticket.lon
@@ -345,11 +354,14 @@ class Engine:
     # -- alerts ---------------------------------------------------------------------------------
     def tick(self) -> None:
         """What the clock alone changes: expired route locks and shift edges (a re-plan
-        follows each), forgotten idempotency keys, alerts."""
+        follows each), forgotten idempotency keys, expired follow-ups and maintenance tickets
+        falling due, alerts."""
         self._run(lambda s, now: overrides.expire(s, now=now))
         self._run(lambda s, now: technicians.record_shift_edges(s, now=now, tz=self.settings.tz))
         ttl = timedelta(hours=self.settings.idempotency_ttl_hours)
         self._run(lambda s, now: idempotency.purge(s, before=now - ttl))
+        self._run(lambda s, now: closed_loop.on_tick(s, now=now, settings=self.settings,
+                                                     policy=self.policy))
         self.check_alerts()
 
     def check_alerts(self) -> list[AlertRead]:
@@ -364,6 +376,12 @@ class Engine:
     def acknowledge_alert(self, alert_id: int, *, by: str) -> AlertRead:
         return self._run(lambda s, now: AlertRead.model_validate(
             alerts.acknowledge(s, alert_id=alert_id, by=by, now=now)))
+
+    # -- KPIs -----------------------------------------------------------------------------------
+    def kpis(self, query: KpiQuery) -> KpiReport:
+        """Operations KPIs of a range of days, computed from stored state as of now."""
+        with self.sessions() as s:
+            return kpis.report(s, query=query, now=self.clock.now(), tz=self.settings.tz)
 
 
 def _default_bus(settings: Settings) -> EventBus:

@@ -22,3 +22,7 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """A request that is well-formed but not acceptable (e.g. a pin to an unskilled technician)."""
+
+
+class Gone(DomainError):
+    """Something that existed but can no longer be used (an expired or spent one-time link)."""

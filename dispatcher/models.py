@@ -1,14 +1,19 @@
 """Imports every table so that `Base.metadata` knows them all."""
 
 from dispatcher.alerts.models import Alert
+from dispatcher.assets.models import Asset
 from dispatcher.events.models import Event
+from dispatcher.followups.models import FollowUp
 from dispatcher.idempotency.models import IdempotencyKey
+from dispatcher.maintenance.models import MaintenancePlan
 from dispatcher.overrides.models import Override
 from dispatcher.planning.models import PlanVersion
+from dispatcher.recurring.models import RecurringFault
 from dispatcher.sites.models import Site
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
 __all__ = [
-    "Alert", "Event", "IdempotencyKey", "Override", "PlanVersion", "Site", "Technician", "Ticket",
+    "Alert", "Asset", "Event", "FollowUp", "IdempotencyKey", "MaintenancePlan", "Override",
+    "PlanVersion", "RecurringFault", "Site", "Technician", "Ticket",
 ]

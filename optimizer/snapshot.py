@@ -67,6 +67,9 @@ class Job:
         counts as place 0) — a dispatcher's "move" or a locked route (hard).
     assigned_to: the technician the current plan gives it to; moving it elsewhere costs
         `SolveParams.stability_penalty`, so technicians are not bounced around.
+    avoid_techs: technicians who should preferably not get it (soft): giving it to one of
+        them costs `SolveParams.rework_penalty`, e.g. a rework going to whoever did the
+        original repair.
     """
 
     id: str
@@ -82,6 +85,7 @@ class Job:
     demand: int = 0
     position: int | None = None
     assigned_to: str | None = None
+    avoid_techs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Dispatch terms added to the routing model: waiting cost, stability, positions, locked routes.
+"""Dispatch terms added to the routing model: waiting cost, stability, rework, positions, locks.
 
 Kept apart from the core model so each can be switched off (weight 0) and tested on its own.
 """
@@ -21,12 +21,14 @@ def add_dispatch_terms(routing: pywrapcp.RoutingModel, manager: pywrapcp.Routing
     routing, manager : the model under construction (jobs are nodes 0..J-1).
     snapshot : technicians and jobs.
     transit : node-to-node transit seconds (service + travel) of the time dimension.
-    params : weights (`flow_weight`, `stability_penalty`).
+    params : weights (`flow_weight`, `stability_penalty`, `rework_penalty`).
     """
     if params.flow_weight > 0 and snapshot.jobs:
         _add_waiting_cost(routing, manager, snapshot, transit, params.flow_weight)
     if params.stability_penalty > 0:
         _add_stability(routing, manager, snapshot, params.stability_penalty)
+    if params.rework_penalty > 0 and any(job.avoid_techs for job in snapshot.jobs):
+        _add_avoidance(routing, manager, snapshot, params.rework_penalty)
     if any(job.position is not None for job in snapshot.jobs):
         _add_positions(routing, manager, snapshot)
     _close_locked_routes(routing, manager, snapshot)
@@ -71,6 +73,25 @@ def _add_stability(routing, manager, snapshot: Snapshot, penalty: int) -> None:
         indices.append(routing.RegisterUnaryTransitVector(cost.tolist()))
     routing.AddDimensionWithVehicleTransits(indices, 0, penalty * len(owners), True, "stability")
     routing.GetDimensionOrDie("stability").SetSpanCostCoefficientForAllVehicles(1)
+
+
+def _add_avoidance(routing, manager, snapshot: Snapshot, penalty: int) -> None:
+    """A job given to one of its `avoid_techs` costs `penalty`: a per-vehicle cost on its node.
+
+    Unary transit vectors per vehicle (not a Python callback) and a span cost of 1: the
+    dimension's span on a route is exactly the sum of the penalties of its avoided jobs.
+    """
+    n_nodes = manager.GetNumberOfNodes()
+    indices, worst = [], 0
+    for tech in snapshot.techs:
+        cost = np.zeros(n_nodes, dtype=np.int64)
+        for j, job in enumerate(snapshot.jobs):
+            if tech.id in job.avoid_techs:
+                cost[j] = penalty
+        worst = max(worst, int(cost.sum()))
+        indices.append(routing.RegisterUnaryTransitVector(cost.tolist()))
+    routing.AddDimensionWithVehicleTransits(indices, 0, max(worst, 1), True, "avoid")
+    routing.GetDimensionOrDie("avoid").SetSpanCostCoefficientForAllVehicles(1)
 
 
 def _add_positions(routing, manager, snapshot: Snapshot) -> None:

@@ -17,6 +17,7 @@ class AlertKind(StrEnum):
     breached = "breached"  # a deadline passed without its milestone
     unassigned = "unassigned"  # a ticket without a technician for too long
     stale_gps = "stale_gps"  # a technician on shift without a GPS fix for too long
+    recurring_fault = "recurring_fault"  # repeated faults at one place (dispatcher.recurring)
 
 
 class AlertState(StrEnum):

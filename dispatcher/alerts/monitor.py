@@ -23,6 +23,8 @@ from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 
 Key = tuple[AlertKind, int | None, int | None]  # kind, ticket id, technician id
+# The kinds this monitor owns; others (recurring faults) are opened and resolved elsewhere.
+SLA_KINDS = tuple(k for k in AlertKind if k is not AlertKind.recurring_fault)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def ticket_findings(t: Ticket, now: datetime, policy: AlertPolicy) -> dict[Key, 
                 ",".join(n.split(" ")[0] for n in names),
                 f"ticket {t.id} ({t.urgency.value} {t.category.value}): {text}: "
                 + ", ".join(names))
-    waiting = now - t.reported_at
+    # An appointment made days ahead is not waiting before its window opens.
+    waiting = now - max(t.reported_at, t.window_start or t.reported_at)
     if t.status is Status.new and waiting >= policy.unassigned_after:
         reason = f": {t.unassigned_reason}" if t.unassigned_reason else ""
         found[(AlertKind.unassigned, t.id, None)] = Finding(
@@ -103,7 +106,7 @@ def evaluate(session: Session, *, now: datetime, tz: ZoneInfo, policy: AlertPoli
         findings.update(ticket_findings(ticket, now, policy))
     findings.update(gps_findings(session, now, tz, policy))
     live = {(a.kind, a.ticket_id, a.technician_id): a for a in session.scalars(
-        select(Alert).where(Alert.state != AlertState.resolved))}
+        select(Alert).where(Alert.state != AlertState.resolved, Alert.kind.in_(SLA_KINDS)))}
     changed = [_open(session, key, f, now) for key, f in findings.items() if key not in live]
     for key, alert in live.items():
         if key in findings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy import select
@@ -19,10 +19,15 @@ from dispatcher.sla.policy import SlaPolicy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.models import Technician
 from dispatcher.technicians.shifts import current_shift
+from dispatcher.tickets import rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 from dispatcher.travel import TravelTimes
 from optimizer import Job, Snapshot, Tech
+
+# A window opening later than this is not today's work: such tickets (preventive visits made
+# days ahead) stay out of the model instead of being dropped with a misleading reason.
+LOOKAHEAD = timedelta(hours=12)
 
 
 @dataclass
@@ -73,8 +78,10 @@ def build_with_points(
              for t in technicians.list_(session, region=region)]
     techs = [t for t in techs if t is not None]
     present = {t.id for t in techs}
-    jobs = tuple(_job(t, live, now, policy, points) for t in open_tickets
+    avoid = rework.avoided_technicians(session, ticket_ids=[t.id for t in open_tickets])
+    jobs = tuple(_job(t, live, now, policy, points, avoid.get(t.id, ())) for t in open_tickets
                  if t.status is not Status.on_site and t.id not in live.held
+                 and not _later(t, now)
                  and not (t.status is Status.en_route and str(t.technician_id) not in present))
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
     snapshot = Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
@@ -101,10 +108,21 @@ def with_ticket(built: Built, ticket: Ticket, *, policy: SlaPolicy,
 
 
 def held(session: Session, *, now: datetime, region: str = DEFAULT_REGION) -> dict[int, str]:
-    """A region's tickets a dispatcher holds off the routes, with the reason to show for each."""
-    ours = {t.id for t in tickets.list_(session, statuses=OPEN_STATUSES, region=region)}
-    return {ticket_id: f"held by {o.created_by} ({o.reason.value})"
-            for ticket_id, o in overrides.live(session, now=now).held.items() if ticket_id in ours}
+    """A region's tickets kept off the routes, with the reason to show for each: held by a
+    dispatcher, or an appointment window that opens after the look-ahead."""
+    ours = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES, region=region)}
+    off = {ticket_id: f"held by {o.created_by} ({o.reason.value})"
+           for ticket_id, o in overrides.live(session, now=now).held.items() if ticket_id in ours}
+    for t in ours.values():
+        if t.id not in off and t.window_start is not None and _later(t, now):
+            off[t.id] = f"window opens {t.window_start.isoformat()}: planned nearer the time"
+    return off
+
+
+def _later(ticket: Ticket, now: datetime) -> bool:
+    """Not started and its window opens after the look-ahead."""
+    return (ticket.window_start is not None and ticket.window_start > now + LOOKAHEAD
+            and ticket.status in (Status.new, Status.assigned))
 
 
 def regions(session: Session) -> list[str]:
@@ -133,7 +151,7 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
 
 
 def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
-         points: Points) -> Job:
+         points: Points, avoid: tuple[str, ...] = ()) -> Job:
     service = ticket.service_minutes * 60
     dues = []
     if ticket.arrive_by is not None:
@@ -157,7 +175,7 @@ def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
         window=window, pinned_to=None if pinned is None else str(pinned),
         started_by=None if started is None else str(started),
         position=live.positions.get(ticket.id) if pin is not None else None,
-        assigned_to=None if planned is None else str(planned),
+        assigned_to=None if planned is None else str(planned), avoid_techs=avoid,
     )
 
 

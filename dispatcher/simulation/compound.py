@@ -1,4 +1,5 @@
-"""A seeded residential compound: a site polygon with buildings inside it, and a team."""
+"""A seeded residential compound: a site polygon with buildings inside it, its equipment, and a
+team."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import time
 
 from shapely.geometry import Point, Polygon
 
+from dispatcher.assets.models import AssetKind
+from dispatcher.assets.schemas import AssetCreate
 from dispatcher.enums import Skill
 from dispatcher.technicians.schemas import Position, Shift, TechnicianCreate
 
@@ -70,3 +73,28 @@ def team(compound: Compound) -> list[TechnicianCreate]:
     return [TechnicianCreate(name=name, skills=skills, shift=Shift(start=start, end=end),
                              home=Position(lat=lat, lon=lon))
             for name, skills, start, end in _TEAM]
+
+
+def equipment(compound: Compound) -> list[AssetCreate]:
+    """The compound's maintained equipment: an elevator per building above 6 floors (two
+    above 18), stairwell lights per building, street lights, the fire system, the water tank,
+    the pump room and the gym."""
+    site = compound.site_id
+    found = []
+    for b in compound.buildings:
+        at = {"site_id": site, "building": b.name, "lat": b.lat, "lon": b.lon}
+        lifts = 2 if b.floors > 18 else 1 if b.floors > 6 else 0
+        found += [AssetCreate(kind=AssetKind.elevator, name=f"{b.name} {n + 1}号梯", **at)
+                  for n in range(lifts)]
+        found.append(AssetCreate(kind=AssetKind.stairwell_light, name=f"{b.name} 楼道灯", **at))
+    lat, lon = compound.gate
+    first = compound.buildings[0]
+    for name, kind, (plat, plon) in (
+            ("东区路灯 street lights east", AssetKind.street_light, (lat, lon + 0.004)),
+            ("西区路灯 street lights west", AssetKind.street_light, (lat + 0.003, lon - 0.004)),
+            ("消防系统 fire system", AssetKind.fire_system, (lat, lon)),
+            ("生活水箱 water tank", AssetKind.water_tank, (first.lat, first.lon)),
+            ("水泵房 pump room", AssetKind.pump_room, (lat + 0.0005, lon + 0.0005)),
+            ("会所健身房 gym", AssetKind.fitness_equipment, (lat + 0.004, lon))):
+        found.append(AssetCreate(kind=kind, name=name, site_id=site, lat=plat, lon=plon))
+    return found

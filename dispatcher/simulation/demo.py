@@ -8,7 +8,8 @@ import time
 from datetime import timedelta
 
 from dispatcher.engine import Engine
-from dispatcher.simulation.compound import sunshine_garden, team
+from dispatcher.maintenance.schemas import PlanCreate
+from dispatcher.simulation.compound import equipment, sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
 from dispatcher.simulation.tickets import TicketStream
 
@@ -30,12 +31,27 @@ class Demo:
         self._thread: threading.Thread | None = None
 
     def seed(self) -> None:
-        """Create the team and a few tickets already waiting when the day starts."""
-        for tech in team(self.compound):
-            self.engine.create_technician(tech)
+        """Create the team (unless a history already holds it) and a few tickets already
+        waiting when the day starts."""
+        if not self.engine.list_technicians():
+            for tech in team(self.compound):
+                self.engine.create_technician(tech)
+        self.seed_equipment()
         now = self.engine.clock.now()
         for _ in range(self.opening):
             self.engine.create_ticket(self.stream.draw(now))
+
+    def seed_equipment(self) -> None:
+        """The compound's assets and a maintenance plan each (kind defaults), first visits
+        spread over the coming weeks so that some fall due today (unless already there)."""
+        if self.engine.list_assets(site_id=self.compound.site_id):
+            return
+        now = self.engine.clock.now()
+        for k, asset in enumerate(equipment(self.compound)):
+            created = self.engine.create_asset(asset)
+            due = now + timedelta(days=k % 12, hours=2)
+            self.engine.create_plan(PlanCreate(asset_id=created.id, first_due=due))
+        self.engine.generate_maintenance()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)

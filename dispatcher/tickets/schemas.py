@@ -39,6 +39,7 @@ class TicketCreate(Strict):
     service_minutes: int | None = Field(None, ge=1, le=24 * 60)
     reported_at: AwareDatetime | None = Field(None, description="defaults to now")
     window: Window | None = None
+    asset_id: int | None = Field(None, description="the asset the fault is on, if known")
 
     @model_validator(mode="after")
     def _window_fits_urgency(self) -> TicketCreate:
@@ -103,7 +104,13 @@ class TicketRead(BaseModel):
     en_route_at: datetime | None
     on_site_at: datetime | None
     completed_at: datetime | None
+    closed_at: datetime | None
     cancelled_at: datetime | None
+    rework_of: int | None
+    asset_id: int | None
+    maintenance_plan_id: int | None
+    maintenance_due: datetime | None
+    preventive: bool
     assignment: Assignment
 
     @classmethod

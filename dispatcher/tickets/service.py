@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatcher.assets.models import Asset
 from dispatcher.enums import Status
-from dispatcher.errors import Conflict, NotFound
+from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.events import service as events
 from dispatcher.sites import service as sites
 from dispatcher.sla.policy import SlaPolicy
@@ -26,6 +27,8 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     deadlines = policy.deadlines(
         urgency=data.urgency, category=data.category, reported_at=reported, window=window
     )
+    if data.asset_id is not None and session.get(Asset, data.asset_id) is None:
+        raise Invalid(f"asset {data.asset_id} not found", field="asset_id")
     ticket = Ticket(
         urgency=data.urgency, category=data.category, skill=data.skill or defaults.skill,
         lat=data.lat, lon=data.lon, site_id=data.site_id,
@@ -34,7 +37,7 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
         service_minutes=data.service_minutes or defaults.service_min, reported_at=reported,
         window_start=window[0] if window else None, window_end=window[1] if window else None,
         status=Status.new, respond_by=deadlines.respond_by, arrive_by=deadlines.arrive_by,
-        resolve_by=deadlines.resolve_by,
+        resolve_by=deadlines.resolve_by, asset_id=data.asset_id,
     )
     session.add(ticket)
     session.flush()
@@ -108,4 +111,13 @@ def report_status(session: Session, *, ticket_id: int, target: Status, at: datet
     events.record(session, type=f"ticket.{target.value}",
                   payload={"ticket_id": ticket.id, "technician_id": ticket.technician_id,
                            "region": ticket.region}, at=at)
+    return ticket
+
+
+def close(session: Session, *, ticket: Ticket, now: datetime, why: str) -> Ticket:
+    """Close a completed ticket: its loop is done (follow-up answered or expired, or no
+    follow-up needed). The technician of record stays."""
+    move(ticket, Status.closed, now)
+    events.record(session, type="ticket.closed", at=now,
+                  payload={"ticket_id": ticket.id, "region": ticket.region, "why": why})
     return ticket

@@ -1,0 +1,1 @@
+"""Assets: the elevators, lights, pumps and pipes faults and maintenance are about."""

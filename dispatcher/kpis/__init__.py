@@ -1,0 +1,1 @@
+"""Operations KPIs computed from stored state: SLA compliance, closed loop, rework, utilisation."""

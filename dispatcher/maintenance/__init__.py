@@ -1,0 +1,1 @@
+"""Preventive maintenance: plans per asset that generate scheduled tickets."""

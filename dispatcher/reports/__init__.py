@@ -1,0 +1,1 @@
+"""Reports a manager can send upward: the monthly KPI report as one self-contained HTML file."""

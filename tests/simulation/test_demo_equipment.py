@@ -1,0 +1,38 @@
+"""The demo compound seeds its equipment and a maintenance plan set, once."""
+
+from __future__ import annotations
+
+from dispatcher.assets.models import AssetKind
+from dispatcher.engine import Engine
+from dispatcher.enums import Urgency
+from dispatcher.simulation.compound import equipment, sunshine_garden
+from dispatcher.simulation.demo import Demo
+
+
+def test_every_kind_of_equipment_is_there() -> None:
+    """Elevators only in buildings above 6 floors; one of each shared installation."""
+    compound = sunshine_garden(7)
+    assets = equipment(compound)
+    kinds = {a.kind for a in assets}
+    assert {AssetKind.elevator, AssetKind.street_light, AssetKind.stairwell_light,
+            AssetKind.fire_system, AssetKind.water_tank, AssetKind.pump_room,
+            AssetKind.fitness_equipment} <= kinds
+    tall = {b.name for b in compound.buildings if b.floors > 6}
+    assert {a.building for a in assets if a.kind is AssetKind.elevator} == tall
+
+
+def test_the_demo_seeds_plans_and_the_first_visits(engine: Engine) -> None:
+    """A plan per asset with its kind's cadence; the visits due soon are already tickets;
+    seeding again adds nothing."""
+    demo = Demo(engine, seed=7, opening_tickets=0)
+    demo.seed()
+    assets = engine.list_assets(site_id=demo.compound.site_id)
+    plans = engine.list_plans(site_id=demo.compound.site_id)
+    assert len(plans) == len(assets) == len(equipment(demo.compound))
+    cadence = {p.kind: p.cadence_days for p in plans}
+    assert (cadence["elevator"], cadence["pump_room"], cadence["water_tank"]) == (15, 7, 182)
+    preventive = [t for t in engine.list_tickets() if t.preventive]
+    assert preventive and all(t.urgency is Urgency.scheduled for t in preventive)
+    demo.seed()
+    assert len(engine.list_assets()) == len(assets)
+    assert len([t for t in engine.list_tickets() if t.preventive]) == len(preventive)
