@@ -83,7 +83,8 @@ class Engine:
         self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
                                   max_overtime=settings.max_overtime_min * 60,
                                   flow_weight=settings.flow_weight,
-                                  stability_penalty=settings.stability_penalty_min * 60)
+                                  stability_penalty=settings.stability_penalty_min * 60,
+                                  due_margin=settings.due_margin_min * 60)
         self.replanner = Replanner(self._plan_once, self.regions, settings.debounce_ms / 1000)
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
