@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                           Path(args.json), scenario, args.seed, so_far))
     print(table(reports))
     print(ratios(reports))
+    print(notes(reports))
     if args.json:
         print(f"reports written to {args.json}")
     if args.png:
@@ -156,6 +157,11 @@ def ratios(reports: list[Report]) -> str:
         out.append(f"engine vs {name}: breaches {breaches}, lateness {late}, "
                    f"travel/ticket {travel}")
     return "\n".join(out)
+
+
+def notes(reports: list[Report]) -> str:
+    """What a policy says about its own figures (e.g. a bound that stopped at its cap)."""
+    return "\n".join(f"{r.policy}: {r.note}" for r in reports if r.note)
 
 
 def _change(ours: float, theirs: float) -> str:

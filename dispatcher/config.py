@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     flow_weight: int = Field(10, ge=0, le=3600)
     # Moving a ticket away from the technician it is planned for costs this many travel minutes.
     stability_penalty_min: int = Field(5, ge=0, le=24 * 60)
+    # Plan to be on site this many minutes before each SLA deadline: actual drives and jobs
+    # vary around the estimates (lateness shown to dispatchers still counts from the deadline).
+    due_margin_min: int = Field(0, ge=0, le=24 * 60)
+    # Regions of at least this many technicians re-plan an event locally (the routes near it,
+    # `local_replan_budget_ms` of search) and in full every `full_replan_every_min` minutes.
+    local_replan_from: int = Field(60, ge=0)
+    local_replan_budget_ms: int = Field(150, ge=10, le=600_000)
+    full_replan_every_min: float = Field(10.0, gt=0, le=24 * 60)
     alert_at_risk_margin_min: int = Field(10, ge=0, le=24 * 60)
     alert_unassigned_after_min: int = Field(10, ge=0, le=24 * 60)
     alert_stale_gps_min: int = Field(10, ge=1, le=24 * 60)

@@ -37,6 +37,7 @@ from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Override, Reason
 from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
 from dispatcher.planning import apply as plans
+from dispatcher.planning import incremental
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning import view as plan_view
 from dispatcher.planning.models import PlanVersion
@@ -87,10 +88,13 @@ class Engine(closed_loop.ClosedLoopCommands):
                                   max_overtime=settings.max_overtime_min * 60,
                                   flow_weight=settings.flow_weight,
                                   stability_penalty=settings.stability_penalty_min * 60,
-                                  rework_penalty=settings.rework_penalty_min * 60)
+                                  rework_penalty=settings.rework_penalty_min * 60,
+                                  due_margin=settings.due_margin_min * 60)
         self.replanner = Replanner(self._plan_once, self.regions, settings.debounce_ms / 1000)
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
+        self._full_at: dict[str, datetime] = {}  # per region, the instant of its last full solve
+        self.local_budget_ms = settings.local_replan_budget_ms
         self._latest_lock = threading.Lock()
         self.alert_policy = AlertPolicy(
             at_risk_margin=timedelta(minutes=settings.alert_at_risk_margin_min),
@@ -316,8 +320,7 @@ class Engine(closed_loop.ClosedLoopCommands):
                                                 policy=self.policy, travel=self.travel,
                                                 region=region)
             on_hold = snapshots.held(s, now=now, region=region)
-        # Without a previous plan (the first, or after a restart) start from our construction.
-        plan = solve(seeded(built.snapshot, self.params), self.params)
+        plan = self._solve(built, region)
         with self._latest_lock:
             self._latest[region] = (built, plan)
         if on_hold:
@@ -326,6 +329,23 @@ class Engine(closed_loop.ClosedLoopCommands):
         version = self._store(plan, now, trigger, region)
         self.check_alerts()
         return version
+
+    def _solve(self, built: snapshots.Built, region: str) -> Plan:
+        """A large region re-plans what changed since its last solve locally, and in full
+        every `full_replan_every_min`; a small one (or the first plan) is solved in full."""
+        with self._latest_lock:
+            latest = self._latest.get(region)
+        last_full = self._full_at.get(region)
+        every = timedelta(minutes=self.settings.full_replan_every_min)
+        if latest is not None and last_full is not None and built.now - last_full < every \
+                and len(built.snapshot.techs) >= self.settings.local_replan_from:
+            plan = incremental.replan_locally(latest[0], latest[1], built, self.params,
+                                              self.local_budget_ms)
+            if plan is not None:
+                return plan
+        self._full_at[region] = built.now
+        # Without a previous plan (the first, or after a restart) start from our construction.
+        return solve(seeded(built.snapshot, self.params), self.params)
 
     def _store(self, plan: Plan, now: datetime, trigger: str, region: str) -> PlanVersion:
         with self._command() as s:

@@ -90,7 +90,7 @@ def build_model(
     time_dim = _add_time(routing, arcs.transit, horizon(snapshot, params))
     _constrain_techs(routing, time_dim, snapshot, params)
     _add_load(routing, snapshot, arcs.n_nodes)
-    _constrain_jobs(routing, manager, time_dim, snapshot, eligible)
+    _constrain_jobs(routing, manager, time_dim, snapshot, eligible, params.due_margin)
     add_dispatch_terms(routing, manager, snapshot, arcs.transit, params)
     penalties = drop_penalties(snapshot, params)
     for j, elig in enumerate(eligible):
@@ -129,8 +129,10 @@ def _constrain_techs(routing, time_dim, snapshot: Snapshot, params: SolveParams)
         time_dim.SetCumulVarSoftUpperBound(end, tech.shift_end, params.overtime_weight)
 
 
-def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible) -> None:
-    """Allowed vehicles, started jobs first, hard windows and soft due dates."""
+def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible,
+                    margin: int = 0) -> None:
+    """Allowed vehicles, started jobs first, hard windows and soft due dates (`margin`
+    seconds early)."""
     for j, (job, elig) in enumerate(zip(snapshot.jobs, eligible, strict=True)):
         index = manager.NodeToIndex(j)
         # SetAllowedVehiclesForIndex raises in the 9.15 wrapper; -1 keeps the node droppable.
@@ -142,7 +144,7 @@ def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible) ->
         if job.window is not None:
             time_dim.CumulVar(index).SetRange(max(0, job.window[0]), job.window[1])
         if job.due is not None:
-            time_dim.SetCumulVarSoftUpperBound(index, job.due, job.late_weight)
+            time_dim.SetCumulVarSoftUpperBound(index, max(0, job.due - margin), job.late_weight)
 
 
 def _search(built: BuiltModel, snapshot: Snapshot):

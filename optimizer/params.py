@@ -29,6 +29,9 @@ class SolveParams:
         served early and spread over idle technicians; 0 (the default) leaves it out.
     stability_penalty: cost of moving a job away from `Job.assigned_to`; 0 leaves it out.
     rework_penalty: cost of giving a job to one of its `Job.avoid_techs`; 0 leaves it out.
+    due_margin: seconds before each `Job.due` from which lateness already costs: actual
+        travel and service vary around the estimates, so a plan that just makes a deadline
+        misses it half the time. Reported lateness still counts from `Job.due`.
     lean_operators: leave out OR-Tools' costly insertion-LNS, chain and pair operators, so
         local search makes more moves per second (see `optimizer.search`).
     ruin_recreate: iterated local search (SISR ruin, cheapest-insertion recreate,
@@ -51,6 +54,7 @@ class SolveParams:
     flow_weight: int = 0
     stability_penalty: int = 0
     rework_penalty: int = 0
+    due_margin: int = 0
     lean_operators: bool = False
     ruin_recreate: bool = False
     ruin_size: int = 15
@@ -70,6 +74,7 @@ class SolveParams:
         _require(self.flow_weight >= 0, "flow_weight", "must be >= 0")
         _require(self.stability_penalty >= 0, "stability_penalty", "must be >= 0")
         _require(self.rework_penalty >= 0, "rework_penalty", "must be >= 0")
+        _require(self.due_margin >= 0, "due_margin", "must be >= 0")
         _require(self.ruin_size > 0 and self.ruin_string > 0, "ruin_size", "must be positive")
         hot, cold = self.ruin_temperatures
         _require(hot >= cold > 0, "ruin_temperatures", "must be start >= end > 0")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
@@ -73,8 +74,11 @@ def build_with_points(
     open_tickets = tickets.list_(session, statuses=OPEN_STATUSES, region=region)
     hands = {t.technician_id: t for t in open_tickets
              if t.status in (Status.en_route, Status.on_site) and t.technician_id is not None}
+    planned = {t.technician_id for t in open_tickets
+               if t.status in (Status.assigned, Status.accepted)}
     live = overrides.live(session, now=now)
-    techs = [_tech(t, hands.get(t.id), now, settings, points, t.id in live.locks)
+    techs = [_tech(t, hands.get(t.id), now, settings, points, t.id in live.locks,
+                   t.id in planned)
              for t in technicians.list_(session, region=region)]
     techs = [t for t in techs if t is not None]
     present = {t.id for t in techs}
@@ -134,11 +138,22 @@ def regions(session: Session) -> list[str]:
 
 
 def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settings,
-          points: Points, locked: bool) -> Tech | None:
+          points: Points, locked: bool, planned: bool = False) -> Tech | None:
+    """The technician as the planner sees him, or None when he cannot take work.
+
+    Off shift he stays while he has work in hand, or tickets the last plan gave him in his
+    overtime allowance (so the next plan does not take them away from him at his shift end);
+    his shift end is then in the past, so his overtime counts from it, not from now.
+    """
     shift = current_shift(tech.shift_start, tech.shift_end, now, settings.tz)
-    if shift is None and hand is None:
-        return None
-    shift_end = seconds_between(now, shift[1]) if shift else 0
+    if shift is not None:
+        shift_end = seconds_between(now, shift[1])
+    else:
+        ended = _last_shift_end(tech, now, settings.tz)
+        shift_end = seconds_between(now, ended) if ended is not None else 0
+        overtime_left = shift_end + settings.max_overtime_min * 60 > 0
+        if hand is None and not (planned and overtime_left):
+            return None
     if hand is not None and hand.status is Status.on_site:
         done = hand.on_site_at or now
         remaining = seconds_between(now, done) + hand.service_minutes * 60
@@ -148,6 +163,21 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
     lat, lon = tech.position
     return Tech(id=str(tech.id), skills=frozenset(tech.skills), location=points.add(lat, lon),
                 available_at=0, shift_end=shift_end, locked=locked)
+
+
+def _last_shift_end(tech: Technician, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """When his latest shift that ended before `now` ended (within the last two days)."""
+    start, end = tech.shift_start, tech.shift_end
+    local = now.astimezone(tz)
+    ends = []
+    for days in (0, 1, 2):
+        begins = datetime.combine(local.date() - timedelta(days=days), start, tzinfo=tz)
+        finish = datetime.combine(begins.date(), end, tzinfo=tz)
+        if finish <= begins:  # a night shift, or on call around the clock
+            finish += timedelta(days=1)
+        if finish <= local:
+            ends.append(finish)
+    return max(ends) if ends else None
 
 
 def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,

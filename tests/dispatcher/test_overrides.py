@@ -16,6 +16,7 @@ from dispatcher.enums import Category, Skill, Urgency
 from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.overrides.models import Override
 from dispatcher.overrides.schemas import OverrideRead
+from dispatcher.technicians.schemas import PositionUpdate
 from tests.builders import north, tech, ticket
 from tests.conftest import SHANGHAI
 
@@ -99,15 +100,17 @@ def test_overrides_record_who_when_why_and_refuse_what_cannot_be(engine: Engine,
         "hold", "desk-7", "resident_request", clock.now())
 
 
+@pytest.mark.parametrize("local_replan_from", [60, 0], ids=["full", "local"])
 @settings(max_examples=12, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
-def test_no_plan_violates_a_live_override(tmp_path_factory, data) -> None:
-    """Random teams, tickets and overrides: every plan honours every override in force."""
+def test_no_plan_violates_a_live_override(tmp_path_factory, data, local_replan_from) -> None:
+    """Random teams, tickets, arrivals, GPS moves and overrides: every plan honours every
+    override in force and every skill, by full solves and by local re-plans alike."""
     clock = ManualClock(__import__("datetime").datetime(2026, 11, 25, 9, tzinfo=SHANGHAI))
     db = tmp_path_factory.mktemp("ov") / "ov.db"
-    engine = Engine(Settings(database_url=f"sqlite:///{db}", solve_budget_ms=100),
-                    clock=clock)
+    engine = Engine(Settings(database_url=f"sqlite:///{db}", solve_budget_ms=100,
+                             local_replan_from=local_replan_from), clock=clock)
     skills = [Skill.general, Skill.plumber]
     techs = [engine.create_technician(tech(f"T{i}", (data.draw(st.sampled_from(skills)),),
                                            at=north(i * 2))).id for i in range(3)]
@@ -116,11 +119,22 @@ def test_no_plan_violates_a_live_override(tmp_path_factory, data) -> None:
                                            at=north(data.draw(st.floats(0, 6))))).id
                for _ in range(data.draw(st.integers(2, 6)))]
     engine.replan_now()
-    for _ in range(data.draw(st.integers(1, 4))):
-        kind = data.draw(st.sampled_from(["pin", "move", "hold", "lock", "clear"]))
+    for _ in range(data.draw(st.integers(1, 6))):
+        kind = data.draw(st.sampled_from(["pin", "move", "hold", "lock", "clear", "new",
+                                          "gps"]))
         t, v = data.draw(st.sampled_from(tickets)), data.draw(st.sampled_from(techs))
         try:
-            if kind == "pin":
+            if kind == "new":
+                clock.advance(timedelta(minutes=1))
+                tickets.append(engine.create_ticket(ticket(
+                    category=data.draw(st.sampled_from(cats)),
+                    at=north(data.draw(st.floats(0, 6))))).id)
+                engine.replan_now()
+            elif kind == "gps":
+                lat, lon = north(data.draw(st.floats(0, 6)))
+                engine.update_position(v, PositionUpdate(lat=lat, lon=lon))
+                engine.replan_now()
+            elif kind == "pin":
                 engine.pin(t, v, by="prop")
             elif kind == "move":
                 engine.pin(t, v, by="prop", position=data.draw(st.integers(0, 3)))
@@ -139,6 +153,9 @@ def _check_plan_honours_overrides(engine: Engine) -> None:
     plan = engine.current_plan()
     where = {s["ticket_id"]: (r["technician_id"], i) for r in plan.routes
              for i, s in enumerate(s for s in r["stops"] if not s["in_progress"])}
+    skills = {t.id: set(t.skills) for t in engine.list_technicians()}
+    for ticket_id, (tech_id, _) in where.items():
+        assert engine.get_ticket(ticket_id).skill in skills[tech_id]
     unassigned = {u["ticket_id"] for u in plan.unassigned}
     for o in engine.list_overrides():
         if o.kind == "hold":

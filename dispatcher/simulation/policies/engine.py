@@ -69,6 +69,8 @@ class EnginePolicy:
                             max_overtime_min=sc.max_overtime_min)
         self.engine = Engine(settings, clock=world.clock, travel=world.travel)
         self.engine.params = replace(self.engine.params, **self.search)
+        if self.search:  # local re-plans too search to a local optimum, under the same cap
+            self.engine.local_budget_ms = self.search["time_budget_ms"]
         self.engine.bus.subscribe(self._heard)
         for tech in world.techs:
             start, end = tech.spec.shift
@@ -141,9 +143,8 @@ class EnginePolicy:
         if not (self._look or self._dirty or gps_due):
             return []  # only GPS fixes since the last look: no one is newly idle, same plan
         self._look = False
-        # Past his shift end a technician drops out of the engine's snapshot as soon as his
-        # hand is empty, so one finishing in overtime sets off to the next stop his app shows
-        # (the latest plan) before the re-plan that would forget him.
+        # A technician finishing in overtime sets off to the next stop his app shows (the
+        # latest plan) at once: off shift, he is not among the idle ones sent after the re-plan.
         overtime = [t for t in self.world.techs
                     if t.phase is Phase.idle and not self.world.on_shift(t)]
         orders = self._orders(overtime)

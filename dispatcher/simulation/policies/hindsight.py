@@ -19,7 +19,7 @@ from optimizer import Job, Snapshot, SolveParams, Tech, solve
 
 # Deterministic: a first solution improved by greedy descent to a local optimum; the time
 # limit is only a safety cap.
-OFFLINE = SolveParams(time_budget_ms=600_000, metaheuristic="GREEDY_DESCENT")
+OFFLINE = SolveParams(time_budget_ms=2_400_000, metaheuristic="GREEDY_DESCENT")
 
 
 class HindsightPolicy:
@@ -41,6 +41,8 @@ class HindsightPolicy:
         began = time.perf_counter()
         plan = solve(snapshot, self.params)
         self.replan_ms.append((time.perf_counter() - began) * 1000)
+        if plan.status == "timeout":  # a loaded machine: not the local optimum, a weaker bound
+            self.note += "; stopped at its safety cap before a local optimum (rerun unloaded)"
         self.routes = {int(r.tech_id): [int(s.job_id) for s in r.stops] for r in plan.routes}
         self.unassigned = [int(u.job_id) for u in plan.unassigned]
 
