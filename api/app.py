@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         current = engine.current_plan()
         return {"status": "ok", "plan_version": current.version if current else 0}
 
+    if (PWA_DIR / "app").is_dir():  # the technician PWA; its service worker's scope is /app/
+        app.mount("/app", StaticFiles(directory=PWA_DIR / "app", html=True), "app")
     if (PWA_DIR / "console").is_dir():
         app.mount("/console", StaticFiles(directory=PWA_DIR / "console", html=True), "console")
 
