@@ -74,8 +74,8 @@ function parseParts(text) {
   });
 }
 
-function button(label, onclick, cls = "") {
-  return h("button", { type: "button", class: `btn ${cls}`, onclick }, label);
+function button(label, onclick, cls = "", action = null) {
+  return h("button", { type: "button", class: `btn ${cls}`, onclick, "data-action": action }, label);
 }
 
 function photoInput(tag) {
@@ -119,7 +119,7 @@ function completeForm() {
 
 function notHome(status) {
   if (!["assigned", "accepted", "en_route", "on_site"].includes(status)) return null;
-  if (!opened.notHomeOpen) return button(t("not_home"), () => { opened.notHomeOpen = true; changed(); }, "warn-outline");
+  if (!opened.notHomeOpen) return button(t("not_home"), () => { opened.notHomeOpen = true; changed(); }, "warn-outline", "not-home");
   const note = h("input", { type: "text", name: "note", placeholder: t("note") });
   return h("div", { class: "card not-home" }, h("h3", {}, t("not_home")), note,
     h("div", { class: "row" },
@@ -127,14 +127,14 @@ function notHome(status) {
       button(t("send"), async () => {
         await act("not_home", "not-home", note.value.trim() ? { note: note.value.trim() } : {});
         location.hash = "#/";
-      }, "warn")));
+      }, "warn", "not-home-send")));
 }
 
 function actions(status) {
   const list = [];
-  if (["new", "assigned"].includes(status)) list.push(button(t("accept"), () => act("accept", "accept", {}), "primary"));
-  if (["new", "assigned", "accepted"].includes(status)) list.push(button(t("start_travel"), () => act("start", "start", {})));
-  if (["assigned", "accepted", "en_route"].includes(status)) list.push(button(t("check_in"), (e) => checkIn(e.currentTarget), status === "en_route" ? "primary" : ""));
+  if (["new", "assigned"].includes(status)) list.push(button(t("accept"), () => act("accept", "accept", {}), "primary", "accept"));
+  if (["new", "assigned", "accepted"].includes(status)) list.push(button(t("start_travel"), () => act("start", "start", {}), "", "start"));
+  if (["assigned", "accepted", "en_route"].includes(status)) list.push(button(t("check_in"), (e) => checkIn(e.currentTarget), status === "en_route" ? "primary" : "", "check-in"));
   return h("div", { class: "actions" }, list);
 }
 
