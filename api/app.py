@@ -6,12 +6,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, idempotency
-from api.routes import alerts, overrides, plan, sites, stream, technicians, tickets
+from api.deps import current_user
+from api.routes import (
+    alerts,
+    auth,
+    field,
+    overrides,
+    photos,
+    plan,
+    sites,
+    stream,
+    technicians,
+    tickets,
+)
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -34,8 +46,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     idempotency.install(app, engine)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (tickets, technicians, overrides, plan, alerts, stream, sites):
-        v1.include_router(module.router)
+    v1.include_router(auth.router)  # login needs no token; /auth/me asks for one itself
+    # Everything else needs a valid token; each route then checks the role and ownership.
+    signed_in = [Depends(current_user)]
+    v1.include_router(auth.users_router, dependencies=signed_in)
+    for router in (tickets.router, field.router, photos.router, technicians.router,
+                   technicians.me_router, overrides.router, plan.router, alerts.router,
+                   stream.router, sites.router):
+        v1.include_router(router, dependencies=signed_in)
     app.include_router(v1)
 
     @app.get("/healthz", tags=["health"])

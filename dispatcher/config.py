@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     alert_stale_gps_min: int = Field(10, ge=1, le=24 * 60)
     alert_escalate_after_min: int = Field(15, ge=1, le=24 * 60)
     alert_check_interval_s: float = Field(30.0, gt=0, le=3600)
+    # Unset: a random key is generated once and kept in the database (tokens survive restarts).
+    secret_key: str | None = Field(None, min_length=16)
+    token_ttl_min: int = Field(720, ge=1, le=10_000_000)
+    checkin_radius_m: float = Field(150.0, gt=0, le=100_000)
+    photo_dir: Path = Path("var/photos")
+    photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @field_validator("timezone")
     @classmethod

@@ -22,3 +22,19 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """A request that is well-formed but not acceptable (e.g. a pin to an unskilled technician)."""
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are wrong, expired or of a disabled account."""
+
+
+class Forbidden(DomainError):
+    """An authenticated user whose role or ownership does not allow the request."""
+
+
+class TooLarge(DomainError):
+    """An upload over the configured size limit."""
+
+
+class Unsupported(DomainError):
+    """An upload of a kind that is not accepted (e.g. not a JPEG, PNG or WebP image)."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import EngineDep
+from api.deps import EngineDep, StaffUser
 from dispatcher.planning.view import PlanView
 
 router = APIRouter(prefix="/plan", tags=["plan"])
@@ -63,6 +63,6 @@ def get_plan(engine: EngineDep, region: str | None = None) -> PlanRead:
 
 
 @router.post("/replan")
-def replan(engine: EngineDep) -> PlanRead:
+def replan(engine: EngineDep, _: StaffUser) -> PlanRead:
     """Re-optimize now and answer with the new plan."""
     return PlanRead.of(engine.replan_now("manual"))

@@ -17,6 +17,11 @@ class AlertKind(StrEnum):
     breached = "breached"  # a deadline passed without its milestone
     unassigned = "unassigned"  # a ticket without a technician for too long
     stale_gps = "stale_gps"  # a technician on shift without a GPS fix for too long
+    checkin_far = "checkin_far"  # a check-in away from the ticket's location and site
+
+
+# Raised by an action, not found by the monitor: they stay until a dispatcher acknowledges them.
+REPORTED_KINDS = frozenset({AlertKind.checkin_far})
 
 
 class AlertState(StrEnum):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.alerts.models import Alert, AlertKind, AlertState
+from dispatcher.alerts.models import REPORTED_KINDS, Alert, AlertKind, AlertState
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.events import service as events
 from dispatcher.technicians import service as technicians
@@ -103,7 +103,8 @@ def evaluate(session: Session, *, now: datetime, tz: ZoneInfo, policy: AlertPoli
         findings.update(ticket_findings(ticket, now, policy))
     findings.update(gps_findings(session, now, tz, policy))
     live = {(a.kind, a.ticket_id, a.technician_id): a for a in session.scalars(
-        select(Alert).where(Alert.state != AlertState.resolved))}
+        select(Alert).where(Alert.state != AlertState.resolved,
+                            Alert.kind.not_in(list(REPORTED_KINDS))))}
     changed = [_open(session, key, f, now) for key, f in findings.items() if key not in live]
     for key, alert in live.items():
         if key in findings:

@@ -7,6 +7,8 @@ import threading
 import time
 from datetime import timedelta
 
+from dispatcher.auth.models import Role
+from dispatcher.auth.schemas import UserCreate
 from dispatcher.engine import Engine
 from dispatcher.simulation.compound import sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
@@ -14,13 +16,20 @@ from dispatcher.simulation.tickets import TicketStream
 
 log = logging.getLogger(__name__)
 
+# Demo accounts: the technicians log in with their surname (e.g. wang) and TECH_PASSWORD.
+STAFF_ACCOUNTS = (("dispatcher", "dispatcher123", Role.dispatcher),
+                  ("admin", "admin123", Role.admin))
+TECH_PASSWORD = "tech123"
+
 
 class Demo:
     """Drives an engine with simulated activity until stopped."""
 
     def __init__(self, engine: Engine, *, seed: int = 7, tickets_per_hour: float = 8.0,
-                 opening_tickets: int = 6) -> None:
+                 opening_tickets: int = 6, humans: set[str] | None = None) -> None:
         self.engine = engine
+        self.humans = humans or set()  # usernames whose technicians people drive, not the sim
+        self.accounts: list[tuple[str, str, str]] = []  # (username, password, who)
         self.compound = sunshine_garden(seed)
         self.stream = TicketStream(self.compound, seed=seed, tz=engine.settings.tz)
         self.field = FieldTeam(engine, seed=seed + 1)
@@ -30,12 +39,32 @@ class Demo:
         self._thread: threading.Thread | None = None
 
     def seed(self) -> None:
-        """Create the team and a few tickets already waiting when the day starts."""
+        """Create the team, its accounts and a few tickets already waiting when the day starts."""
+        for username, password, role in STAFF_ACCOUNTS:
+            self.engine.create_user(UserCreate(username=username, password=password, role=role))
+            self.accounts.append((username, password, role.value))
         for tech in team(self.compound):
-            self.engine.create_technician(tech)
+            created = self.engine.create_technician(tech)
+            username = tech.name.split()[-1].lower()
+            self.engine.create_user(UserCreate(username=username, password=TECH_PASSWORD,
+                                               role=Role.technician, technician_id=created.id))
+            self.accounts.append((username, TECH_PASSWORD, f"technician {created.id} {tech.name}"))
+            if username in self.humans:
+                self.field.people.add(created.id)
+        unknown = self.humans - {name for name, _, _ in self.accounts}
+        if unknown:
+            raise ValueError(f"--humans: no demo technician named {', '.join(sorted(unknown))}")
         now = self.engine.clock.now()
         for _ in range(self.opening):
             self.engine.create_ticket(self.stream.draw(now))
+
+    def credentials(self) -> str:
+        """The demo's logins, to print at start."""
+        lines = ["Logins (username / password):"]
+        for username, password, who in self.accounts:
+            driven = " (yours: not simulated)" if username in self.humans else ""
+            lines.append(f"  {username:<11} / {password:<14} {who}{driven}")
+        return "\n".join(lines)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -104,6 +105,16 @@ class TicketRead(BaseModel):
     on_site_at: datetime | None
     completed_at: datetime | None
     cancelled_at: datetime | None
+    checkin_lat: float | None = None
+    checkin_lon: float | None = None
+    checkin_distance_m: float | None = None
+    checkin_inside: bool | None = None
+    resolution_notes: str | None = None
+    parts: list[dict[str, Any]] | None = None
+    fixed_first_time: bool | None = None
+    follow_up_of: int | None = None
+    not_home_count: int = 0
+    not_home_note: str | None = None
     assignment: Assignment
 
     @classmethod

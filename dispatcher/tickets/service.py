@@ -52,13 +52,16 @@ def get(session: Session, *, ticket_id: int) -> Ticket:
 
 
 def list_(session: Session, *, statuses: Sequence[Status] | None = None,
-          region: str | None = None) -> list[Ticket]:
-    """Tickets, optionally only those in `statuses` and `region`, oldest first."""
+          region: str | None = None, technician_id: int | None = None) -> list[Ticket]:
+    """Tickets, optionally only those in `statuses`, `region` and of one technician, oldest
+    first."""
     query = select(Ticket).order_by(Ticket.id)
     if statuses:
         query = query.where(Ticket.status.in_(list(statuses)))
     if region is not None:
         query = query.where(Ticket.region == region)
+    if technician_id is not None:
+        query = query.where(Ticket.technician_id == technician_id)
     return list(session.scalars(query))
 
 
