@@ -116,7 +116,7 @@ class Live:
 def live(tmp_path: Path) -> Iterator[Live]:
     """A server with site 阳光花园, plumbers wang (1) and li (2), their accounts and a
     dispatcher; no tickets."""
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/e2e.db", solve_budget_ms=200,
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/e2e.db", solve_budget_ms=100,
                         debounce_ms=50, photo_dir=tmp_path / "photos",
                         secret_key="e2e-secret-key-0123456789abcdefghij")
     engine = Engine(settings)

@@ -101,7 +101,7 @@ async function refreshRoute() {
 
 function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refreshRoute, 150);
+  refreshTimer = setTimeout(refreshRoute, 50);
 }
 
 // A new emergency on the route: vibrate, and a notification if allowed (the first load is quiet).
