@@ -20,6 +20,7 @@ from api.routes import (
     photos,
     plan,
     sites,
+    sla,
     stream,
     technicians,
     tickets,
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     v1.include_router(auth.users_router, dependencies=signed_in)
     for router in (tickets.router, field.router, photos.router, technicians.router,
                    technicians.me_router, overrides.router, plan.router, alerts.router,
-                   stream.router, sites.router):
+                   stream.router, sites.router, sla.router):
         v1.include_router(router, dependencies=signed_in)
     app.include_router(v1)
 

@@ -65,7 +65,13 @@ from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
 from dispatcher.tickets import service as tickets
-from dispatcher.tickets.schemas import Assignment, StatusChange, TicketCreate, TicketRead
+from dispatcher.tickets.schemas import (
+    Assignment,
+    StatusChange,
+    TicketCreate,
+    TicketPreview,
+    TicketRead,
+)
 from dispatcher.travel import GeodesicTravelTimes, TravelTimes
 from optimizer import Plan, SolveParams, Unassigned, solve
 from optimizer.construct import seeded
@@ -178,6 +184,10 @@ class Engine:
             self._provisional(created.id, created.region)
             return self.get_ticket(created.id)
         return created
+
+    def preview_ticket(self, data: TicketCreate) -> TicketPreview:
+        """The deadlines a ticket reported now would get (the intake form shows them)."""
+        return tickets.preview(data=data, now=self.clock.now(), policy=self.policy)
 
     def get_ticket(self, ticket_id: int) -> TicketRead:
         with self.sessions() as s:

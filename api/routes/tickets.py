@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import CurrentUser, EngineDep, StaffUser
 from dispatcher.auth import access
 from dispatcher.enums import Status
-from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketRead
+from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketPreview, TicketRead
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -18,6 +18,12 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 def create_ticket(body: TicketCreate, engine: EngineDep, _: StaffUser) -> TicketRead:
     """Report a ticket; deadlines come from the SLA policy, the plan follows within a second."""
     return engine.create_ticket(body)
+
+
+@router.post("/preview")
+def preview_ticket(body: TicketCreate, engine: EngineDep, _: StaffUser) -> TicketPreview:
+    """The deadlines, skill and service time a ticket would get now; nothing is stored."""
+    return engine.preview_ticket(body)
 
 
 @router.get("")

@@ -133,3 +133,13 @@ class TicketRead(BaseModel):
         window = None if t.window is None else Window(start=t.window[0], end=t.window[1])
         data = {k: getattr(t, k) for k in cls.model_fields if k not in ("assignment", "window")}
         return cls(**data, assignment=assignment, window=window)
+
+
+class TicketPreview(BaseModel):
+    """What a ticket would get if reported now: its deadlines, skill and service time."""
+
+    skill: Skill
+    service_minutes: int
+    respond_by: datetime | None
+    arrive_by: datetime | None
+    resolve_by: datetime | None

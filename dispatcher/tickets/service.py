@@ -15,7 +15,7 @@ from dispatcher.sites import service as sites
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.tickets import lifecycle
 from dispatcher.tickets.models import Ticket
-from dispatcher.tickets.schemas import TicketCreate
+from dispatcher.tickets.schemas import TicketCreate, TicketPreview
 
 
 def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPolicy) -> Ticket:
@@ -41,6 +41,18 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     events.record(session, type="ticket.created", at=now,
                   payload={"ticket_id": ticket.id, "region": ticket.region})
     return ticket
+
+
+def preview(*, data: TicketCreate, now: datetime, policy: SlaPolicy) -> TicketPreview:
+    """The deadlines and defaults `create` would give, without storing anything."""
+    defaults = policy.defaults(data.category)
+    window = (data.window.start, data.window.end) if data.window else None
+    deadlines = policy.deadlines(urgency=data.urgency, category=data.category,
+                                 reported_at=data.reported_at or now, window=window)
+    return TicketPreview(skill=data.skill or defaults.skill,
+                         service_minutes=data.service_minutes or defaults.service_min,
+                         respond_by=deadlines.respond_by, arrive_by=deadlines.arrive_by,
+                         resolve_by=deadlines.resolve_by)
 
 
 def get(session: Session, *, ticket_id: int) -> Ticket:
