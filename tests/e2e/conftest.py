@@ -196,8 +196,9 @@ def sign_in(page: Any, username: str) -> None:
     page.wait_for_selector(".route")
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def shot(page: Any, name: str, *, full_page: bool = False) -> None:
+    """Save what the screen shows (the viewport: what a phone user sees) for a look by eye."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 def png(width: int, height: int) -> bytes:

@@ -30,6 +30,7 @@ def test_a_ticket_dragged_to_another_technician_reaches_his_phone_live(
     ticket = live.ticket(building="2号楼", unit="603", description="卫生间漏水")
     live.pin(ticket, live.ids["wang"])
     li_phone = phone(at=BUILDINGS["1号楼"])
+    li_phone.add_init_script("navigator.vibrate = (p) => { window.buzzed = p; return true; };")
     li = li_phone.new_page()
     sign_in(li, "li")
     li.wait_for_selector("#conn.ok")  # the event stream is open
@@ -41,20 +42,22 @@ def test_a_ticket_dragged_to_another_technician_reaches_his_phone_live(
         block = wang_lane.locator(f".block[data-ticket='{ticket}']")
         block.wait_for()
         console.wait_for_selector(".site polygon")
-        shot(console, "c1-console-before-drag-zh")
+        shot(console, "c1-console-before-drag-zh", full_page=True)
         li_lane = console.locator(f".lane[data-technician='{live.ids['li']}'] .track")
         block.drag_to(li_lane)
         console.wait_for_selector("#reason-dialog[open]")
         console.select_option("#reason-select", "technician_familiar")
-        shot(console, "c2-reason-dialog-zh")
+        shot(console, "c2-reason-dialog-zh", full_page=True)
         started = time.monotonic()
         console.click("#reason-ok")
         li.wait_for_selector(f".stop[data-ticket='{ticket}']", timeout=3000)
         elapsed = time.monotonic() - started
+        assert "新紧急工单" in li.inner_text(".notice.warn")  # a new emergency: told and buzzed
+        assert li.evaluate("window.buzzed") is not None
         shot(li, "c3-li-phone-got-the-ticket-zh")
         console.wait_for_selector(f".lane[data-technician='{live.ids['li']}'] "
                                   f".block[data-ticket='{ticket}']")
-        shot(console, "c4-console-after-drag-zh")
+        shot(console, "c4-console-after-drag-zh", full_page=True)
     finally:
         desk.close()
     pins = [o for o in live.staff.get("/overrides").json() if o["ticket_id"] == ticket]
@@ -80,7 +83,7 @@ def test_the_intake_form_suggests_urgency_and_skill_and_shows_the_deadlines(
         form.locator("textarea[name=description]").fill("smell of gas in the kitchen")
         form.locator("button[type=submit]").click()
         result = console.wait_for_selector("#intake-result.ok")
-        shot(console, "f1-intake-created-en")
+        shot(console, "f1-intake-created-en", full_page=True)
         text = result.inner_text()
     finally:
         desk.close()

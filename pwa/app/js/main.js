@@ -182,7 +182,10 @@ queue.events.addEventListener("applied", ({ detail }) => {
     if (answer?.follow_up) state.followUps[action.ticketId] = answer.follow_up;
     notify(answer?.follow_up ? t("follow_up", { id: answer.follow_up.id }) : t("completed_msg"));
   }
-  if (action.kind === "photo") notify(t("uploaded"));
+  if (action.kind === "photo") {
+    if (answer && ticket.opened.id === action.ticketId) ticket.opened.photos = [...ticket.opened.photos, answer];
+    notify(t("uploaded"));
+  }
   if (action.kind === "not_home") notify(t("not_home_msg"));
   scheduleRefresh();
 });
