@@ -22,8 +22,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 
 from api.app import create_app
+from dispatcher.auth import service as auth_service
 from dispatcher.auth.schemas import UserCreate
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
@@ -110,6 +112,14 @@ class Live:
         self.staff.post("/overrides", json={"ticket_id": ticket_id,
                                             "technician_id": technician_id,
                                             "reason": "other"}).raise_for_status()
+
+
+@pytest.fixture(autouse=True)
+def _quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, at its cheapest: the tests sign in a dozen times, and the production cost
+    (about a second each on a busy 2-core box) is not what they are about."""
+    monkeypatch.setattr(auth_service, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

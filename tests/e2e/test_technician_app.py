@@ -140,3 +140,52 @@ def test_the_app_is_installable_and_opens_offline(phone: Any, live: Live) -> Non
     page.wait_for_selector(f".stop[data-ticket='{ticket}']")
     assert page.inner_text("#conn") == "离线"
     shot(page, "e1-offline-reload-zh")
+
+
+def _fits_a_thumb(page: Any) -> None:
+    """Nothing wider than the screen, and every button and link-button at least 44 px tall."""
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    small = page.evaluate("""[...document.querySelectorAll('button, .btn')]
+        .filter(b => b.offsetParent !== null && b.getBoundingClientRect().height < 44)
+        .map(b => b.textContent)""")
+    assert small == []
+
+
+def test_needs_another_visit_and_resident_not_home_at_360_px(phone: Any, live: Live) -> None:
+    """On the narrowest phone: completing with "needs another visit" reports the follow-up
+    ticket; "resident not home" takes the other stop off the route and back to the desk."""
+    first = live.ticket(building="1号楼", unit="101", urgency="routine", category="general")
+    second = live.ticket(building="2号楼", unit="202", urgency="routine", category="general")
+    for ticket in (first, second):
+        live.pin(ticket, live.ids["wang"])
+    live.login("wang", "wang-pass").post(f"/tickets/{first}/check-in",
+                                         json={"lat": 31.2204, "lon": 121.5294})
+    context = phone(at=BUILDINGS["1号楼"])
+    page = context.new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, "wang")
+    page.wait_for_selector(f".stop[data-ticket='{second}']")
+    _fits_a_thumb(page)
+
+    page.click(f".stop[data-ticket='{first}'] .stop-main")
+    page.wait_for_selector(".ticket[data-status='on_site']")
+    _fits_a_thumb(page)
+    page.fill("textarea[name=notes]", "需要更换整个龙头，配件缺货")
+    page.check("input[name=fixed][value=false]")
+    page.click("#complete")
+    notice = page.wait_for_selector(".notice:has-text('跟进工单')")
+    follow_up = live.staff.get(f"/tickets/{first}").json()
+    assert follow_up["status"] == "completed" and follow_up["fixed_first_time"] is False
+    assert f"#{first + 2}" in notice.inner_text()
+    assert live.staff.get(f"/tickets/{first + 2}").json()["follow_up_of"] == first
+
+    page.click(f".stop[data-ticket='{second}'] .stop-main")
+    page.click("[data-action=not-home]")
+    page.fill(".not-home input[name=note]", "敲门两次无人")
+    shot(page, "g1-not-home-360-zh")
+    page.click("[data-action=not-home-send]")
+    page.wait_for_selector(f".stop[data-ticket='{second}']", state="detached")
+    _synced(page)
+    back = live.staff.get(f"/tickets/{second}").json()
+    assert back["status"] == "new" and back["not_home_count"] == 1
+    assert back["assignment"]["technician_id"] is None
