@@ -8,7 +8,7 @@ import {
   $, api, auth, dropToken, errorText, getJSON, h, hhmm, lang, REASONS, s, saveToken, setLang, t,
   token, tr, URGENCY_COLOR,
 } from "./common.js";
-import { initIntake, renderIntake } from "./intake.js";
+import { initIntake, loadPolicy, renderIntake } from "./intake.js";
 
 const API = {
   plan: "/api/v1/plan",
@@ -351,6 +351,7 @@ function applyLang() {
 function start() {
   openStream();
   refresh();
+  loadPolicy();
 }
 
 $("lang").addEventListener("click", () => { setLang(lang === "zh" ? "en" : "zh"); applyLang(); });

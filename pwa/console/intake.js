@@ -72,8 +72,7 @@ function place(siteId, building) {
   return site ? [site.lat, site.lon] : [null, null];
 }
 
-async function submit(ev) {
-  ev.preventDefault();
+function ticketBody() {
   const form = $("intake-form");
   const [lat, lon] = place(form.site_id.value, form.building.value.trim());
   const body = {
@@ -84,6 +83,32 @@ async function submit(ev) {
   if (body.urgency === "scheduled" && form.window_start.value && form.window_end.value) {
     body.window = { start: new Date(form.window_start.value).toISOString(), end: new Date(form.window_end.value).toISOString() };
   }
+  return body;
+}
+
+const deadlineList = (tk, ref) => h("dl", { class: "deadlines" },
+  ...["respond_by", "arrive_by", "resolve_by"].filter((k) => tk[k]).flatMap((k) => [h("dt", {}, t(k)), h("dd", { "data-deadline": k }, hhmm(tk[k], ref))]),
+  ...(tk.window ? [h("dt", {}, t("window")), h("dd", {}, `${hhmm(tk.window.start, ref)}–${hhmm(tk.window.end, ref)}`)] : []));
+
+// The deadlines the ticket would get if reported now, as the server computes them.
+let previewTimer = null;
+function preview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(async () => {
+    const body = ticketBody();
+    if (body.lat == null) return;
+    const res = await api("POST", "/api/v1/tickets/preview", body).catch(() => null);
+    const out = $("intake-preview");
+    if (!res?.ok) return out.replaceChildren();
+    const p = await res.json();
+    out.replaceChildren(h("span", { class: "muted" }, `${t("deadlines")} (${t("if_now")}):`), deadlineList(p));
+  }, 200);
+}
+
+async function submit(ev) {
+  ev.preventDefault();
+  const form = $("intake-form");
+  const body = ticketBody();
   const res = await api("POST", "/tickets", body);
   const out = $("intake-result");
   if (!res.ok) {
@@ -93,21 +118,24 @@ async function submit(ev) {
   }
   const tk = await res.json();
   out.className = "msg ok";
-  out.replaceChildren(h("strong", {}, t("created", { id: tk.id })), h("dl", { class: "deadlines" },
-    ...["respond_by", "arrive_by", "resolve_by"].filter((k) => tk[k]).flatMap((k) => [h("dt", {}, t(k)), h("dd", { "data-deadline": k }, hhmm(tk[k], tk.reported_at))]),
-    ...(tk.window ? [h("dt", {}, t("window")), h("dd", {}, `${hhmm(tk.window.start, tk.reported_at)}–${hhmm(tk.window.end, tk.reported_at)}`)] : [])));
+  out.replaceChildren(h("strong", {}, t("created", { id: tk.id })), deadlineList(tk, tk.reported_at));
   form.description.value = "";
   form.unit.value = "";
   touched = { urgency: false, skill: false };
 }
 
-export async function initIntake() {
+export function initIntake() {
   const form = $("intake-form");
   form.addEventListener("submit", submit);
-  form.category.addEventListener("change", suggest);
-  form.urgency.addEventListener("change", () => { touched.urgency = true; suggest(); });
+  form.category.addEventListener("change", () => { suggest(); preview(); });
+  form.urgency.addEventListener("change", () => { touched.urgency = true; suggest(); preview(); });
   form.skill.addEventListener("change", () => { touched.skill = true; });
-  form.site_id.addEventListener("change", () => renderIntake(last));
+  for (const name of ["building", "window_start", "window_end"]) form[name].addEventListener("change", preview);
+  form.site_id.addEventListener("change", () => { renderIntake(last); preview(); });
+}
+
+/** Fetch the SLA policy (after sign-in: it needs the dispatcher's token). */
+export async function loadPolicy() {
   policy = await getJSON("/api/v1/sla/policy").catch(() => null);
   suggest();
 }

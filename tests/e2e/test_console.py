@@ -69,8 +69,8 @@ def test_a_ticket_dragged_to_another_technician_reaches_his_phone_live(
 
 def test_the_intake_form_suggests_urgency_and_skill_and_shows_the_deadlines(
         browser: Any, live: Live) -> None:
-    """Picking "gas" suggests an emergency for a plumber; the created ticket's deadlines (the
-    server's) are shown."""
+    """Picking "gas" suggests an emergency for a plumber and previews the deadlines; the created
+    ticket's deadlines (the server's) are shown."""
     desk, console = _console(browser, live, locale="en-US")
     try:
         form = console.locator("#intake-form")
@@ -80,6 +80,10 @@ def test_the_intake_form_suggests_urgency_and_skill_and_shows_the_deadlines(
         form.locator("select[name=category]").select_option("gas")
         assert form.locator("select[name=urgency]").input_value() == "emergency"
         assert form.locator("select[name=skill]").input_value() == "plumber"
+        # The policy's targets, then the server's preview of the deadlines, before saving.
+        assert console.inner_text("#intake-targets") == (
+            "Accept by 15 min · On site by 30 min · Fixed by 120 min")
+        console.wait_for_selector("#intake-preview dd[data-deadline=arrive_by]")
         form.locator("textarea[name=description]").fill("smell of gas in the kitchen")
         form.locator("button[type=submit]").click()
         result = console.wait_for_selector("#intake-result.ok")
