@@ -152,6 +152,8 @@ async function signedIn() {
   if (api.session()?.role !== "technician") return changed();
   location.hash = location.hash || "#/";
   await loadSavedRoute();
+  state.waiting = await queue.waiting();
+  queue.flush();
   changed();
   openStream();
   refreshRoute();
@@ -163,6 +165,8 @@ async function signOut(message) {
   state.live = false;
   api.dropSession();
   knownEmergencies = null;
+  state.waiting = [];
+  state.route = null;
   await store.clearItems();
   const cache = await caches?.open("route").catch(() => null);
   await cache?.keys().then((keys) => Promise.all(keys.map((k) => cache.delete(k))));

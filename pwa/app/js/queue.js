@@ -3,7 +3,7 @@
 // a replayed key with its first answer, so nothing is applied twice); a 401 waits for a new
 // sign-in; any other 4xx is dropped with the server's reason shown.
 
-import { errorText, request } from "./api.js";
+import { errorText, request, session } from "./api.js";
 import * as store from "./store.js";
 
 const RETRY_MS = 5000;
@@ -23,15 +23,17 @@ const emit = (type, detail) => events.dispatchEvent(new CustomEvent(type, { deta
 
 /** Store an action (kind, ticketId, path, body or form) and try to send what is waiting. */
 export async function add(action) {
-  const stored = { ...action, key: uuid(), createdAt: new Date().toISOString() };
+  const stored = { ...action, key: uuid(), user: session()?.username, createdAt: new Date().toISOString() };
   await store.enqueue(stored);
   emit("change", await count());
   flush();
   return stored;
 }
 
-export const count = async () => (await store.pending()).length;
-export const waiting = () => store.pending();
+// Only the signed-in technician's actions are sent (and shown): another account's wait for it.
+const mine = async () => (await store.pending()).filter((a) => a.user === session()?.username);
+export const count = async () => (await mine()).length;
+export const waiting = () => mine();
 
 function body(action) {
   if (!action.form) return action.body ?? {};
@@ -61,7 +63,7 @@ async function send(action) {
 export function flush() {
   running ??= (async () => {
     try {
-      for (const action of await store.pending()) {
+      for (const action of await mine()) {
         const result = await send(action);
         if (result.outcome === "stop") {
           if (result.auth) emit("auth", action);
