@@ -78,7 +78,7 @@ def _users(args: argparse.Namespace) -> int:
     engine = Engine(Settings())
     try:
         if args.users_command == "list":
-            for user in engine.list_users():
+            for user in engine.accounts.list_():
                 tech = f" technician {user.technician_id}" if user.technician_id else ""
                 print(f"{user.id}\t{user.username}\t{user.role.value}{tech}")
             return 0
@@ -90,7 +90,7 @@ def _users(args: argparse.Namespace) -> int:
             print(f"dispatch users add: {reasons}", file=sys.stderr)
             return 1
         try:
-            user = engine.create_user(data)
+            user = engine.accounts.create(data)
         except DomainError as exc:
             print(f"dispatch users add: {exc.message}", file=sys.stderr)
             return 1

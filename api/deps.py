@@ -6,6 +6,7 @@ import re
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dispatcher.auth import access
 from dispatcher.auth.tokens import Principal
@@ -39,9 +40,15 @@ def _token(request: Request) -> str:
     raise Unauthenticated(NOT_LOGGED_IN, field="Authorization")
 
 
-def current_user(request: Request, engine: EngineDep) -> Principal:
+# Declares the scheme in the OpenAPI (the "Authorize" button of /docs); `_token` does the work.
+_bearer_scheme = HTTPBearer(auto_error=False, description="the access_token of POST /auth/login")
+
+
+def current_user(request: Request, engine: EngineDep,
+                 _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
+                 ) -> Principal:
     """The caller: 401 without a valid token (expired, forged, or of a disabled account)."""
-    return engine.principal(_token(request))
+    return engine.accounts.principal(_token(request))
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -114,7 +114,7 @@ def _caller(engine: Engine, scope: Scope) -> int | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        return engine.principal(token.strip()).user_id
+        return engine.accounts.principal(token.strip()).user_id
     except DomainError:
         return None
 

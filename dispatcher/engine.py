@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,36 +21,22 @@ from dispatcher.alerts import service as alerts
 from dispatcher.alerts.models import AlertState
 from dispatcher.alerts.monitor import AlertPolicy
 from dispatcher.alerts.schemas import AlertRead
-from dispatcher.auth import service as users
-from dispatcher.auth import tokens
-from dispatcher.auth.schemas import TokenRead, UserCreate, UserRead
+from dispatcher.auth.accounts import Accounts
+from dispatcher.auth.schemas import UserCreate, UserRead
 from dispatcher.auth.tokens import Principal
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.config import Settings
 from dispatcher.db import create_schema, make_engine, make_sessionmaker
 from dispatcher.enums import Status, Urgency
-from dispatcher.errors import Unauthenticated
 from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
-from dispatcher.fieldwork import route as routes
 from dispatcher.fieldwork import service as fieldwork
-from dispatcher.fieldwork.schemas import (
-    CheckIn,
-    CheckInResult,
-    Completion,
-    CompletionResult,
-    NotHome,
-    Progress,
-    RouteRead,
-)
+from dispatcher.fieldwork.desk import FieldDesk
 from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Override, Reason
 from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
-from dispatcher.photos import service as photos
-from dispatcher.photos.models import PhotoTag
-from dispatcher.photos.schemas import PhotoRead
 from dispatcher.planning import apply as plans
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning import view as plan_view
@@ -119,7 +104,8 @@ class Engine:
             stale_gps_after=timedelta(minutes=settings.alert_stale_gps_min),
             escalate_after=timedelta(minutes=settings.alert_escalate_after_min))
         self._ticker = Ticker(self.tick, settings.alert_check_interval_s)
-        self._signing_secret = settings.secret_key
+        self.accounts = Accounts(self)
+        self.field = FieldDesk(self)
         if self.plans_here:
             self.bus.subscribe(self._on_event)
 
@@ -168,6 +154,15 @@ class Engine:
     def _run(self, fn: Callable[[Session, datetime], T]) -> T:
         with self._command() as session:
             return fn(session, self.clock.now())
+
+    def create_user(self, data: UserCreate) -> UserRead:
+        """Add an account (see `accounts`); kept here for set-up scripts and tests."""
+        return self.accounts.create(data)
+
+    def command(self, fn: Callable[[Session, datetime], T]) -> T:
+        """Run `fn(session, now)` as one unit of work; its events are published after commit
+        (for the engine's parts: `accounts`, `field`)."""
+        return self._run(fn)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         # Changes to the world re-plan; our own output (plans, alerts) must not.
@@ -218,82 +213,6 @@ class Engine:
                                             lon=lon, at=at, now=now)
             return TicketRead.of(ticket)
         return self._run(run)
-
-    # -- field work (the technician app) --------------------------------------------------------
-    def technician_route(self, technician_id: int) -> RouteRead:
-        """His open tickets in the planned order, as his app shows them."""
-        with self.sessions() as s:
-            return routes.of_technician(s, technician_id=technician_id)
-
-    def accept(self, ticket_id: int, data: Progress, *, by: Principal | None = None
-               ) -> TicketRead:
-        """The technician takes the ticket: the SLA's respond milestone."""
-        def run(s: Session, now: datetime) -> TicketRead:
-            fieldwork.mine(s, ticket_id=ticket_id, who=by)
-            return TicketRead.of(tickets.report_status(s, ticket_id=ticket_id,
-                                                       target=Status.accepted, at=data.at or now))
-        return self._run(run)
-
-    def start_travel(self, ticket_id: int, data: Progress, *, by: Principal | None = None
-              ) -> TicketRead:
-        """He sets off (accepting an assigned ticket on the way)."""
-        return self._run(lambda s, now: TicketRead.of(fieldwork.start(
-            s, ticket_id=ticket_id, who=by, at=data.at or now)))
-
-    def check_in(self, ticket_id: int, data: CheckIn, *, by: Principal | None = None
-                 ) -> CheckInResult:
-        """On site at the device's position, judged against the ticket's place; it is also
-        his GPS fix."""
-        radius = self.settings.checkin_radius_m
-
-        def run(s: Session, now: datetime) -> CheckInResult:
-            at = data.at or now
-            ticket, verdict = fieldwork.check_in(s, ticket_id=ticket_id, who=by, data=data,
-                                                 at=at, radius_m=radius)
-            if ticket.technician_id is not None:
-                technicians.update_position(s, technician_id=ticket.technician_id,
-                                            lat=data.lat, lon=data.lon, at=at, now=now)
-            warning = None if verdict.inside else (
-                f"check-in {verdict.distance_m:.0f} m from the ticket location (allowed "
-                f"{radius:.0f} m); the dispatcher has been told")
-            return CheckInResult(ticket=TicketRead.of(ticket), inside=verdict.inside,
-                                 inside_site=verdict.inside_site, distance_m=verdict.distance_m,
-                                 radius_m=radius, warning=warning)
-        return self._run(run)
-
-    def complete(self, ticket_id: int, data: Completion, *, by: Principal | None = None
-                 ) -> CompletionResult:
-        """Work done, with notes and parts; not fixed first time opens a follow-up ticket."""
-        def run(s: Session, now: datetime) -> CompletionResult:
-            ticket, follow = fieldwork.complete(s, ticket_id=ticket_id, who=by, data=data,
-                                                at=data.at or now, policy=self.policy)
-            return CompletionResult(ticket=TicketRead.of(ticket),
-                                    follow_up=TicketRead.of(follow) if follow else None)
-        return self._run(run)
-
-    def not_home(self, ticket_id: int, data: NotHome, *, by: Principal | None = None
-                 ) -> TicketRead:
-        """Resident not home: the ticket goes back for rebooking, off every route."""
-        return self._run(lambda s, now: TicketRead.of(fieldwork.not_home(
-            s, ticket_id=ticket_id, who=by, note=data.note, at=data.at or now)))
-
-    def add_photo(self, ticket_id: int, data: bytes, *, tag: PhotoTag,
-                  taken_at: datetime | None = None, by: Principal | None = None) -> PhotoRead:
-        """Attach a JPEG, PNG or WebP photo (judged by its bytes) to a ticket."""
-        return self._run(lambda s, now: PhotoRead.model_validate(photos.add(
-            s, ticket_id=ticket_id, who=by, data=data, tag=tag, taken_at=taken_at or now,
-            now=now, directory=self.settings.photo_dir,
-            max_bytes=self.settings.photo_max_bytes)))
-
-    def list_photos(self, ticket_id: int, *, by: Principal | None = None) -> list[PhotoRead]:
-        with self.sessions() as s:
-            return [PhotoRead.model_validate(p)
-                    for p in photos.list_(s, ticket_id=ticket_id, who=by)]
-
-    def photo_file(self, photo_id: int, *, by: Principal | None = None) -> tuple[Path, str]:
-        """The file of a photo and its content type, if `by` may see its ticket."""
-        with self.sessions() as s:
-            return photos.file(s, photo_id=photo_id, who=by, directory=self.settings.photo_dir)
 
     # -- technicians ----------------------------------------------------------------------------
     def create_technician(self, data: TechnicianCreate) -> TechnicianRead:
@@ -451,43 +370,6 @@ class Engine:
             placed = insert_job(extended.snapshot, plan, str(ticket_id), self.params)
             self._latest[region] = (extended, placed.plan)
             self._store(placed.plan, built.now, f"provisional: emergency {ticket_id}", region)
-
-    # -- accounts -------------------------------------------------------------------------------
-    def create_user(self, data: UserCreate) -> UserRead:
-        """Add an account (409 if the name is taken, 404 if its technician does not exist)."""
-        def run(s: Session, now: datetime) -> UserRead:
-            user = users.create(s, data=data, now=now)
-            events.record(s, type="user.created", at=now, payload={
-                "user_id": user.id, "username": user.username, "role": user.role.value})
-            return UserRead.model_validate(user)
-        return self._run(run)
-
-    def list_users(self) -> list[UserRead]:
-        with self.sessions() as s:
-            return [UserRead.model_validate(u) for u in users.list_(s)]
-
-    def login(self, username: str, password: str) -> TokenRead:
-        """A signed token for a right name and password, or `Unauthenticated`."""
-        with self.sessions() as s:
-            user = users.authenticate(s, username=username, password=password)
-        token, expires = tokens.issue(user, secret=self._secret(), now=self.clock.now(),
-                                      ttl=timedelta(minutes=self.settings.token_ttl_min))
-        return TokenRead(access_token=token, role=user.role, username=user.username,
-                         technician_id=user.technician_id, expires_at=expires)
-
-    def principal(self, token: str) -> Principal:
-        """The account a token stands for; `Unauthenticated` if it is not valid now."""
-        user_id = tokens.user_id(token, secret=self._secret(), now=self.clock.now())
-        with self.sessions() as s:
-            user = users.get(s, user_id=user_id)
-        if user is None or not user.active:
-            raise Unauthenticated("account disabled or removed", field="Authorization")
-        return Principal.of(user)
-
-    def _secret(self) -> str:
-        if self._signing_secret is None:
-            self._signing_secret = tokens.signing_secret(self.sessions, now=self.clock.now())
-        return self._signing_secret
 
     # -- alerts ---------------------------------------------------------------------------------
     def tick(self) -> None:

@@ -12,7 +12,8 @@ PASSWORD = "secret-pw-1"
 def bearer(engine: Engine, username: str = "dispatcher", role: Role = Role.dispatcher,
            technician_id: int | None = None) -> dict[str, str]:
     """The Authorization header of `username` (created with `role` if missing)."""
-    if username not in {u.username for u in engine.list_users()}:
-        engine.create_user(UserCreate(username=username, password=PASSWORD, role=role,
+    if username not in {u.username for u in engine.accounts.list_()}:
+        engine.accounts.create(UserCreate(username=username, password=PASSWORD, role=role,
                                       technician_id=technician_id))
-    return {"Authorization": f"Bearer {engine.login(username, PASSWORD).access_token}"}
+    token = engine.accounts.login(username, PASSWORD).access_token
+    return {"Authorization": f"Bearer {token}"}

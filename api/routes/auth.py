@@ -16,7 +16,7 @@ users_router = APIRouter(prefix="/users", tags=["auth"])
 @router.post("/login")
 def login(body: Login, engine: EngineDep) -> TokenRead:
     """A signed bearer token for a right name and password (401 otherwise)."""
-    return engine.login(body.username, body.password)
+    return engine.accounts.login(body.username, body.password)
 
 
 @router.get("/me")
@@ -31,9 +31,9 @@ def create_user(body: UserCreate, engine: EngineDep, user: StaffUser) -> UserRea
     """Add an account; only an admin may add dispatcher or admin accounts."""
     if body.role is not Role.technician and user.role is not Role.admin:
         raise Forbidden(f"only an admin may create {body.role.value} accounts", field="role")
-    return engine.create_user(body)
+    return engine.accounts.create(body)
 
 
 @users_router.get("")
 def list_users(engine: EngineDep, _: StaffUser) -> list[UserRead]:
-    return engine.list_users()
+    return engine.accounts.list_()

@@ -26,14 +26,14 @@ router = APIRouter(prefix="/tickets", tags=["field work"])
 def accept(ticket_id: int, engine: EngineDep, user: CurrentUser,
            body: Progress | None = None) -> TicketRead:
     """Take an assigned ticket (the SLA's respond milestone)."""
-    return engine.accept(ticket_id, body or Progress(), by=user)
+    return engine.field.accept(ticket_id, body or Progress(), by=user)
 
 
 @router.post("/{ticket_id}/start")
 def start(ticket_id: int, engine: EngineDep, user: CurrentUser,
           body: Progress | None = None) -> TicketRead:
     """Set off to the ticket (en_route); accepts it first if it was only assigned."""
-    return engine.start_travel(ticket_id, body or Progress(), by=user)
+    return engine.field.start(ticket_id, body or Progress(), by=user)
 
 
 @router.post("/{ticket_id}/check-in")
@@ -41,18 +41,18 @@ def check_in(ticket_id: int, body: CheckIn, engine: EngineDep,
              user: CurrentUser) -> CheckInResult:
     """On site at the device's position; far from the ticket it is taken with a warning and
     flagged to the dispatcher."""
-    return engine.check_in(ticket_id, body, by=user)
+    return engine.field.check_in(ticket_id, body, by=user)
 
 
 @router.post("/{ticket_id}/complete")
 def complete(ticket_id: int, body: Completion, engine: EngineDep,
              user: CurrentUser) -> CompletionResult:
     """Work done; `fixed: false` opens a linked follow-up ticket, returned as `follow_up`."""
-    return engine.complete(ticket_id, body, by=user)
+    return engine.field.complete(ticket_id, body, by=user)
 
 
 @router.post("/{ticket_id}/not-home")
 def not_home(ticket_id: int, engine: EngineDep, user: CurrentUser,
              body: NotHome | None = None) -> TicketRead:
     """Resident not home: back to `new` and held off routes until a dispatcher rebooks it."""
-    return engine.not_home(ticket_id, body or NotHome(), by=user)
+    return engine.field.not_home(ticket_id, body or NotHome(), by=user)

@@ -41,18 +41,18 @@ def upload(ticket_id: int, engine: EngineDep, user: CurrentUser,
     if taken_at is not None and taken_at.tzinfo is None:
         raise Invalid("taken_at must include a time zone", field="taken_at")
     data = file.file.read(engine.settings.photo_max_bytes + 1)  # one byte over is enough
-    return PhotoLink.of(engine.add_photo(ticket_id, data, tag=PhotoTag(tag),
+    return PhotoLink.of(engine.field.add_photo(ticket_id, data, tag=PhotoTag(tag),
                                          taken_at=taken_at, by=user))
 
 
 @router.get("/tickets/{ticket_id}/photos")
 def list_photos(ticket_id: int, engine: EngineDep, user: CurrentUser) -> list[PhotoLink]:
-    return [PhotoLink.of(p) for p in engine.list_photos(ticket_id, by=user)]
+    return [PhotoLink.of(p) for p in engine.field.list_photos(ticket_id, by=user)]
 
 
 @router.get("/photos/{photo_id}", response_class=FileResponse)
 def photo_file(photo_id: int, engine: EngineDep, user: CurrentUser) -> FileResponse:
     """The image, to a user allowed to see its ticket."""
-    path, content_type = engine.photo_file(photo_id, by=user)
+    path, content_type = engine.field.photo_file(photo_id, by=user)
     return FileResponse(path, media_type=content_type,
                         headers={"Cache-Control": "private, max-age=86400"})

@@ -44,10 +44,10 @@ def update_position(technician_id: int, body: PositionUpdate, engine: EngineDep,
 def technician_route(technician_id: int, engine: EngineDep, user: CurrentUser) -> RouteRead:
     """His open tickets in the planned order, with addresses, deadlines and ETAs."""
     access.require_technician(user, technician_id)
-    return engine.technician_route(technician_id)
+    return engine.field.route(technician_id)
 
 
 @me_router.get("/route")
 def my_route(engine: EngineDep, user: CurrentUser) -> RouteRead:
     """The caller's own planned route (technician accounts)."""
-    return engine.technician_route(access.own_technician(user))
+    return engine.field.route(access.own_technician(user))

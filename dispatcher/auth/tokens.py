@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatcher.auth.models import STAFF, Role, SigningKey, User
 from dispatcher.errors import Unauthenticated
 
+log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 KEY_NAME = "access-token"
 EXPIRED = "token expired: log in again"
@@ -70,6 +72,8 @@ def signing_secret(sessions: sessionmaker[Session], *, now: datetime) -> str:
         if row is not None:
             return row.secret
         session.add(SigningKey(name=KEY_NAME, secret=secrets.token_urlsafe(48), created_at=now))
+        log.info("DISPATCH_SECRET_KEY is unset: generated a token signing key for this "
+                 "database (tokens from another database or deployment will not be accepted)")
         try:
             session.commit()
         except IntegrityError:  # another process generated it first: use theirs

@@ -41,12 +41,12 @@ class Demo:
     def seed(self) -> None:
         """Create the team, its accounts and a few tickets already waiting when the day starts."""
         for username, password, role in STAFF_ACCOUNTS:
-            self.engine.create_user(UserCreate(username=username, password=password, role=role))
+            self.engine.accounts.create(UserCreate(username=username, password=password, role=role))
             self.accounts.append((username, password, role.value))
         for tech in team(self.compound):
             created = self.engine.create_technician(tech)
             username = tech.name.split()[-1].lower()
-            self.engine.create_user(UserCreate(username=username, password=TECH_PASSWORD,
+            self.engine.accounts.create(UserCreate(username=username, password=TECH_PASSWORD,
                                                role=Role.technician, technician_id=created.id))
             self.accounts.append((username, TECH_PASSWORD, f"technician {created.id} {tech.name}"))
             if username in self.humans:

@@ -133,7 +133,10 @@ def test_a_technician_sees_and_acts_on_only_his_own(client: TestClient,
         answer = client.request(method, API + path, json=body, headers=as_li)
         assert answer.status_code == 403, f"{method} {path}: {answer.text}"
     ok(client.post(f"{API}/tickets/{near['id']}/accept", headers=as_li))
-    ok(client.get(f"{API}/plan", headers=as_li))
+    everyone = ok(client.get(f"{API}/plan"))
+    assert {r["technician_id"] for r in everyone["routes"]} == {li["id"], wang["id"]}
+    his = ok(client.get(f"{API}/plan", headers=as_li))
+    assert [r["technician_id"] for r in his["routes"]] == [li["id"]] and his["unassigned"] == []
     ok(client.get(f"{API}/sites", headers=as_li))
 
 
