@@ -189,3 +189,52 @@ def test_needs_another_visit_and_resident_not_home_at_360_px(phone: Any, live: L
     back = live.staff.get(f"/tickets/{second}").json()
     assert back["status"] == "new" and back["not_home_count"] == 1
     assert back["assignment"]["technician_id"] is None
+
+
+def test_the_outbox_retries_server_errors_and_drops_refusals_with_the_reason(
+        phone: Any, live: Live) -> None:
+    """A 503 keeps the action waiting until it goes through once; an accept made offline for a
+    ticket the dispatcher meanwhile gave to li is refused (403), dropped and explained."""
+    mine = live.ticket(building="3号楼", unit="303", urgency="routine", category="general")
+    given_away = live.ticket(building="5号楼", unit="505", urgency="routine", category="general")
+    for ticket in (mine, given_away):
+        live.pin(ticket, live.ids["wang"])
+    context = phone(locale="en-US")
+    page = context.new_page()
+    sign_in(page, "wang")
+
+    failures = []
+
+    def unavailable(route: Any) -> None:
+        failures.append(route.request.headers["idempotency-key"])
+        route.fulfill(status=503, json={"detail": "down for a moment"})
+
+    context.route("**/api/v1/tickets/*/accept", unavailable)
+    page.click(f".stop[data-ticket='{mine}'] .stop-main")
+    page.click("[data-action=accept]")
+    page.wait_for_selector("#sync[data-count='1']")
+    assert len(failures) == 1
+    context.unroute("**/api/v1/tickets/*/accept")
+    page.click("#sync")  # send now rather than at the next 5 s retry
+    _synced(page)
+    assert live.staff.get(f"/tickets/{mine}").json()["status"] == "accepted"
+
+    page.goto(f"/app/#/ticket/{given_away}")
+    page.wait_for_selector("[data-action=accept]")
+    context.set_offline(True)
+    page.click("[data-action=accept]")
+    page.wait_for_selector("#sync[data-count='1']")
+    live.pin(given_away, live.ids["li"])
+    context.set_offline(False)
+    _synced(page)
+    error = page.wait_for_selector(".notice.error")
+    assert f"#{given_away} accept" in error.inner_text()
+    assert "Not accepted by the server" in error.inner_text()
+    assert "not assigned to 'wang'" in error.inner_text()
+    shot(page, "h1-refused-action-dropped-en")
+    body = live.staff.get(f"/tickets/{given_away}").json()
+    assert body["accepted_at"] is None and body["assignment"]["technician_id"] == live.ids["li"]
+    with live.engine.sessions() as s:
+        accepted = [e.payload["ticket_id"] for e in s.scalars(
+            select(Event).where(Event.type == "ticket.accepted"))]
+    assert accepted == [mine]
