@@ -25,15 +25,19 @@ def _console(browser: Any, live: Live, *, locale: str = "zh-CN") -> Any:
 
 def test_a_ticket_dragged_to_another_technician_reaches_his_phone_live(
         browser: Any, phone: Any, live: Live) -> None:
-    """wang's ticket dragged onto li's lane, with a reason: the pin is stored and li's app,
-    open on his route, shows the stop within 2 s without a reload."""
+    """wang's emergency dragged to the front of li's lane, with a reason: a move to position 0
+    is stored, and li's app, open on his route, shows it first within 2 s without a reload,
+    announced and buzzing."""
     ticket = live.ticket(building="2号楼", unit="603", description="卫生间漏水")
     live.pin(ticket, live.ids["wang"])
+    his = live.ticket(building="1号楼", unit="102", urgency="routine", category="general")
+    live.pin(his, live.ids["li"])
     li_phone = phone(at=BUILDINGS["1号楼"])
     li_phone.add_init_script("navigator.vibrate = (p) => { window.buzzed = p; return true; };")
     li = li_phone.new_page()
     sign_in(li, "li")
     li.wait_for_selector("#conn.ok")  # the event stream is open
+    li.wait_for_selector(f".stop[data-ticket='{his}']")
     assert li.locator(f".stop[data-ticket='{ticket}']").count() == 0
 
     desk, console = _console(browser, live)
@@ -43,26 +47,28 @@ def test_a_ticket_dragged_to_another_technician_reaches_his_phone_live(
         block.wait_for()
         console.wait_for_selector(".site polygon")
         shot(console, "c1-console-before-drag-zh", full_page=True)
-        li_lane = console.locator(f".lane[data-technician='{live.ids['li']}'] .track")
-        block.drag_to(li_lane)
+        li_track = console.locator(f".lane[data-technician='{live.ids['li']}'] .track")
+        block.drag_to(li_track, target_position={"x": 4, "y": 10})  # before li's stop
         console.wait_for_selector("#reason-dialog[open]")
+        assert "第 1 站" in console.inner_text("#reason-what")
         console.select_option("#reason-select", "technician_familiar")
         shot(console, "c2-reason-dialog-zh", full_page=True)
         started = time.monotonic()
         console.click("#reason-ok")
         li.wait_for_selector(f".stop[data-ticket='{ticket}']", timeout=3000)
         elapsed = time.monotonic() - started
-        assert "新紧急工单" in li.inner_text(".notice.warn")  # a new emergency: told and buzzed
+        assert "新紧急工单" in li.inner_text(".notice.warn")
         assert li.evaluate("window.buzzed") is not None
+        li.wait_for_function(f"document.querySelector('.stop').dataset.ticket === '{ticket}'")
         shot(li, "c3-li-phone-got-the-ticket-zh")
         console.wait_for_selector(f".lane[data-technician='{live.ids['li']}'] "
                                   f".block[data-ticket='{ticket}']")
         shot(console, "c4-console-after-drag-zh", full_page=True)
     finally:
         desk.close()
-    pins = [o for o in live.staff.get("/overrides").json() if o["ticket_id"] == ticket]
-    assert [(o["technician_id"], o["reason"]) for o in pins] == [
-        (live.ids["li"], "technician_familiar")]
+    moves = [o for o in live.staff.get("/overrides").json() if o["ticket_id"] == ticket]
+    assert [(o["kind"], o["technician_id"], o["position"], o["reason"]) for o in moves] == [
+        ("move", live.ids["li"], 0, "technician_familiar")]
     assert elapsed < 2.0
     print(f"drag to li's phone: {elapsed:.2f} s")
 
