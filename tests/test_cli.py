@@ -100,6 +100,8 @@ def test_demo_runs_a_live_compound(tmp_path: Path) -> None:
         plan = get(base + "/api/v1/plan", token)
         wang = login(base, "wang", "tech123")
         assert [t["name"] for t in get(base + "/api/v1/technicians", wang)] == ["王师傅 Wang"]
+        sites = get(base + "/api/v1/sites", token)
+    assert [(s["id"], len(s["outline"])) for s in sites] == [("sunshine-garden", 5)]
     assert len(techs) == 8
     assert {t["urgency"] for t in tickets} >= {"routine"}
     assert plan["version"] >= 2 and plan["routes"]

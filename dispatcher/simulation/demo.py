@@ -13,6 +13,7 @@ from dispatcher.engine import Engine
 from dispatcher.simulation.compound import sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
 from dispatcher.simulation.tickets import TicketStream
+from dispatcher.sites.schemas import SiteCreate
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,13 @@ class Demo:
         self._thread: threading.Thread | None = None
 
     def seed(self) -> None:
-        """Create the team, its accounts and a few tickets already waiting when the day starts."""
+        """Create the site, the team, its accounts and a few tickets already waiting when the
+        day starts."""
+        gate = self.compound.gate
+        # Stored with its outline: the console draws it, and check-ins are judged against it.
+        self.engine.upsert_site(SiteCreate(
+            id=self.compound.site_id, name=self.compound.name, lat=gate[0], lon=gate[1],
+            outline=[(lon, lat) for lon, lat in self.compound.outline.exterior.coords[:-1]]))
         for username, password, role in STAFF_ACCOUNTS:
             self.engine.accounts.create(UserCreate(username=username, password=password, role=role))
             self.accounts.append((username, password, role.value))
