@@ -6,20 +6,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, idempotency
+from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
     assets,
+    auth,
+    field,
     followups,
     kpis,
     maintenance,
     overrides,
+    photos,
     plan,
     sites,
+    sla,
     stream,
     technicians,
     tickets,
@@ -46,12 +51,20 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     idempotency.install(app, engine)
     v1 = APIRouter(prefix="/api/v1")
-    for module in (tickets, technicians, overrides, plan, alerts, stream, sites, kpis,
-                   followups, assets, maintenance):
-        v1.include_router(module.router)
+    v1.include_router(auth.router)  # login needs no token; /auth/me asks for one itself
     # The resident's follow-up link: no account; the one-time token is the credential.
     v1.include_router(followups.public_router)
     app.include_router(followups.page_router)
+    # Everything else needs a valid token; each route then checks the role and ownership.
+    signed_in = [Depends(current_user)]
+    v1.include_router(auth.users_router, dependencies=signed_in)
+    for router in (tickets.router, field.router, photos.router, technicians.router,
+                   technicians.me_router, overrides.router, plan.router, alerts.router,
+                   stream.router, sites.router, sla.router):
+        v1.include_router(router, dependencies=signed_in)
+    # The closed loop's desk work, equipment and figures are for the office, not the field.
+    for router in (kpis.router, followups.router, assets.router, maintenance.router):
+        v1.include_router(router, dependencies=[Depends(staff_only)])
     app.include_router(v1)
 
     @app.get("/healthz", tags=["health"])
@@ -59,6 +72,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         current = engine.current_plan()
         return {"status": "ok", "plan_version": current.version if current else 0}
 
+    if (PWA_DIR / "app").is_dir():  # the technician PWA; its service worker's scope is /app/
+        app.mount("/app", StaticFiles(directory=PWA_DIR / "app", html=True), "app")
     if (PWA_DIR / "console").is_dir():
         app.mount("/console", StaticFiles(directory=PWA_DIR / "console", html=True), "console")
 

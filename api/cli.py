@@ -1,5 +1,5 @@
-"""The `dispatch` command: `serve` an empty engine, run the live `demo`, simulate `history`,
-write the monthly `report`."""
+"""The `dispatch` command: `serve` an empty engine, run the live `demo`, add `users`, simulate
+`history`, write the monthly `report`, import `maintenance` plans."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ import sys
 import threading
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from pydantic import ValidationError
 
 from api.app import create_app
+from dispatcher.auth.models import Role
+from dispatcher.auth.schemas import UserCreate
 from dispatcher.clock import ScaledClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
@@ -45,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--tickets-per-hour", type=float, default=8.0)
     demo.add_argument("--db", default="var/demo.db", help="SQLite file, recreated at start")
+    demo.add_argument("--humans", default="",
+                      help="comma-separated demo usernames (e.g. wang,li) the simulation leaves "
+                           "to people using the technician app")
+    users = commands.add_parser("users", help="accounts: add one, or list them")
+    user_commands = users.add_subparsers(dest="users_command", required=True)
+    add = user_commands.add_parser("add", help="add an account")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--password", required=True)
+    add.add_argument("--technician", type=int, help="technician id (technician accounts)")
+    user_commands.add_parser("list", help="list the accounts")
     demo.add_argument("--history-days", type=int, default=0,
                       help="start with this many simulated days of history (cached in var/)")
     simulate = commands.add_parser(
@@ -73,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         return {"serve": _serve, "demo": _demo, "worker": _worker, "history": _history,
-                "report": _report, "maintenance": _maintenance}[args.command](args)
+                "report": _report, "maintenance": _maintenance,
+                "users": _users}[args.command](args)
     except DomainError as exc:
         print(f"dispatch: {exc.field}: {exc.message}", file=sys.stderr)
         return 2
@@ -90,6 +105,40 @@ def _serve(args: argparse.Namespace) -> int:
     # Open live streams (GET /stream) would otherwise hold a graceful shutdown forever.
     uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=GRACE_S)
     return 0
+
+
+def _users(args: argparse.Namespace) -> int:
+    engine = Engine(Settings())
+    try:
+        if args.users_command == "list":
+            for user in engine.accounts.list_():
+                tech = f" technician {user.technician_id}" if user.technician_id else ""
+                print(f"{user.id}\t{user.username}\t{user.role.value}{tech}")
+            return 0
+        try:
+            data = UserCreate(username=args.name, password=args.password, role=Role(args.role),
+                              technician_id=args.technician)
+        except ValidationError as exc:
+            reasons = "; ".join(_readable(e) for e in exc.errors())
+            print(f"dispatch users add: {reasons}", file=sys.stderr)
+            return 1
+        try:
+            user = engine.accounts.create(data)
+        except DomainError as exc:
+            print(f"dispatch users add: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"added {user.role.value} {user.username!r} (id {user.id})")
+        return 0
+    finally:
+        engine.stop()
+
+
+def _readable(error: Any) -> str:
+    """One pydantic error as `field: message`, with the CLI's option names."""
+    names = {"technician_id": "--technician", "username": "NAME", "password": "--password"}
+    where = ".".join(str(p) for p in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{names.get(where, where)}: {message}" if where else message
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -121,16 +170,21 @@ def _demo(args: argparse.Namespace) -> int:
     for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         stale.unlink(missing_ok=True)
     settings = Settings(database_url=f"sqlite:///{db}")
+    # Tokens expire by the demo's fast clock: stretch their life to the same real time.
+    settings = settings.model_copy(update={
+        "token_ttl_min": int(settings.token_ttl_min * max(args.speed, 1.0))})
     start = datetime.combine(datetime.now(settings.tz).date(), time(8, 0), tzinfo=settings.tz)
     if args.history_days > 0:
         _demo_history(db, start.date(), args.history_days, args.seed)
     engine = Engine(settings, clock=ScaledClock(start, args.speed))
-    demo = Demo(engine, seed=args.seed, tickets_per_hour=args.tickets_per_hour)
+    humans = {name.strip() for name in args.humans.split(",") if name.strip()}
+    demo = Demo(engine, seed=args.seed, tickets_per_hour=args.tickets_per_hour, humans=humans)
     demo.seed()
     demo.start()
     base = f"http://{args.host}:{args.port}"
-    print(f"Demo: {base}/console/  API docs: {base}/docs  (simulated day from 08:00, "
-          f"x{args.speed:g})", flush=True)
+    print(f"Demo: {base}/console/  technician app: {base}/app/  API docs: {base}/docs  "
+          f"(simulated day from 08:00, x{args.speed:g})", flush=True)
+    print(demo.credentials(), flush=True)
     try:
         uvicorn.run(create_app(engine=engine), host=args.host, port=args.port,
                     timeout_graceful_shutdown=GRACE_S)

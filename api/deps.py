@@ -1,12 +1,22 @@
-"""Dependencies shared by the routers."""
+"""Dependencies shared by the routers: the engine and the caller behind the bearer token."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from dispatcher.auth import access
+from dispatcher.auth.tokens import Principal
 from dispatcher.engine import Engine
+from dispatcher.errors import Unauthenticated
+
+# EventSource and <img> cannot send headers: these GETs may carry ?access_token= instead.
+QUERY_TOKEN_GETS = (re.compile(r"^/api/v1/stream$"), re.compile(r"^/api/v1/photos/\d+$"))
+NOT_LOGGED_IN = ("not logged in: send Authorization: Bearer <token> from "
+                 "POST /api/v1/auth/login")
 
 
 def get_engine(request: Request) -> Engine:
@@ -14,3 +24,40 @@ def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def _token(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthenticated("Authorization must be 'Bearer <token>'", field="Authorization")
+        return value.strip()
+    query = request.query_params.get("access_token")
+    if query and request.method == "GET" and any(
+            p.match(request.url.path) for p in QUERY_TOKEN_GETS):
+        return query
+    raise Unauthenticated(NOT_LOGGED_IN, field="Authorization")
+
+
+# Declares the scheme in the OpenAPI (the "Authorize" button of /docs); `_token` does the work.
+_bearer_scheme = HTTPBearer(auto_error=False, description="the access_token of POST /auth/login")
+
+
+def current_user(request: Request, engine: EngineDep,
+                 _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)]
+                 ) -> Principal:
+    """The caller: 401 without a valid token (expired, forged, or of a disabled account)."""
+    return engine.accounts.principal(_token(request))
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def staff_only(user: CurrentUser) -> Principal:
+    """403 unless the caller is a dispatcher or an admin."""
+    access.require_staff(user)
+    return user
+
+
+StaffUser = Annotated[Principal, Depends(staff_only)]

@@ -6,10 +6,15 @@ same method, path and body answers with the stored status and body (header
 key's row commits in the same transaction as the change (see `dispatcher.idempotency.service`),
 so a crash or a concurrent duplicate cannot apply a change twice. Only answers below 500 are
 kept; a refused request (4xx) that changed nothing stores no key, so its retry is judged anew.
+
+A key belongs to the account that used it (the body hash includes the caller), so a replay
+without a valid token gets the 401 of any request, never someone's stored answer. A multipart
+body is hashed without its boundary, which a browser draws anew for every resend.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -20,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dispatcher.engine import Engine
+from dispatcher.errors import DomainError
 from dispatcher.idempotency import service as idempotency
 from dispatcher.idempotency.models import IdempotencyKey
 
@@ -52,10 +58,14 @@ class IdempotencyMiddleware:
             return
         engine = scope["app"].state.engine
         body = await _read_body(receive)
+        caller = await to_thread.run_sync(_caller, engine, scope)
+        if caller is None:  # the app answers 401 and stores nothing
+            await self.app(scope, _replaying(body, receive), send)
+            return
         path = scope["path"] + (f"?{scope['query_string'].decode()}"
                                 if scope.get("query_string") else "")
         claim = idempotency.Claim(key=key, method=scope["method"], path=path,
-                                  body_hash=idempotency.body_hash(body), at=engine.clock.now())
+                                  body_hash=_hash(scope, body, caller), at=engine.clock.now())
         row = await to_thread.run_sync(_lookup, engine.sessions, key)
         if row is not None:
             await _answer(send, *_replay(row, claim))
@@ -93,8 +103,34 @@ def _key(scope: Scope) -> str | None:
         return None
     if not scope["path"].startswith(PREFIX):
         return None
-    found = [v for k, v in scope["headers"] if k == HEADER.lower().encode()]
-    return found[0].decode("latin-1").strip() if found else None
+    found = _header(scope, HEADER.lower())
+    return found.strip() if found is not None else None
+
+
+def _caller(engine: Engine, scope: Scope) -> int | None:
+    """The account id behind the request's bearer token, or None if it has no valid one."""
+    header = _header(scope, "authorization")
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        return engine.accounts.principal(token.strip()).user_id
+    except DomainError:
+        return None
+
+
+def _hash(scope: Scope, body: bytes, caller: int) -> str:
+    """The body's hash for this caller; a multipart body without its random boundary."""
+    content_type = _header(scope, "content-type") or ""
+    boundary = content_type.partition("boundary=")[2].strip().strip('"')
+    if content_type.startswith("multipart/") and boundary:
+        body = body.replace(boundary.encode("latin-1"), b"BOUNDARY")
+    return hashlib.sha256(f"{caller}:{idempotency.body_hash(body)}".encode()).hexdigest()
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    found = [v for k, v in scope["headers"] if k == name.encode()]
+    return found[0].decode("latin-1") if found else None
 
 
 def _lookup(sessions: sessionmaker[Session], key: str) -> IdempotencyKey | None:

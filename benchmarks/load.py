@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG = os.environ.get("DISPATCH_TEST_POSTGRES_URL",
                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+BENCH_USER, BENCH_PASSWORD = "bench", "bench-password"
 STATUS_NEXT = {"assigned": "accepted", "accepted": "en_route", "en_route": "on_site",
                "on_site": "completed"}
 
@@ -91,6 +92,10 @@ def _start(stack: ExitStack, env: dict[str, str], workers: int) -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # An account to drive the API with; refused harmlessly if a reused database has it.
+    subprocess.run([sys.executable, "-m", "api.cli", "users", "add", BENCH_USER, "--role",
+                    "dispatcher", "--password", BENCH_PASSWORD], env=env, cwd=ROOT,
+                   capture_output=True, check=False)
     procs = [_spawn(["serve", "--port", str(port)], env)]
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -103,6 +108,14 @@ def _start(stack: ExitStack, env: dict[str, str], workers: int) -> str:
     for proc in procs:
         stack.callback(_stop, proc)
     return base
+
+
+def _login(base: str) -> dict[str, str]:
+    """The bearer header of the benchmark's account."""
+    answer = httpx.post(base + "/api/v1/auth/login", timeout=30,
+                        json={"username": BENCH_USER, "password": BENCH_PASSWORD})
+    answer.raise_for_status()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -125,10 +138,11 @@ def _replay(base: str, args: argparse.Namespace,
     tickets = day_tickets(scenario, seed=args.seed, policy=load_policy())
     tickets = tickets[: args.tickets] if args.tickets else tickets
     record = Record()
-    listener = threading.Thread(target=_listen, args=(base, record, stop), daemon=True)
+    auth = _login(base)
+    listener = threading.Thread(target=_listen, args=(base, auth, record, stop), daemon=True)
     listener.start()
     rng = random.Random(args.seed)
-    with httpx.Client(base_url=base + "/api/v1", timeout=30) as http:
+    with httpx.Client(base_url=base + "/api/v1", timeout=30, headers=auth) as http:
         techs = _setup(http, scenario)
         started = time.monotonic()
         for n, ticket in enumerate(tickets):
@@ -189,10 +203,10 @@ def _paced(started: float, sent: int, rate: float) -> None:
         time.sleep(wait)
 
 
-def _listen(base: str, record: Record, stop: threading.Event) -> None:
+def _listen(base: str, auth: dict[str, str], record: Record, stop: threading.Event) -> None:
     """Note when each plan version reaches a live client."""
     try:
-        with httpx.Client(timeout=httpx.Timeout(5, read=None)) as http, \
+        with httpx.Client(timeout=httpx.Timeout(5, read=None), headers=auth) as http, \
                 http.stream("GET", base + "/api/v1/stream") as response:
             for line in response.iter_lines():
                 if stop.is_set():

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     recurring_unit_threshold: int = Field(3, ge=2, le=100)
     recurring_building_threshold: int = Field(6, ge=2, le=1000)
     maintenance_horizon_days: int = Field(3, ge=0, le=90)
+    # Unset: a random key is generated once and kept in the database (tokens survive restarts).
+    secret_key: str | None = Field(None, min_length=16)
+    token_ttl_min: int = Field(720, ge=1, le=10_000_000)
+    checkin_radius_m: float = Field(150.0, gt=0, le=100_000)
+    photo_dir: Path = Path("var/photos")
+    photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @field_validator("timezone")
     @classmethod

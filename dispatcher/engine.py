@@ -22,6 +22,9 @@ from dispatcher.alerts import service as alerts
 from dispatcher.alerts.models import AlertState
 from dispatcher.alerts.monitor import AlertPolicy
 from dispatcher.alerts.schemas import AlertRead
+from dispatcher.auth.accounts import Accounts
+from dispatcher.auth.schemas import UserCreate, UserRead
+from dispatcher.auth.tokens import Principal
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.config import Settings
 from dispatcher.db import create_schema, make_engine, make_sessionmaker
@@ -30,6 +33,8 @@ from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
+from dispatcher.fieldwork import service as fieldwork
+from dispatcher.fieldwork.desk import FieldDesk
 from dispatcher.idempotency import service as idempotency
 from dispatcher.kpis import service as kpis
 from dispatcher.kpis.schemas import KpiQuery, KpiReport
@@ -50,7 +55,13 @@ from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
 from dispatcher.tickets import service as tickets
-from dispatcher.tickets.schemas import Assignment, StatusChange, TicketCreate, TicketRead
+from dispatcher.tickets.schemas import (
+    Assignment,
+    StatusChange,
+    TicketCreate,
+    TicketPreview,
+    TicketRead,
+)
 from dispatcher.travel import GeodesicTravelTimes, TravelTimes
 from optimizer import Plan, SolveParams, Unassigned, solve
 from optimizer.construct import seeded
@@ -102,6 +113,8 @@ class Engine(closed_loop.ClosedLoopCommands):
             stale_gps_after=timedelta(minutes=settings.alert_stale_gps_min),
             escalate_after=timedelta(minutes=settings.alert_escalate_after_min))
         self._ticker = Ticker(self.tick, settings.alert_check_interval_s)
+        self.accounts = Accounts(self)
+        self.field = FieldDesk(self)
         if self.plans_here:
             self.bus.subscribe(self._on_event)
 
@@ -151,6 +164,15 @@ class Engine(closed_loop.ClosedLoopCommands):
         with self._command() as session:
             return fn(session, self.clock.now())
 
+    def create_user(self, data: UserCreate) -> UserRead:
+        """Add an account (see `accounts`); kept here for set-up scripts and tests."""
+        return self.accounts.create(data)
+
+    def command(self, fn: Callable[[Session, datetime], T]) -> T:
+        """Run `fn(session, now)` as one unit of work; its events are published after commit
+        (for the engine's parts: `accounts`, `field`)."""
+        return self._run(fn)
+
     def _on_event(self, event: dict[str, Any]) -> None:
         # Changes to the world re-plan; our own output (plans, alerts) must not.
         if event["type"].startswith(REPLAN_ON):
@@ -170,21 +192,29 @@ class Engine(closed_loop.ClosedLoopCommands):
             return self.get_ticket(created.id)
         return created
 
+    def preview_ticket(self, data: TicketCreate) -> TicketPreview:
+        """The deadlines a ticket reported now would get (the intake form shows them)."""
+        return tickets.preview(data=data, now=self.clock.now(), policy=self.policy)
+
     def get_ticket(self, ticket_id: int) -> TicketRead:
         with self.sessions() as s:
             return TicketRead.of(tickets.get(s, ticket_id=ticket_id))
 
-    def list_tickets(self, statuses: list[Status] | None = None) -> list[TicketRead]:
+    def list_tickets(self, statuses: list[Status] | None = None, *,
+                     technician_id: int | None = None) -> list[TicketRead]:
         with self.sessions() as s:
-            return [TicketRead.of(t) for t in tickets.list_(s, statuses=statuses)]
+            return [TicketRead.of(t) for t in tickets.list_(s, statuses=statuses,
+                                                            technician_id=technician_id)]
 
     def cancel_ticket(self, ticket_id: int) -> TicketRead:
         return self._run(lambda s, now: TicketRead.of(
             tickets.cancel(s, ticket_id=ticket_id, now=now)))
 
-    def report_status(self, ticket_id: int, change: StatusChange) -> TicketRead:
+    def report_status(self, ticket_id: int, change: StatusChange, *,
+                      by: Principal | None = None) -> TicketRead:
         """A technician's progress; a position sent with it updates his GPS fix too."""
         def run(s: Session, now: datetime) -> TicketRead:
+            fieldwork.mine(s, ticket_id=ticket_id, who=by)
             at = change.at or now
             ticket = tickets.report_status(s, ticket_id=ticket_id, target=change.status, at=at)
             if change.status is Status.completed:

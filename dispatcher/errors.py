@@ -26,3 +26,19 @@ class Invalid(DomainError):
 
 class Gone(DomainError):
     """Something that existed but can no longer be used (an expired or spent one-time link)."""
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are wrong, expired or of a disabled account."""
+
+
+class Forbidden(DomainError):
+    """An authenticated user whose role or ownership does not allow the request."""
+
+
+class TooLarge(DomainError):
+    """An upload over the configured size limit."""
+
+
+class Unsupported(DomainError):
+    """An upload of a kind that is not accepted (e.g. not a JPEG, PNG or WebP image)."""

@@ -2,11 +2,13 @@
 
 from dispatcher.alerts.models import Alert
 from dispatcher.assets.models import Asset
+from dispatcher.auth.models import SigningKey, User
 from dispatcher.events.models import Event
 from dispatcher.followups.models import FollowUp
 from dispatcher.idempotency.models import IdempotencyKey
 from dispatcher.maintenance.models import MaintenancePlan
 from dispatcher.overrides.models import Override
+from dispatcher.photos.models import Photo
 from dispatcher.planning.models import PlanVersion
 from dispatcher.recurring.models import RecurringFault
 from dispatcher.sites.models import Site
@@ -15,5 +17,5 @@ from dispatcher.tickets.models import Ticket
 
 __all__ = [
     "Alert", "Asset", "Event", "FollowUp", "IdempotencyKey", "MaintenancePlan", "Override",
-    "PlanVersion", "RecurringFault", "Site", "Technician", "Ticket",
+    "Photo", "PlanVersion", "RecurringFault", "SigningKey", "Site", "Technician", "Ticket", "User",
 ]

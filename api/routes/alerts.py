@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from api.deps import EngineDep
+from api.deps import EngineDep, staff_only
 from dispatcher.alerts.models import AlertState
 from dispatcher.alerts.schemas import AlertAck, AlertRead
 
-router = APIRouter(prefix="/alerts", tags=["alerts"])
+# Alerts are for dispatchers.
+router = APIRouter(prefix="/alerts", tags=["alerts"], dependencies=[Depends(staff_only)])
 
 
 @router.get("")

@@ -1,14 +1,14 @@
 """Dispatcher overrides: pin, move to a position, hold, lock a route, and clear each.
 
 Every answer carries the plan that followed, with a warning when the override leaves a ticket
-unassigned or predicted late.
+unassigned or predicted late. Dispatchers and admins only.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from api.deps import EngineDep
+from api.deps import EngineDep, staff_only
 from dispatcher.overrides.schemas import (
     HoldCreate,
     LockCreate,
@@ -18,7 +18,7 @@ from dispatcher.overrides.schemas import (
     PinCreate,
 )
 
-router = APIRouter(prefix="/overrides", tags=["overrides"])
+router = APIRouter(prefix="/overrides", tags=["overrides"], dependencies=[Depends(staff_only)])
 
 
 @router.get("")

@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import EngineDep
+from api.deps import CurrentUser, EngineDep, StaffUser
 from dispatcher.planning.view import PlanView
 
 router = APIRouter(prefix="/plan", tags=["plan"])
@@ -57,12 +57,17 @@ class PlanRead(BaseModel):
 
 
 @router.get("")
-def get_plan(engine: EngineDep, region: str | None = None) -> PlanRead:
-    """The latest plan of every region merged, or of one `region` (version 0 before any)."""
-    return PlanRead.of(engine.current_plan(region))
+def get_plan(engine: EngineDep, user: CurrentUser, region: str | None = None) -> PlanRead:
+    """The latest plan of every region merged, or of one `region` (version 0 before any); a
+    technician sees only his own route in it."""
+    plan = PlanRead.of(engine.current_plan(region))
+    if user.staff:
+        return plan
+    mine = [r for r in plan.routes if r.technician_id == user.technician_id]
+    return plan.model_copy(update={"routes": mine, "unassigned": []})
 
 
 @router.post("/replan")
-def replan(engine: EngineDep) -> PlanRead:
+def replan(engine: EngineDep, _: StaffUser) -> PlanRead:
     """Re-optimize now and answer with the new plan."""
     return PlanRead.of(engine.replan_now("manual"))

@@ -6,8 +6,8 @@ Each message is `id: <stored event id>` and `data: <the event as JSON, with its 
 was missed, in order, then continues live; without it the stream starts at the newest event.
 The database is polled every `POLL_S`, so events committed by any process arrive; an idle
 stream gets `: ping` every `PING_S`. `?technician_id=` narrows the feed to one technician's
-concerns. Not authenticated yet: anyone may open any technician's stream until the
-authentication issue lands.
+concerns; a technician's token always narrows it to his own. The token may come as
+`?access_token=` because EventSource cannot send headers.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import EngineDep
+from api.deps import CurrentUser, EngineDep
+from dispatcher.auth import access
 from dispatcher.errors import Invalid
 from dispatcher.events import feed
 
@@ -36,12 +37,14 @@ RETRY_MS = 2000  # how long a browser waits before it reconnects
 
 @router.get("/stream", response_class=StreamingResponse)
 async def stream(
-    request: Request, engine: EngineDep,
+    request: Request, engine: EngineDep, user: CurrentUser,
     technician_id: Annotated[int | None, Query(description="only what concerns him")] = None,
     last_event_id: Annotated[str | None, Query(description="resume after this event")] = None,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> StreamingResponse:
     """Live events as Server-Sent Events; resumable with `Last-Event-ID`."""
+    if not user.staff:
+        technician_id = access.own_technician(user)
     if technician_id is not None:
         await to_thread.run_sync(engine.get_technician, technician_id)  # 404 if unknown
     cursor = _cursor(last_event_id_header or last_event_id)

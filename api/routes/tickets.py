@@ -1,4 +1,4 @@
-"""Tickets: report, list, read, cancel, progress."""
+"""Tickets: report, list, read, cancel, progress. A technician sees only his own."""
 
 from __future__ import annotations
 
@@ -6,38 +6,52 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import EngineDep
+from api.deps import CurrentUser, EngineDep, StaffUser
+from dispatcher.auth import access
 from dispatcher.enums import Status
-from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketRead
+from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketPreview, TicketRead
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_ticket(body: TicketCreate, engine: EngineDep) -> TicketRead:
+def create_ticket(body: TicketCreate, engine: EngineDep, _: StaffUser) -> TicketRead:
     """Report a ticket; deadlines come from the SLA policy, the plan follows within a second."""
     return engine.create_ticket(body)
 
 
+@router.post("/preview")
+def preview_ticket(body: TicketCreate, engine: EngineDep, _: StaffUser) -> TicketPreview:
+    """The deadlines, skill and service time a ticket would get now; nothing is stored."""
+    return engine.preview_ticket(body)
+
+
 @router.get("")
 def list_tickets(
-    engine: EngineDep,
+    engine: EngineDep, user: CurrentUser,
     status: Annotated[list[Status] | None, Query(description="repeat to give several")] = None,
 ) -> list[TicketRead]:
-    return engine.list_tickets(status)
+    """All tickets for staff; a technician's own (assigned to him) for a technician."""
+    if user.staff:
+        return engine.list_tickets(status)
+    return engine.list_tickets(status, technician_id=access.own_technician(user))
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: int, engine: EngineDep) -> TicketRead:
-    return engine.get_ticket(ticket_id)
+def get_ticket(ticket_id: int, engine: EngineDep, user: CurrentUser) -> TicketRead:
+    """One ticket; 403 for a technician it is not assigned to."""
+    ticket = engine.get_ticket(ticket_id)
+    access.require_ticket(user, ticket_id=ticket_id, owner=ticket.assignment.technician_id)
+    return ticket
 
 
 @router.post("/{ticket_id}/cancel")
-def cancel_ticket(ticket_id: int, engine: EngineDep) -> TicketRead:
+def cancel_ticket(ticket_id: int, engine: EngineDep, _: StaffUser) -> TicketRead:
     return engine.cancel_ticket(ticket_id)
 
 
 @router.post("/{ticket_id}/status")
-def report_status(ticket_id: int, body: StatusChange, engine: EngineDep) -> TicketRead:
+def report_status(ticket_id: int, body: StatusChange, engine: EngineDep,
+                  user: CurrentUser) -> TicketRead:
     """accepted, en_route, on_site or completed; an impossible transition is a 409."""
-    return engine.report_status(ticket_id, body)
+    return engine.report_status(ticket_id, body, by=user)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.alerts.models import Alert, AlertKind, AlertState
+from dispatcher.alerts.models import REPORTED_KINDS, Alert, AlertKind, AlertState
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.events import service as events
 from dispatcher.technicians import service as technicians
@@ -24,7 +24,8 @@ from dispatcher.tickets.models import Ticket
 
 Key = tuple[AlertKind, int | None, int | None]  # kind, ticket id, technician id
 # The kinds this monitor owns; others (recurring faults) are opened and resolved elsewhere.
-SLA_KINDS = tuple(k for k in AlertKind if k is not AlertKind.recurring_fault)
+SLA_KINDS = tuple(k for k in AlertKind
+                  if k is not AlertKind.recurring_fault and k not in REPORTED_KINDS)
 
 
 @dataclass(frozen=True)

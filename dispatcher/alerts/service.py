@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.alerts.models import Alert, AlertState
+from dispatcher.alerts.models import Alert, AlertKind, AlertState
 from dispatcher.errors import Conflict, NotFound
 from dispatcher.events import service as events
 
@@ -31,4 +31,24 @@ def acknowledge(session: Session, *, alert_id: int, by: str, now: datetime) -> A
         AlertState.acknowledged, now, by, now)
     events.record(session, type="alert.acknowledged", at=now,
                   payload={"alert_id": alert.id, "by": by})
+    return alert
+
+
+def raise_(session: Session, *, kind: AlertKind, ticket_id: int | None,
+           technician_id: int | None, message: str, now: datetime) -> Alert:
+    """Open an alert an action reported (e.g. a far check-in), or refresh the open one."""
+    alert = session.scalar(select(Alert).where(
+        Alert.kind == kind, Alert.ticket_id == ticket_id, Alert.state != AlertState.resolved))
+    verb = "updated"
+    if alert is None:
+        alert = Alert(kind=kind, state=AlertState.open, level=1, ticket_id=ticket_id,
+                      milestones="", opened_at=now)
+        session.add(alert)
+        verb = "opened"
+    alert.technician_id, alert.message, alert.updated_at = technician_id, message, now
+    session.flush()
+    events.record(session, type=f"alert.{verb}", at=now, payload={
+        "alert_id": alert.id, "kind": alert.kind.value, "level": alert.level,
+        "ticket_id": alert.ticket_id, "technician_id": alert.technician_id,
+        "message": alert.message})
     return alert

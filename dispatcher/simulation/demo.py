@@ -7,21 +7,31 @@ import threading
 import time
 from datetime import timedelta
 
+from dispatcher.auth.models import Role
+from dispatcher.auth.schemas import UserCreate
 from dispatcher.engine import Engine
 from dispatcher.maintenance.schemas import PlanCreate
 from dispatcher.simulation.compound import equipment, sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
 from dispatcher.simulation.tickets import TicketStream
+from dispatcher.sites.schemas import SiteCreate
 
 log = logging.getLogger(__name__)
+
+# Demo accounts: the technicians log in with their surname (e.g. wang) and TECH_PASSWORD.
+STAFF_ACCOUNTS = (("dispatcher", "dispatcher123", Role.dispatcher),
+                  ("admin", "admin123", Role.admin))
+TECH_PASSWORD = "tech123"
 
 
 class Demo:
     """Drives an engine with simulated activity until stopped."""
 
     def __init__(self, engine: Engine, *, seed: int = 7, tickets_per_hour: float = 8.0,
-                 opening_tickets: int = 6) -> None:
+                 opening_tickets: int = 6, humans: set[str] | None = None) -> None:
         self.engine = engine
+        self.humans = humans or set()  # usernames whose technicians people drive, not the sim
+        self.accounts: list[tuple[str, str, str]] = []  # (username, password, who)
         self.compound = sunshine_garden(seed)
         self.stream = TicketStream(self.compound, seed=seed, tz=engine.settings.tz)
         self.field = FieldTeam(engine, seed=seed + 1)
@@ -31,11 +41,34 @@ class Demo:
         self._thread: threading.Thread | None = None
 
     def seed(self) -> None:
-        """Create the team (unless a history already holds it) and a few tickets already
-        waiting when the day starts."""
-        if not self.engine.list_technicians():
-            for tech in team(self.compound):
-                self.engine.create_technician(tech)
+        """Create the site, the team and its accounts (unless a simulated history already holds
+        them), the equipment and its plans, and a few tickets already waiting when the day
+        starts."""
+        gate = self.compound.gate
+        # Stored with its outline: the console draws it, and check-ins are judged against it.
+        self.engine.upsert_site(SiteCreate(
+            id=self.compound.site_id, name=self.compound.name, lat=gate[0], lon=gate[1],
+            outline=[(lon, lat) for lon, lat in self.compound.outline.exterior.coords[:-1]]))
+        usernames = {u.username for u in self.engine.accounts.list_()}
+        for username, password, role in STAFF_ACCOUNTS:
+            if username not in usernames:
+                self.engine.accounts.create(UserCreate(username=username, password=password,
+                                                       role=role))
+            self.accounts.append((username, password, role.value))
+        existing = {t.name: t for t in self.engine.list_technicians()}
+        for tech in team(self.compound):
+            created = existing.get(tech.name) or self.engine.create_technician(tech)
+            username = tech.name.split()[-1].lower()
+            if username not in usernames:
+                self.engine.accounts.create(UserCreate(
+                    username=username, password=TECH_PASSWORD, role=Role.technician,
+                    technician_id=created.id))
+            self.accounts.append((username, TECH_PASSWORD, f"technician {created.id} {tech.name}"))
+            if username in self.humans:
+                self.field.people.add(created.id)
+        unknown = self.humans - {name for name, _, _ in self.accounts}
+        if unknown:
+            raise ValueError(f"--humans: no demo technician named {', '.join(sorted(unknown))}")
         self.seed_equipment()
         now = self.engine.clock.now()
         for _ in range(self.opening):
@@ -52,6 +85,14 @@ class Demo:
             due = now + timedelta(days=k % 12, hours=2)
             self.engine.create_plan(PlanCreate(asset_id=created.id, first_due=due))
         self.engine.generate_maintenance()
+
+    def credentials(self) -> str:
+        """The demo's logins, to print at start."""
+        lines = ["Logins (username / password):"]
+        for username, password, who in self.accounts:
+            driven = " (yours: not simulated)" if username in self.humans else ""
+            lines.append(f"  {username:<11} / {password:<14} {who}{driven}")
+        return "\n".join(lines)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="demo", daemon=True)

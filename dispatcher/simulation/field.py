@@ -36,6 +36,7 @@ class FieldTeam:
         self.rng = random.Random(seed)
         self.trips: dict[int, Trip] = {}
         self.work: dict[int, float] = {}  # ticket id -> actual service seconds
+        self.people: set[int] = set()  # technicians driven by people in the app: left alone
 
     def step(self) -> None:
         now = self.engine.clock.now()
@@ -45,6 +46,8 @@ class FieldTeam:
         open_tickets = {t.id: t for t in self.engine.list_tickets(
             [Status.assigned, Status.accepted, Status.en_route, Status.on_site])}
         for tech in self.engine.list_technicians():
+            if tech.id in self.people:
+                continue
             hand = open_tickets.get(tech.ticket_id) if tech.ticket_id else None
             if hand is not None and hand.status is Status.en_route:
                 self._drive(tech, hand, now)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dispatcher.enums import Status
 from dispatcher.errors import Conflict
 
-# The planner moves tickets between new and assigned; people move them on from there.
+# The planner moves tickets between new and assigned; people move them on from there. Back to
+# new from accepted, en_route or on_site: the resident was not home, the ticket is rebooked.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.new: frozenset({Status.assigned, Status.cancelled}),
     Status.assigned: frozenset({Status.new, Status.accepted, Status.cancelled}),
     Status.accepted: frozenset({Status.en_route, Status.new, Status.cancelled}),
-    Status.en_route: frozenset({Status.on_site, Status.cancelled}),
-    Status.on_site: frozenset({Status.completed}),
+    Status.en_route: frozenset({Status.on_site, Status.new, Status.cancelled}),
+    Status.on_site: frozenset({Status.completed, Status.new}),
     Status.completed: frozenset({Status.closed}),
     Status.closed: frozenset(),
     Status.cancelled: frozenset(),

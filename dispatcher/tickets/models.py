@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.db import Base, UtcDateTime
@@ -59,6 +70,18 @@ class Ticket(Base):
     plan_version: Mapped[int | None] = mapped_column(Integer)
     unassigned_reason: Mapped[str | None] = mapped_column(Text)
 
+    # Field work: where he checked in, what he did, and visits that found nobody home.
+    checkin_lat: Mapped[float | None] = mapped_column(Float)
+    checkin_lon: Mapped[float | None] = mapped_column(Float)
+    checkin_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    checkin_distance_m: Mapped[float | None] = mapped_column(Float)
+    checkin_inside: Mapped[bool | None] = mapped_column(Boolean)
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    parts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    fixed_first_time: Mapped[bool | None] = mapped_column(Boolean)
+    follow_up_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    not_home_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_home_note: Mapped[str | None] = mapped_column(Text)
     # The closed loop: what this ticket redoes, what it is about, which plan made it.
     rework_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id"), index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -111,6 +112,16 @@ class TicketRead(BaseModel):
     maintenance_plan_id: int | None
     maintenance_due: datetime | None
     preventive: bool
+    checkin_lat: float | None = None
+    checkin_lon: float | None = None
+    checkin_distance_m: float | None = None
+    checkin_inside: bool | None = None
+    resolution_notes: str | None = None
+    parts: list[dict[str, Any]] | None = None
+    fixed_first_time: bool | None = None
+    follow_up_of: int | None = None
+    not_home_count: int = 0
+    not_home_note: str | None = None
     assignment: Assignment
 
     @classmethod
@@ -129,3 +140,13 @@ class TicketRead(BaseModel):
         window = None if t.window is None else Window(start=t.window[0], end=t.window[1])
         data = {k: getattr(t, k) for k in cls.model_fields if k not in ("assignment", "window")}
         return cls(**data, assignment=assignment, window=window)
+
+
+class TicketPreview(BaseModel):
+    """What a ticket would get if reported now: its deadlines, skill and service time."""
+
+    skill: Skill
+    service_minutes: int
+    respond_by: datetime | None
+    arrive_by: datetime | None
+    resolve_by: datetime | None

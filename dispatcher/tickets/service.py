@@ -16,7 +16,7 @@ from dispatcher.sites import service as sites
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.tickets import lifecycle
 from dispatcher.tickets.models import Ticket
-from dispatcher.tickets.schemas import TicketCreate
+from dispatcher.tickets.schemas import TicketCreate, TicketPreview
 
 
 def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPolicy) -> Ticket:
@@ -46,6 +46,18 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     return ticket
 
 
+def preview(*, data: TicketCreate, now: datetime, policy: SlaPolicy) -> TicketPreview:
+    """The deadlines and defaults `create` would give, without storing anything."""
+    defaults = policy.defaults(data.category)
+    window = (data.window.start, data.window.end) if data.window else None
+    deadlines = policy.deadlines(urgency=data.urgency, category=data.category,
+                                 reported_at=data.reported_at or now, window=window)
+    return TicketPreview(skill=data.skill or defaults.skill,
+                         service_minutes=data.service_minutes or defaults.service_min,
+                         respond_by=deadlines.respond_by, arrive_by=deadlines.arrive_by,
+                         resolve_by=deadlines.resolve_by)
+
+
 def get(session: Session, *, ticket_id: int) -> Ticket:
     """The ticket, or `NotFound`."""
     ticket = session.get(Ticket, ticket_id)
@@ -55,13 +67,16 @@ def get(session: Session, *, ticket_id: int) -> Ticket:
 
 
 def list_(session: Session, *, statuses: Sequence[Status] | None = None,
-          region: str | None = None) -> list[Ticket]:
-    """Tickets, optionally only those in `statuses` and `region`, oldest first."""
+          region: str | None = None, technician_id: int | None = None) -> list[Ticket]:
+    """Tickets, optionally only those in `statuses`, `region` and of one technician, oldest
+    first."""
     query = select(Ticket).order_by(Ticket.id)
     if statuses:
         query = query.where(Ticket.status.in_(list(statuses)))
     if region is not None:
         query = query.where(Ticket.region == region)
+    if technician_id is not None:
+        query = query.where(Ticket.technician_id == technician_id)
     return list(session.scalars(query))
 
 

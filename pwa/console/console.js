@@ -1,142 +1,163 @@
-// Live dispatcher console: polls the plan, open tickets and technicians every 2 s and draws them.
+// Live dispatcher console: the site plan with tickets and technicians, the board, alerts, the
+// intake form. Data comes from the API with the dispatcher's token; the event stream
+// (/api/v1/stream?access_token=) triggers a refresh, and a slow poll covers a dropped stream.
 // All text goes into the page through textContent / attributes, never innerHTML.
+
+import { initBoard, renderBoard } from "./board.js";
+import {
+  $, api, auth, dropToken, errorText, getJSON, h, hhmm, lang, REASONS, s, saveToken, setLang, t,
+  token, tr, URGENCY_COLOR,
+} from "./common.js";
+import { initIntake, loadPolicy, renderIntake } from "./intake.js";
 
 const API = {
   plan: "/api/v1/plan",
   tickets: "/api/v1/tickets?status=new&status=assigned&status=accepted&status=en_route&status=on_site",
   technicians: "/api/v1/technicians",
   overrides: "/api/v1/overrides",
+  sites: "/api/v1/sites",
+  alerts: "/api/v1/alerts?state=open",
+  stream: "/api/v1/stream",
 };
-const POLL_MS = 2000;
-const SVG_NS = "http://www.w3.org/2000/svg";
-const URGENCY_COLOR = { emergency: "#d62728", routine: "#1f6fd1", scheduled: "#2a9d3c" };
+const POLL_MS = 10000;
 const ROUTE_COLORS = ["#8e44ad", "#e67e22", "#16a085", "#c0392b", "#2c3e50", "#d4a017", "#7f8c8d", "#e84393"];
-const REASONS = ["resident_request", "technician_familiar", "parts", "other"];
+const SLA_RANK = { ok: 0, at_risk: 1, predicted_breach: 2, breached: 3 };
+const SLA_RING = { at_risk: "#f0a202", predicted_breach: "#d62728", breached: "#111" };
 
-const TEXT = {
-  en: {
-    title: "Dispatch console", switch_to: "中文", version: "Plan", solve: "Solve", travel: "Travel",
-    late: "Late", unassigned: "Unassigned", computed: "Computed", routes: "Routes",
-    override: "Pin a ticket", ticket: "Ticket", technician: "Technician", reason: "Reason",
-    pin: "Pin", unpin: "Unpin", open_tickets: "Open tickets", id: "#", urgency: "Urgency",
-    category: "Category", location: "Building / unit", status: "Status", eta: "ETA",
-    deadline: "Deadline", min: "min", ms: "ms", no_stops: "no stops", none: "none",
-    offline: "connection lost, retrying", live: "live", pinned: "Pinned", unpinned: "Unpinned",
-    in_progress: "in progress", overtime: "overtime", map: "Map of tickets and technicians",
-    need_ticket: "Enter a ticket id", tech_dot: "technician", hollow: "hollow = unassigned",
-    urgencies: { emergency: "emergency", routine: "routine", scheduled: "scheduled" },
-    statuses: { new: "new", assigned: "assigned", accepted: "accepted", en_route: "en route",
-      on_site: "on site", completed: "completed", closed: "closed", cancelled: "cancelled" },
-    states: { off: "off shift", idle: "idle", en_route: "en route", on_site: "on site" },
-    reasons: { resident_request: "resident request", technician_familiar: "technician familiar",
-      parts: "parts", other: "other" },
-    categories: {},
-  },
-  zh: {
-    title: "派工调度台", switch_to: "English", version: "方案", solve: "求解", travel: "路程",
-    late: "迟到", unassigned: "未派工", computed: "计算于", routes: "路线",
-    override: "指定派工", ticket: "工单", technician: "师傅", reason: "原因",
-    pin: "指定", unpin: "取消指定", open_tickets: "未完成工单", id: "#", urgency: "紧急程度",
-    category: "类别", location: "楼栋 / 房号", status: "状态", eta: "预计到达",
-    deadline: "截止", min: "分钟", ms: "毫秒", no_stops: "暂无任务", none: "无",
-    offline: "连接中断，正在重试", live: "实时", pinned: "已指定", unpinned: "已取消指定",
-    in_progress: "进行中", overtime: "加班", map: "工单与师傅地图",
-    need_ticket: "请输入工单号", tech_dot: "师傅", hollow: "空心 = 未派工",
-    urgencies: { emergency: "紧急", routine: "常规", scheduled: "预约" },
-    statuses: { new: "新建", assigned: "已派工", accepted: "已接单", en_route: "在途",
-      on_site: "在现场", completed: "已完成", closed: "已关闭", cancelled: "已取消" },
-    states: { off: "下班", idle: "空闲", en_route: "在途", on_site: "在现场" },
-    reasons: { resident_request: "住户要求", technician_familiar: "师傅熟悉情况",
-      parts: "配件", other: "其他" },
-    categories: { water: "水", electric: "电", gas: "燃气", fire: "消防", elevator: "电梯",
-      lock: "门锁", hvac: "空调", sanitation: "保洁", general: "综合" },
-  },
-};
-
-let lang = localStorage.getItem("console.lang")
-  || ((navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en");
-let data = { plan: null, tickets: [], technicians: [] };
+let data = { plan: null, tickets: [], technicians: [], overrides: [], sites: [], alerts: [] };
 let online = true;
-const $ = (id) => document.getElementById(id);
-const t = (key) => TEXT[lang][key] ?? TEXT.en[key] ?? key;
-const tr = (group, value) => TEXT[lang][group]?.[value] ?? value;
+let source = null;
+let pollTimer = null;
+let refreshTimer = null;
+const ref = () => data.plan?.computed_at;
 
-// Build an element; string/number children become text nodes, so nothing is parsed as HTML.
-function h(tag, attrs = {}, ...children) {
-  const node = tag.startsWith("svg:") ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v);
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
-  return node;
-}
-const s = (tag, attrs, ...children) => h(`svg:${tag}`, attrs, ...children);
-
-const pad = (n) => String(n).padStart(2, "0");
-// Local HH:MM, prefixed with MM-DD when not on the plan's day (the demo's clock is simulated).
-function hhmm(iso, seconds = false) {
-  if (!iso) return "–";
-  const d = new Date(iso), ref = new Date(data.plan?.computed_at || Date.now());
-  const day = d.toDateString() === ref.toDateString() ? "" : `${pad(d.getMonth() + 1)}-${pad(d.getDate())} `;
-  return `${day}${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? ":" + pad(d.getSeconds()) : ""}`;
-}
-const num = (x, digits = 0) => (x === undefined || x === null ? "–" : Number(x).toFixed(digits));
-const deadline = (tk) => [tk.respond_by, tk.arrive_by, tk.resolve_by].filter(Boolean).sort((a, b) => new Date(a) - new Date(b))[0];
-const lateBadge = (m) => (m > 0 ? h("span", { class: "late" }, `+${num(m)} ${t("min")}`) : null);
-
-async function getJSON(url) {
-  const res = await fetch(url, { headers: { Accept: "application/json" } });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  return res.json();
-}
-
-async function poll() {
+// -- loading --------------------------------------------------------------------------------
+async function refresh() {
+  clearTimeout(pollTimer);
+  if (!token()) return showLogin();
   try {
-    const [plan, tickets, technicians] = await Promise.all([getJSON(API.plan), getJSON(API.tickets), getJSON(API.technicians)]);
-    data = { plan, tickets, technicians };
+    const [plan, tickets, technicians, overrides, sites, alerts] = await Promise.all(
+      [API.plan, API.tickets, API.technicians, API.overrides, API.sites, API.alerts].map(getJSON));
+    data = { plan, tickets, technicians, overrides, sites, alerts };
     online = true;
   } catch (err) {
-    console.warn(err);
+    if (err.status === 401) return;
+    if (err.status === 403) return showLogin(t("staff_only"));
     online = false;
   }
   render();
-  setTimeout(poll, POLL_MS);
+  pollTimer = setTimeout(refresh, POLL_MS);
 }
 
+function soon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 250);
+}
+
+function openStream() {
+  source?.close();
+  source = new EventSource(`${API.stream}?access_token=${encodeURIComponent(token())}`);
+  source.onopen = () => { online = true; renderSummary(); };
+  source.onerror = () => { online = false; renderSummary(); };
+  source.onmessage = () => soon();
+}
+
+// -- sign-in --------------------------------------------------------------------------------
+function showLogin(message = "") {
+  source?.close();
+  $("login-msg").textContent = message;
+  if (!$("login-dialog").open) $("login-dialog").showModal();
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const form = $("login-form");
+  const res = await fetch("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: form.username.value.trim(), password: form.password.value }) });
+  if (!res.ok) {
+    $("login-msg").textContent = res.status === 401 ? t("bad_login") : await errorText(res);
+    return;
+  }
+  const answer = await res.json();
+  if (answer.role === "technician") return showLogin(t("staff_only"));
+  saveToken(answer.access_token);
+  localStorage.setItem("console.user", answer.username);
+  form.password.value = "";
+  $("login-dialog").close();
+  start();
+}
+
+function signOut() {
+  dropToken();
+  source?.close();
+  showLogin();
+}
+
+// -- drawing --------------------------------------------------------------------------------
 function render() {
   renderSummary();
   renderMap();
-  renderRoutes();
-  renderUnassigned();
+  if (!boardBusy()) renderBoard(data, slaOf);
+  renderAlerts();
   renderTickets();
   renderTechOptions();
+  if (!$("intake-form").contains(document.activeElement)) renderIntake(data);
 }
+
+const boardBusy = () => $("reason-dialog").open || document.querySelector("#board .dragging");
 
 function renderSummary() {
   const p = data.plan || { objective: {} };
   const o = p.objective || {};
+  const num = (x, d = 0) => (x === undefined || x === null ? "–" : Number(x).toFixed(d));
   const items = [
     [t("version"), `v${p.version ?? 0}`], [t("solve"), `${num(p.solve_ms)} ${t("ms")}`],
     [t("travel"), `${num(o.travel_minutes, 1)} ${t("min")}`], [t("late"), `${num(o.late_minutes, 1)} ${t("min")}`, o.late_minutes > 0],
-    [t("unassigned"), (p.unassigned || []).length, (p.unassigned || []).length > 0], [t("computed"), hhmm(p.computed_at, true)],
+    [t("unassigned"), (p.unassigned || []).length, (p.unassigned || []).length > 0], [t("computed"), hhmm(p.computed_at, ref(), true)],
   ];
   $("summary").replaceChildren(...items.map(([k, v, warn]) => h("div", {}, h("dt", {}, k), h("dd", { class: warn ? "warn" : null }, v))));
-  const conn = $("conn");
-  conn.textContent = online ? t("live") : t("offline");
-  conn.className = `conn ${online ? "ok" : "bad"}`;
+  $("conn").textContent = online ? t("live") : t("offline");
+  $("conn").className = `conn ${online ? "ok" : "bad"}`;
+  $("who").textContent = localStorage.getItem("console.user") || "";
+}
+
+/** A ticket's SLA state: the worst open alert on it, else the plan's predicted lateness. */
+function slaOf(ticketId) {
+  let state = "ok";
+  for (const a of data.alerts) {
+    if (a.ticket_id === ticketId && SLA_RANK[a.kind] > SLA_RANK[state]) state = a.kind;
+  }
+  const tk = data.tickets.find((x) => x.id === ticketId);
+  if (state === "ok" && tk?.assignment?.predicted_late_minutes > 0) state = "predicted_breach";
+  return state;
 }
 
 const techById = () => new Map(data.technicians.map((x) => [x.id, x]));
-const ticketById = () => new Map(data.tickets.map((x) => [x.id, x]));
 const routeColor = (techId) => ROUTE_COLORS[(techId - 1) % ROUTE_COLORS.length];
 const techName = (id) => (id == null ? "–" : techById().get(id)?.name ?? `#${id}`);
 
+// Buildings are where the site's tickets say they are: the mean point of each building name.
+function buildingPoints() {
+  const acc = new Map();
+  for (const tk of data.tickets) {
+    if (!tk.building) continue;
+    const key = `${tk.site_id}|${tk.building}`;
+    const b = acc.get(key) || { name: tk.building, lat: 0, lon: 0, n: 0 };
+    Object.assign(b, { lat: b.lat + tk.lat, lon: b.lon + tk.lon, n: b.n + 1 });
+    acc.set(key, b);
+  }
+  return [...acc.values()].map((b) => ({ name: b.name, lat: b.lat / b.n, lon: b.lon / b.n }));
+}
+
 function renderMap() {
   const svg = $("map");
-  // Size the view to the drawn width so labels keep their pixel size; taller on a phone.
   const W = Math.max(300, Math.round(svg.clientWidth || 1000)), H = Math.round(W * (W < 600 ? 1 : 0.62)), M = 36;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-  const tickets = ticketById();
   const techs = data.technicians;
-  const pts = [...data.tickets.map((x) => [x.lat, x.lon]), ...techs.map((x) => [x.position.lat, x.position.lon])];
+  const outlines = data.sites.filter((x) => x.outline?.length);
+  const buildings = buildingPoints();
+  const pts = [...data.tickets.map((x) => [x.lat, x.lon]), ...techs.map((x) => [x.position.lat, x.position.lon]),
+    ...outlines.flatMap((x) => x.outline.map(([lon, lat]) => [lat, lon])), ...data.sites.map((x) => [x.lat, x.lon])];
   const title = s("title", { id: "map-title" }, t("map"));
   if (!pts.length) return svg.replaceChildren(title);
   // Equirectangular: x = lon * cos(mean lat), y = -lat; then fit the bounding box into the view.
@@ -147,6 +168,7 @@ function renderMap() {
   const scale = Math.min((W - 2 * M) / Math.max(x1 - x0, span * 0.01), (H - 2 * M) / Math.max(y1 - y0, span * 0.01));
   const ox = (W - (x1 - x0) * scale) / 2, oy = (H - (y1 - y0) * scale) / 2;
   const xy = (lat, lon) => [ox + (lon * k - x0) * scale, oy + (-lat - y0) * scale];
+  const pointsAttr = (ring) => ring.map(([lon, lat]) => xy(lat, lon).map((v) => v.toFixed(1)).join(",")).join(" ");
 
   // Points closer than 8 px share a spot: tickets of one building fan out to the right, and a
   // technician standing on a ticket is drawn just left of it; each spot gets one label.
@@ -162,7 +184,7 @@ function renderMap() {
   };
   const ticketSpots = group(data.tickets, (tk) => xy(tk.lat, tk.lon));
   const techSpots = group(techs, (x) => xy(x.position.lat, x.position.lon));
-  const at = new Map(); // ticket id or "t"+technician id -> drawn [x, y]
+  const at = new Map();
   for (const sp of ticketSpots.values()) sp.items.forEach((tk, i) => at.set(tk.id, [sp.x + i * 10, sp.y]));
   for (const [key, sp] of techSpots) {
     if (ticketSpots.has(key)) sp.x -= 16;
@@ -170,6 +192,17 @@ function renderMap() {
   }
 
   const layers = [title];
+  for (const site of outlines) {
+    const [cx, cy] = xy(Math.max(...site.outline.map((p) => p[1])), site.outline.reduce((a, p) => a + p[0], 0) / site.outline.length);
+    layers.push(s("g", { class: "site", "data-site": site.id },
+      s("polygon", { points: pointsAttr(site.outline) }),
+      s("text", { x: cx, y: cy - 6, class: "site-label", "text-anchor": "middle" }, site.name)));
+  }
+  for (const b of buildings) {
+    const [x, y] = xy(b.lat, b.lon);
+    layers.push(s("g", { class: "building" }, s("rect", { x: x - 14, y: y - 10, width: 28, height: 20, rx: 2 }),
+      s("text", { x: x - 14, y: y + 24, class: "building-label" }, b.name)));
+  }
   for (const route of data.plan?.routes || []) {
     const line = [at.get(`t${route.technician_id}`), ...route.stops.map((st) => at.get(st.ticket_id))].filter(Boolean);
     if (line.length < 2) continue;
@@ -182,12 +215,15 @@ function renderMap() {
       const [x, y] = at.get(tk.id);
       const color = URGENCY_COLOR[tk.urgency] || "#555";
       const hollow = tk.assignment?.technician_id == null || unassigned.has(tk.id);
-      return s("circle", { cx: x, cy: y, r: 7, fill: hollow ? "#fff" : color, stroke: hollow ? color : "#fff", "stroke-width": hollow ? 3 : 1.5 },
-        s("title", {}, `#${tk.id} ${tr("urgencies", tk.urgency)} · ${tr("categories", tk.category)} · ${tk.building ?? ""} ${tk.unit ?? ""}`));
-    }), s("text", { x: sp.x - 6, y: sp.y - 11, class: "ticket-label" }, sp.items.map((tk) => `#${tk.id}`).join(" "))));
+      const sla = slaOf(tk.id);
+      return s("g", { "data-ticket": tk.id, "data-sla": sla },
+        sla !== "ok" ? s("circle", { cx: x, cy: y, r: 11, fill: "none", stroke: SLA_RING[sla], "stroke-width": 3,
+          "stroke-dasharray": sla === "predicted_breach" ? "4 3" : null }) : null,
+        s("circle", { cx: x, cy: y, r: 7, fill: hollow ? "#fff" : color, stroke: hollow ? color : "#fff", "stroke-width": hollow ? 3 : 1.5 }),
+        s("title", {}, `#${tk.id} ${tr("urgencies", tk.urgency)} · ${tr("categories", tk.category)} · ${tk.building ?? ""} ${tk.unit ?? ""} · ${t("sla")}: ${tr("sla_states", sla)}`));
+    }), s("text", { x: sp.x - 6, y: sp.y - 14, class: "ticket-label" }, sp.items.map((tk) => `#${tk.id}`).join(" "))));
   }
   for (const sp of techSpots.values()) {
-    const names = sp.items.map((g) => g.name);
     layers.push(s("g", { class: `tech ${sp.items.every((g) => !g.on_shift) ? "off" : ""}` },
       s("title", {}, sp.items.map((g) => `${g.name} · ${tr("states", g.state)}`).join("\n")),
       ...sp.items.map((g) => {
@@ -195,10 +231,9 @@ function renderMap() {
         return s("rect", { x: x - 6, y: y - 6, width: 12, height: 12, rx: 2, fill: routeColor(g.id),
           stroke: "#fff", "stroke-width": 1.5, opacity: g.on_shift ? 1 : 0.45 });
       }),
-      s("text", { x: sp.x - 6, y: sp.y + 22, class: "tech-label" }, names.join(", "))));
+      s("text", { x: sp.x - 6, y: sp.y + 22, class: "tech-label" }, sp.items.map((g) => g.name).join(", "))));
   }
   svg.replaceChildren(...layers);
-  // Keep labels inside the view (measured once drawn).
   for (const label of svg.querySelectorAll("text")) {
     const box = label.getBBox();
     const shift = box.x < 4 ? 4 - box.x : Math.min(0, W - 4 - (box.x + box.width));
@@ -208,53 +243,41 @@ function renderMap() {
 
 function renderLegend() {
   const dot = (color, hollow) => h("span", { class: "swatch", style: `border-color:${color};background:${hollow ? "#fff" : color}` });
+  const ring = (state) => h("span", { class: `swatch ring ${state}`, style: `border-color:${SLA_RING[state]}` });
   $("legend").replaceChildren(
     ...Object.keys(URGENCY_COLOR).map((u) => h("li", {}, dot(URGENCY_COLOR[u]), tr("urgencies", u))),
     h("li", {}, dot("#555", true), t("hollow")),
-    h("li", {}, h("span", { class: "swatch square" }), t("tech_dot")));
+    ...Object.keys(SLA_RING).map((st) => h("li", {}, ring(st), tr("sla_states", st))),
+    h("li", {}, h("span", { class: "swatch square" }), t("tech_dot")),
+    h("li", {}, h("span", { class: "swatch square building-swatch" }), t("buildings")));
 }
 
-function renderRoutes() {
-  const routes = new Map((data.plan?.routes || []).map((r) => [r.technician_id, r]));
-  const tickets = ticketById();
-  $("routes").replaceChildren(...data.technicians.map((tech) => {
-    const route = routes.get(tech.id);
-    const stops = route?.stops || [];
-    return h("li", { class: tech.on_shift ? "" : "off" },
-      h("div", { class: "route-head" },
-        h("span", { class: "swatch square", style: `background:${routeColor(tech.id)}` }),
-        h("strong", {}, tech.name), h("span", { class: `state ${tech.state}` }, tr("states", tech.state)),
-        route?.overtime_minutes > 0 ? h("span", { class: "late" }, `${t("overtime")} ${num(route.overtime_minutes)} ${t("min")}`) : null),
-      stops.length
-        ? h("ol", { class: "stops" }, ...stops.map((st) => {
-          const tk = tickets.get(st.ticket_id);
-          return h("li", { class: st.in_progress ? "in-progress" : "" },
-            h("span", { class: "eta" }, hhmm(st.eta)), " ",
-            h("span", { class: `dot ${tk?.urgency ?? ""}` }), `#${st.ticket_id}`,
-            tk ? ` ${tr("categories", tk.category)}` : "",
-            st.in_progress ? h("em", {}, ` ${t("in_progress")}`) : null, " ", lateBadge(st.late_minutes));
-        }))
-        : h("div", { class: "muted" }, t("no_stops")));
-  }));
+function renderAlerts() {
+  const list = [...data.alerts].sort((a, b) => new Date(b.opened_at) - new Date(a.opened_at));
+  $("alerts").replaceChildren(...(list.length ? list.map((a) => h("li", { class: `alert ${a.kind} level-${a.level}`, "data-alert": a.id },
+    h("div", {}, h("strong", {}, tr("kinds", a.kind)), a.ticket_id ? ` #${a.ticket_id}` : "", a.technician_id ? ` · ${techName(a.technician_id)}` : "",
+      h("span", { class: "muted" }, ` ${hhmm(a.opened_at, ref())}`)),
+    h("div", { class: "alert-msg" }, a.message),
+    a.acked_at ? h("span", { class: "muted" }, `✓ ${a.acked_by}`)
+      : h("button", { type: "button", class: "small", onclick: () => ack(a.id) }, t("ack"))))
+    : [h("li", { class: "muted" }, t("no_alerts"))]));
 }
 
-function renderUnassigned() {
-  const list = data.plan?.unassigned || [];
-  const tickets = ticketById();
-  $("unassigned").replaceChildren(...(list.length ? list.map((u) => {
-    const tk = tickets.get(u.ticket_id);
-    return h("li", {}, h("strong", {}, `#${u.ticket_id}`), tk ? ` ${tr("urgencies", tk.urgency)} · ${tr("categories", tk.category)}: ` : ": ",
-      h("span", { class: "reason" }, u.reason));
-  }) : [h("li", { class: "muted" }, t("none"))]));
+async function ack(id) {
+  await api("POST", `/api/v1/alerts/${id}/ack`, { by: localStorage.getItem("console.user") || "dispatcher" });
+  refresh();
 }
 
-const COLUMNS = ["id", "urgency", "category", "location", "status", "technician", "eta", "deadline"];
+const deadline = (tk) => [tk.respond_by, tk.arrive_by, tk.resolve_by].filter(Boolean).sort((a, b) => new Date(a) - new Date(b))[0];
+const lateBadge = (m) => (m > 0 ? h("span", { class: "late" }, `+${Math.round(m)} ${t("min")}`) : null);
+const COLUMNS = ["id", "urgency", "category", "location", "status", "technician", "eta", "deadline", "sla"];
 function renderTickets() {
   $("ticket-head").replaceChildren(...COLUMNS.map((c) => h("th", {}, t(c))));
   const rows = [...data.tickets].sort((a, b) => new Date(deadline(a) || 8.64e15) - new Date(deadline(b) || 8.64e15));
   $("tickets").replaceChildren(...rows.map((tk) => {
     const a = tk.assignment || {};
     const due = deadline(tk);
+    const sla = slaOf(tk.id);
     return h("tr", { "data-id": tk.id, title: tk.description },
       h("td", {}, tk.id),
       h("td", {}, h("span", { class: `badge ${tk.urgency}` }, tr("urgencies", tk.urgency))),
@@ -262,8 +285,9 @@ function renderTickets() {
       h("td", {}, [tk.building, tk.unit].filter(Boolean).join(" / ") || "–"),
       h("td", {}, tr("statuses", tk.status)),
       h("td", {}, a.technician_id == null ? h("span", { class: "muted" }, a.unassigned_reason || "–") : techName(a.technician_id)),
-      h("td", {}, hhmm(a.eta), " ", lateBadge(a.predicted_late_minutes)),
-      h("td", {}, due ? hhmm(due) : "–"));
+      h("td", {}, hhmm(a.eta, ref()), " ", lateBadge(a.predicted_late_minutes)),
+      h("td", {}, due ? hhmm(due, ref()) : "–"),
+      h("td", {}, h("span", { class: `sla-badge ${sla}` }, tr("sla_states", sla))));
   }));
 }
 
@@ -285,35 +309,29 @@ function renderReasonOptions() {
   select.value = keep || "other";
 }
 
-// The API answers {detail, field} for refusals, or FastAPI's 422 list of {loc, msg}.
-async function errorText(res) {
-  try {
-    const body = await res.json();
-    if (Array.isArray(body.detail)) return body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
-    if (body.detail) return body.field ? `${body.detail} (${body.field})` : String(body.detail);
-  } catch { /* not JSON */ }
-  return `HTTP ${res.status}`;
-}
-
 function showMessage(text, ok) {
   const msg = $("pin-msg");
   msg.textContent = text;
   msg.className = `msg ${ok ? "ok" : "bad"}`;
 }
 
-async function sendOverride(method) {
+// The pin form: pin (POST), hold, or clear (DELETE) whatever override the ticket has.
+async function sendOverride(kind) {
   const form = $("pin-form");
   const ticketId = Number(form.ticket_id.value);
   if (!ticketId) return showMessage(t("need_ticket"), false);
-  const isPin = method === "POST";
-  const init = isPin
-    ? { method, headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ ticket_id: ticketId, technician_id: Number(form.technician_id.value), reason: form.reason.value }) }
-    : { method };
+  const reason = form.reason.value;
+  const [method, path, body, done] = {
+    pin: ["POST", API.overrides, { ticket_id: ticketId, technician_id: Number(form.technician_id.value), reason }, t("pinned")],
+    hold: ["POST", `${API.overrides}/hold`, { ticket_id: ticketId, reason }, t("held")],
+    unpin: ["DELETE", `${API.overrides}/${ticketId}`, undefined, t("unpinned")],
+  }[kind];
   try {
-    const res = await fetch(isPin ? API.overrides : `${API.overrides}/${ticketId}`, init);
+    const res = await api(method, path, body);
     if (!res.ok) return showMessage(await errorText(res), false);
-    showMessage(`${isPin ? t("pinned") : t("unpinned")} #${ticketId}`, true);
+    const effect = await res.json();
+    showMessage([`${done} #${ticketId}`, ...(effect.warnings || [])].join(" — "), !(effect.warnings || []).length);
+    refresh();
   } catch (err) {
     showMessage(String(err), false);
   }
@@ -324,22 +342,40 @@ function applyLang() {
   document.title = t("title");
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   $("lang").textContent = t("switch_to");
+  techSignature = "";
   renderLegend();
   renderReasonOptions();
   render();
 }
 
-$("lang").addEventListener("click", () => {
-  lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("console.lang", lang);
-  applyLang();
-});
-$("pin-form").addEventListener("submit", (ev) => { ev.preventDefault(); sendOverride("POST"); });
-$("unpin").addEventListener("click", () => sendOverride("DELETE"));
+function start() {
+  openStream();
+  refresh();
+  loadPolicy();
+}
+
+$("lang").addEventListener("click", () => { setLang(lang === "zh" ? "en" : "zh"); applyLang(); });
+$("signout").addEventListener("click", signOut);
+$("login-form").addEventListener("submit", signIn);
+$("login-dialog").addEventListener("cancel", (ev) => ev.preventDefault());
+$("pin-form").addEventListener("submit", (ev) => { ev.preventDefault(); sendOverride("pin"); });
+$("unpin").addEventListener("click", () => sendOverride("unpin"));
+$("hold").addEventListener("click", () => sendOverride("hold"));
 $("tickets").addEventListener("click", (ev) => {
   const row = ev.target.closest("tr[data-id]");
   if (row) $("pin-form").ticket_id.value = row.dataset.id;
 });
+$("board").addEventListener("click", (ev) => {
+  const block = ev.target.closest(".block[data-ticket]");
+  if (block) $("pin-form").ticket_id.value = block.dataset.ticket;
+});
+auth.addEventListener("expired", () => { dropToken(); showLogin(t("expired")); });
+initBoard((warnings, drop) => {
+  showMessage([`${drop.kind === "hold" ? t("held") : t("moved")} #${drop.ticketId}`, ...warnings].join(" — "), !warnings.length);
+  refresh();
+}, techName);
+initIntake();
 
 applyLang();
-poll();
+if (token()) start();
+else showLogin();

@@ -20,6 +20,7 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.events.models import Event
 from dispatcher.idempotency.models import IdempotencyKey
+from tests.accounts import bearer
 from tests.builders import north, tech_json, ticket_json
 
 API = "/api/v1"
@@ -32,6 +33,7 @@ def serving(database_url: str, clock: ManualClock) -> Iterator[TestClient]:
     engine = Engine(settings, clock=clock)
     try:
         with TestClient(create_app(engine=engine)) as client:
+            client.headers.update(bearer(engine))
             yield client
     finally:
         engine.sessions.kw["bind"].dispose()

@@ -18,11 +18,13 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.routes import stream
+from dispatcher.auth.models import Role
 from dispatcher.clock import ManualClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.events import feed
 from dispatcher.events.models import Event
+from tests.accounts import bearer
 from tests.builders import north, tech_json, ticket_json
 
 API = "/api/v1"
@@ -36,9 +38,10 @@ class Live:
     engine: Engine
     app: Any
     server: uvicorn.Server
+    auth: dict[str, str]
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(self.url + API + path, json=body, timeout=10)
+        response = httpx.post(self.url + API + path, json=body, headers=self.auth, timeout=10)
         assert response.status_code in (200, 201), response.text
         return response.json()
 
@@ -56,7 +59,7 @@ def live(database_url: str, clock: ManualClock) -> Iterator[Live]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     assert wait_for(lambda: server.started, 10)
-    yield Live(f"http://127.0.0.1:{port}", engine, app, server)
+    yield Live(f"http://127.0.0.1:{port}", engine, app, server, bearer(engine))
     server.should_exit = True
     thread.join(10)
     assert not thread.is_alive()
@@ -90,7 +93,7 @@ def events_of(response: httpx.Response, until: Callable[[dict[str, Any]], bool]
 
 
 def open_stream(live: Live, **params: Any) -> Any:
-    headers = params.pop("headers", {})
+    headers = {**live.auth, **params.pop("headers", {})}
     return httpx.stream("GET", live.url + API + "/stream", params=params, headers=headers,
                         timeout=httpx.Timeout(10, read=10))
 
@@ -153,6 +156,27 @@ def test_a_technicians_stream_carries_only_what_concerns_him(live: Live) -> None
     assert [p["payload"]["technician_id"] for p in positions] == [li["id"]]
     plans = [e for e in got if e["type"] == "plan.updated"]
     assert plans and all(p["payload"]["route"]["technician_id"] == li["id"] for p in plans)
+
+
+def test_a_technicians_token_narrows_the_stream_to_him(live: Live) -> None:
+    """EventSource sends the token as ?access_token=; asking for another technician's feed
+    still gives only his own, and without any token the stream is refused."""
+    li = live.post("/technicians", tech_json(name="Li"))
+    wang = live.post("/technicians", tech_json(name="Wang"))
+    for tech in (wang, li, wang):
+        live.post(f"/technicians/{tech['id']}/position", dict(zip(("lat", "lon"), north(1),
+                                                                  strict=True)))
+    token = bearer(live.engine, "li", Role.technician, li["id"])["Authorization"].split()[1]
+    his = stored(live, li["id"])
+    params = {"access_token": token, "technician_id": wang["id"], "last_event_id": 0}
+    with httpx.stream("GET", live.url + API + "/stream", params=params,
+                      timeout=httpx.Timeout(10, read=10)) as response:
+        got = events_of(response, lambda e: e["id"] >= his[-1])
+    assert [e["id"] for e in got] == his
+    positions = [e for e in got if e["type"] == "technician.position"]
+    assert [p["payload"]["technician_id"] for p in positions] == [li["id"]]
+    refused = httpx.get(live.url + API + "/stream", timeout=10)
+    assert refused.status_code == 401 and "not logged in" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize("params, status, field", [

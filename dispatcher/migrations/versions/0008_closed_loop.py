@@ -1,7 +1,7 @@
 """closed loop: follow-ups, assets, maintenance plans, recurring faults, ticket links
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-26 01:53:46.631486
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import dispatcher.db
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

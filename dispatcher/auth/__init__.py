@@ -1,0 +1,1 @@
+"""Accounts, roles, passwords and access tokens; who may see and do what."""

@@ -1,0 +1,1 @@
+"""A technician's day in the field: his route, accept, travel, check in, complete, not home."""

@@ -1,0 +1,32 @@
+"""A technician's route as his app shows it: the plan's order, each stop with its ticket."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from dispatcher.enums import OPEN_STATUSES, Status
+from dispatcher.fieldwork.schemas import RouteRead, RouteStop
+from dispatcher.planning import view as plan_view
+from dispatcher.technicians import service as technicians
+from dispatcher.tickets import service as tickets
+
+
+def of_technician(session: Session, *, technician_id: int) -> RouteRead:
+    """His open tickets in his region's latest planned order; those the plan has not placed
+    yet (just given to him) follow by planned start."""
+    tech = technicians.get(session, technician_id=technician_id)
+    plan = plan_view.latest(session, region=tech.region)
+    mine = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES,
+                                           technician_id=technician_id)}
+    planned = next((r["stops"] for r in (plan.routes if plan else [])
+                    if r["technician_id"] == technician_id), [])
+    stops: list[RouteStop] = []
+    for stop in planned:
+        ticket = mine.pop(stop["ticket_id"], None)
+        if ticket is not None:
+            stops.append(RouteStop.of(len(stops), ticket, stop["in_progress"]))
+    rest = sorted(mine.values(), key=lambda t: (t.planned_start is None, t.planned_start, t.id))
+    stops += [RouteStop.of(len(stops) + i, t, t.status is Status.on_site)
+              for i, t in enumerate(rest)]
+    return RouteRead(technician_id=technician_id, plan_version=plan.version if plan else None,
+                     computed_at=plan.computed_at if plan else None, stops=stops)

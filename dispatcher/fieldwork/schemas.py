@@ -1,0 +1,111 @@
+"""Shapes of the technician app's requests and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from dispatcher.enums import Category, Status, Urgency
+from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
+from dispatcher.tickets.models import Ticket
+from dispatcher.tickets.schemas import TicketRead, Window
+
+
+class Progress(Strict):
+    """Accept or start: optionally when it happened (an offline queue replays later)."""
+
+    at: AwareDatetime | None = None
+
+
+class CheckIn(Strict):
+    """The device's position when the technician says he is on site."""
+
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+    at: AwareDatetime | None = None
+
+
+class CheckInResult(BaseModel):
+    """The check-in is always taken; `inside` false flags it to the dispatcher."""
+
+    ticket: TicketRead
+    inside: bool
+    inside_site: bool | None
+    distance_m: float
+    radius_m: float
+    warning: str | None
+
+
+class Part(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    qty: float = Field(1, gt=0, le=10_000)
+
+
+class Completion(Strict):
+    """What was done; `fixed` false means another visit is needed (a follow-up ticket)."""
+
+    notes: str = Field("", max_length=4000)
+    parts: list[Part] = Field(default_factory=list, max_length=100)
+    fixed: bool = True
+    at: AwareDatetime | None = None
+
+
+class CompletionResult(BaseModel):
+    ticket: TicketRead
+    follow_up: TicketRead | None
+
+
+class NotHome(Strict):
+    note: str | None = Field(None, max_length=2000)
+    at: AwareDatetime | None = None
+
+
+class RouteStop(BaseModel):
+    """One stop of a technician's route: the ticket, where, by when, and when he gets there."""
+
+    position: int
+    ticket_id: int
+    status: Status
+    urgency: Urgency
+    category: Category
+    description: str
+    site_id: str | None
+    building: str | None
+    unit: str | None
+    lat: float
+    lon: float
+    eta: datetime | None
+    start: datetime | None
+    end: datetime | None
+    in_progress: bool
+    window: Window | None
+    respond_by: datetime | None
+    arrive_by: datetime | None
+    resolve_by: datetime | None
+    predicted_late_minutes: float | None
+    accepted_at: datetime | None
+    en_route_at: datetime | None
+    on_site_at: datetime | None
+    not_home_count: int
+
+    @classmethod
+    def of(cls, position: int, t: Ticket, in_progress: bool) -> RouteStop:
+        read = TicketRead.of(t)
+        return cls(position=position, ticket_id=t.id, in_progress=in_progress,
+                   eta=t.planned_eta, start=t.planned_start, end=t.planned_end,
+                   predicted_late_minutes=read.assignment.predicted_late_minutes,
+                   **read.model_dump(include={
+                       "status", "urgency", "category", "description", "site_id", "building",
+                       "unit", "lat", "lon", "window", "respond_by", "arrive_by", "resolve_by",
+                       "accepted_at", "en_route_at", "on_site_at", "not_home_count"}))
+
+
+class RouteRead(BaseModel):
+    """A technician's open tickets in the planned order."""
+
+    technician_id: int
+    plan_version: int | None
+    computed_at: datetime | None
+    stops: list[RouteStop]

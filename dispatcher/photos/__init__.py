@@ -1,0 +1,1 @@
+"""Photos of the work (before/after), stored on disk by content hash."""

@@ -1,0 +1,30 @@
+// Which SLA deadline a stop is racing now, and how long is left, for the countdown badge.
+
+import { t } from "./i18n.js";
+
+const BEFORE_ACCEPT = ["new", "assigned"];
+const BEFORE_ARRIVAL = ["new", "assigned", "accepted", "en_route"];
+
+/** [kind, iso] of the next deadline for a ticket in `status`, or null. */
+export function nextDeadline(ticket, status) {
+  if (BEFORE_ACCEPT.includes(status) && ticket.respond_by) return ["respond", ticket.respond_by];
+  if (BEFORE_ARRIVAL.includes(status)) {
+    const arrive = ticket.arrive_by || ticket.window?.end;
+    if (arrive) return ["arrive", arrive];
+  }
+  return ticket.resolve_by ? ["resolve", ticket.resolve_by] : null;
+}
+
+/** "1 h 05 min" / "12 min" from a number of minutes. */
+export function duration(minutes) {
+  const m = Math.abs(Math.round(minutes));
+  if (m < 60) return `${m} ${t("min")}`;
+  return `${Math.floor(m / 60)} ${t("h")} ${String(m % 60).padStart(2, "0")} ${t("min")}`;
+}
+
+/** The countdown text and whether it is overdue or close (under 15 minutes). */
+export function countdown(iso, now = Date.now()) {
+  const left = (new Date(iso) - now) / 60000;
+  if (left < 0) return { text: t("late_by", { m: duration(left) }), level: "overdue" };
+  return { text: duration(left), level: left < 15 ? "soon" : "ok" };
+}

@@ -1,0 +1,61 @@
+// "My route": the technician's stops in order, with urgency colour, place, ETA and countdown.
+
+import { countdown, nextDeadline } from "./deadlines.js";
+import { h, hhmm } from "./dom.js";
+import { t, tr } from "./i18n.js";
+import { leaving, shownStatus, state } from "./state.js";
+
+/** A link that opens the phone's map app (geo: URI; Android offers every installed map). */
+export function mapLinks(stop) {
+  const label = encodeURIComponent([stop.building, stop.unit].filter(Boolean).join(" ") || `#${stop.ticket_id ?? stop.id}`);
+  return h("div", { class: "map-links" },
+    h("a", { class: "btn secondary", href: `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}(${label})` }, t("open_map")),
+    h("a", { class: "btn secondary", href: `https://uri.amap.com/marker?position=${stop.lon},${stop.lat}&name=${label}`,
+      target: "_blank", rel: "noopener" }, t("map")));
+}
+
+export function place(stop) {
+  return [stop.building, stop.unit].filter(Boolean).join(" · ") || stop.site_id || "–";
+}
+
+export function deadlineBadge(ticket, status) {
+  const next = nextDeadline(ticket, status);
+  if (!next) return null;
+  const [kind, iso] = next;
+  const { text, level } = countdown(iso);
+  return h("span", { class: `countdown ${level}`, "data-deadline": iso, "data-kind": kind },
+    `${t(`due_${kind}`)} ${text}`);
+}
+
+function stopCard(stop, index) {
+  const status = shownStatus(stop.ticket_id, stop.status);
+  const syncing = state.waiting.some((a) => a.ticketId === stop.ticket_id);
+  return h("li", { class: `stop ${stop.urgency}`, "data-ticket": stop.ticket_id },
+    h("a", { class: "stop-main", href: `#/ticket/${stop.ticket_id}` },
+      h("div", { class: "stop-top" },
+        h("span", { class: "seq" }, index + 1),
+        h("span", { class: `badge ${stop.urgency}` }, tr("urgencies", stop.urgency)),
+        h("strong", { class: "cat" }, tr("categories", stop.category)),
+        h("span", { class: "ticket-no" }, `#${stop.ticket_id}`)),
+      h("div", { class: "addr" }, place(stop)),
+      h("div", { class: "stop-meta" },
+        h("span", {}, `${t("eta")} ${hhmm(stop.eta)}`),
+        deadlineBadge(stop, status),
+        h("span", { class: `status ${status}` }, tr("statuses", status)),
+        syncing ? h("span", { class: "pending-dot" }, t("pending_here")) : null,
+        stop.predicted_late_minutes > 0 ? h("span", { class: "late" }, t("late_predicted", { m: Math.round(stop.predicted_late_minutes) })) : null)),
+    mapLinks(stop));
+}
+
+export function routeView() {
+  const stops = (state.route?.stops || []).filter((s) => !leaving(s.ticket_id));
+  const updated = state.route?.computed_at ? t("last_update", { t: hhmm(state.route.computed_at) }) : "";
+  return h("section", { class: "route" },
+    h("div", { class: "route-head" },
+      h("h2", {}, t("my_route")),
+      h("span", { class: "muted" }, updated),
+      h("button", { type: "button", class: "btn small secondary", id: "refresh", onclick: () => document.dispatchEvent(new Event("app:refresh")) }, t("refresh"))),
+    stops.length
+      ? h("ol", { class: "stops", id: "stops" }, stops.map(stopCard))
+      : h("p", { class: "empty", id: "stops" }, t("no_stops")));
+}

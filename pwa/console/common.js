@@ -1,0 +1,152 @@
+// What every part of the console shares: the strings (zh/en), element builders, times, and
+// fetches that carry the dispatcher's token (a 401 shows the sign-in form).
+
+export const SVG_NS = "http://www.w3.org/2000/svg";
+export const URGENCY_COLOR = { emergency: "#d62728", routine: "#1f6fd1", scheduled: "#2a9d3c" };
+export const REASONS = ["resident_request", "technician_familiar", "parts", "other"];
+
+const TEXT = {
+  en: {
+    title: "Dispatch console", switch_to: "中文", version: "Plan", solve: "Solve", travel: "Travel",
+    late: "Late", unassigned: "Unassigned", computed: "Computed", routes: "Routes",
+    override: "Pin a ticket", ticket: "Ticket", technician: "Technician", reason: "Reason",
+    pin: "Pin", unpin: "Unpin", hold: "Hold", open_tickets: "Open tickets", id: "#", urgency: "Urgency",
+    category: "Category", location: "Building / unit", status: "Status", eta: "ETA",
+    deadline: "Deadline", min: "min", ms: "ms", no_stops: "no stops", none: "none",
+    offline: "connection lost, retrying", live: "live", pinned: "Pinned", unpinned: "Unpinned",
+    held: "Held", moved: "Moved",
+    in_progress: "in progress", overtime: "overtime", map: "Map of tickets and technicians",
+    need_ticket: "Enter a ticket id", tech_dot: "technician", hollow: "hollow = unassigned",
+    sla: "SLA", board: "Board", alerts: "Alerts", no_alerts: "No open alerts", ack: "Acknowledge",
+    sign_in: "Sign in", sign_out: "Sign out", username: "Username", password: "Password",
+    login_title: "Dispatcher sign-in", bad_login: "Wrong username or password", expired: "Session expired: sign in again",
+    staff_only: "This console is for dispatchers; technicians use the app at /app/.",
+    drop_here: "drop a ticket here to hold it", move_title: "Move ticket #{id}",
+    move_to: "to {name}, position {pos}", pin_to: "to {name} (the planner picks the position)",
+    hold_it: "keep it unassigned (hold)", confirm: "Confirm", cancel: "Cancel",
+    intake: "New ticket (front desk)", site: "Site", building: "Building", unit: "Unit",
+    skill: "Skill", description: "Description", report: "Create ticket", suggested: "suggested",
+    created: "Ticket #{id} created", deadlines: "Deadlines", respond_by: "Accept by",
+    arrive_by: "On site by", resolve_by: "Fixed by", window: "Appointment", window_start: "Window from",
+    window_end: "to", minutes: "{n} min", if_now: "if reported now", buildings: "buildings", on_hold: "on hold",
+    sla_states: { ok: "on track", at_risk: "at risk", predicted_breach: "predicted late", breached: "breached" },
+    urgencies: { emergency: "emergency", routine: "routine", scheduled: "scheduled" },
+    statuses: { new: "new", assigned: "assigned", accepted: "accepted", en_route: "en route",
+      on_site: "on site", completed: "completed", closed: "closed", cancelled: "cancelled" },
+    states: { off: "off shift", idle: "idle", en_route: "en route", on_site: "on site" },
+    reasons: { resident_request: "resident request", technician_familiar: "technician familiar",
+      parts: "parts", other: "other" },
+    kinds: { predicted_breach: "predicted breach", at_risk: "at risk", breached: "breached",
+      unassigned: "unassigned", stale_gps: "stale GPS", checkin_far: "check-in far from site" },
+    categories: { water: "water", electric: "electric", gas: "gas", fire: "fire alarm", elevator: "elevator",
+      lock: "lock", hvac: "air-con", sanitation: "sanitation", general: "general" },
+    skills: { electrician: "electrician", plumber: "plumber", locksmith: "locksmith", elevator: "elevator",
+      fire: "fire", hvac: "hvac", cleaning: "cleaning", general: "general" },
+  },
+  zh: {
+    title: "派工调度台", switch_to: "English", version: "方案", solve: "求解", travel: "路程",
+    late: "迟到", unassigned: "未派工", computed: "计算于", routes: "路线",
+    override: "指定派工", ticket: "工单", technician: "师傅", reason: "原因",
+    pin: "指定", unpin: "取消指定", hold: "暂缓", open_tickets: "未完成工单", id: "#", urgency: "紧急程度",
+    category: "类别", location: "楼栋 / 房号", status: "状态", eta: "预计到达",
+    deadline: "截止", min: "分钟", ms: "毫秒", no_stops: "暂无任务", none: "无",
+    offline: "连接中断，正在重试", live: "实时", pinned: "已指定", unpinned: "已取消指定",
+    held: "已暂缓", moved: "已调整",
+    in_progress: "进行中", overtime: "加班", map: "工单与师傅地图",
+    need_ticket: "请输入工单号", tech_dot: "师傅", hollow: "空心 = 未派工",
+    sla: "时效", board: "派工看板", alerts: "告警", no_alerts: "暂无未处理告警", ack: "确认",
+    sign_in: "登录", sign_out: "退出", username: "用户名", password: "密码",
+    login_title: "调度员登录", bad_login: "用户名或密码错误", expired: "登录已过期，请重新登录",
+    staff_only: "本调度台供调度员使用；维修师傅请使用 /app/ 应用。",
+    drop_here: "拖到这里暂缓派工", move_title: "调整工单 #{id}",
+    move_to: "派给 {name}，第 {pos} 站", pin_to: "派给 {name}（顺序由系统安排）",
+    hold_it: "暂不派工（暂缓）", confirm: "确定", cancel: "取消",
+    intake: "新建工单（前台）", site: "小区", building: "楼栋", unit: "房号",
+    skill: "工种", description: "描述", report: "创建工单", suggested: "建议",
+    created: "已创建工单 #{id}", deadlines: "时限", respond_by: "接单截止",
+    arrive_by: "到场截止", resolve_by: "修复截止", window: "预约时段", window_start: "预约从",
+    window_end: "到", minutes: "{n} 分钟", if_now: "如现在报修", buildings: "楼栋", on_hold: "暂缓中",
+    sla_states: { ok: "正常", at_risk: "临近超时", predicted_breach: "预计超时", breached: "已超时" },
+    urgencies: { emergency: "紧急", routine: "常规", scheduled: "预约" },
+    statuses: { new: "新建", assigned: "已派工", accepted: "已接单", en_route: "在途",
+      on_site: "在现场", completed: "已完成", closed: "已关闭", cancelled: "已取消" },
+    states: { off: "下班", idle: "空闲", en_route: "在途", on_site: "在现场" },
+    reasons: { resident_request: "住户要求", technician_familiar: "师傅熟悉情况",
+      parts: "配件", other: "其他" },
+    kinds: { predicted_breach: "预计超时", at_risk: "临近超时", breached: "已超时",
+      unassigned: "未派工", stale_gps: "定位过期", checkin_far: "签到位置偏离" },
+    categories: { water: "水", electric: "电", gas: "燃气", fire: "消防", elevator: "电梯",
+      lock: "门锁", hvac: "空调", sanitation: "保洁", general: "综合" },
+    skills: { electrician: "电工", plumber: "水暖工", locksmith: "锁匠", elevator: "电梯工",
+      fire: "消防", hvac: "空调工", cleaning: "保洁", general: "综合维修" },
+  },
+};
+
+export let lang = localStorage.getItem("console.lang")
+  || ((navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en");
+export function setLang(next) {
+  lang = next;
+  localStorage.setItem("console.lang", next);
+}
+export const t = (key, vars = {}) => String(TEXT[lang][key] ?? TEXT.en[key] ?? key)
+  .replace(/\{(\w+)\}/g, (_, k) => (k in vars ? vars[k] : `{${k}}`));
+export const tr = (group, value) => TEXT[lang][group]?.[value] ?? value;
+
+// Build an element; string/number children become text nodes, so nothing is parsed as HTML.
+export function h(tag, attrs = {}, ...children) {
+  const node = tag.startsWith("svg:") ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+export const s = (tag, attrs, ...children) => h(`svg:${tag}`, attrs, ...children);
+export const $ = (id) => document.getElementById(id);
+
+const pad = (n) => String(n).padStart(2, "0");
+/** Local HH:MM, prefixed with MM-DD when not on `ref`'s day (the demo's clock is simulated). */
+export function hhmm(iso, ref, seconds = false) {
+  if (!iso) return "–";
+  const d = new Date(iso), r = new Date(ref || Date.now());
+  const day = d.toDateString() === r.toDateString() ? "" : `${pad(d.getMonth() + 1)}-${pad(d.getDate())} `;
+  return `${day}${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? ":" + pad(d.getSeconds()) : ""}`;
+}
+
+// -- the session ---------------------------------------------------------------------------
+const TOKEN = "console.token";
+export const token = () => localStorage.getItem(TOKEN);
+export const saveToken = (value) => localStorage.setItem(TOKEN, value);
+export const dropToken = () => localStorage.removeItem(TOKEN);
+export const auth = new EventTarget(); // "expired" when the server answers 401
+
+/** fetch under /api/v1 with the bearer token; JSON bodies for objects. */
+export async function api(method, path, body) {
+  const init = { method, headers: { Accept: "application/json" } };
+  if (token()) init.headers.Authorization = `Bearer ${token()}`;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path.startsWith("/api/") ? path : `/api/v1${path}`, init);
+  if (res.status === 401) auth.dispatchEvent(new Event("expired"));
+  return res;
+}
+
+export async function getJSON(path) {
+  const res = await api("GET", path);
+  if (!res.ok) throw Object.assign(new Error(`${path}: ${res.status}`), { status: res.status });
+  return res.json();
+}
+
+// The API answers {detail, field} for refusals, or FastAPI's 422 list of {loc, msg}.
+export async function errorText(res) {
+  try {
+    const body = await res.json();
+    if (Array.isArray(body.detail)) return body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
+    if (body.detail) return body.field ? `${body.detail} (${body.field})` : String(body.detail);
+  } catch { /* not JSON */ }
+  return `HTTP ${res.status}`;
+}

@@ -1,0 +1,105 @@
+"""The dispatcher console in Chromium: sign-in, the site plan, dragging a ticket to another
+technician (whose phone shows it live), and the front desk's intake form."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.e2e.conftest import BUILDINGS, Live, shot, sign_in
+
+DESK = {"width": 1440, "height": 1000}
+
+
+def _console(browser: Any, live: Live, *, locale: str = "zh-CN") -> Any:
+    context = browser.new_context(viewport=DESK, locale=locale, base_url=live.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/console/")
+    page.fill("#login-form input[name=username]", "disp")
+    page.fill("#login-form input[name=password]", "disp-pass")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#login-dialog:not([open])", state="attached")
+    return context, page
+
+
+def test_a_ticket_dragged_to_another_technician_reaches_his_phone_live(
+        browser: Any, phone: Any, live: Live) -> None:
+    """wang's emergency dragged to the front of li's lane, with a reason: a move to position 0
+    is stored, and li's app, open on his route, shows it first within 2 s without a reload,
+    announced and buzzing."""
+    ticket = live.ticket(building="2号楼", unit="603", description="卫生间漏水")
+    live.pin(ticket, live.ids["wang"])
+    his = live.ticket(building="1号楼", unit="102", urgency="routine", category="general")
+    live.pin(his, live.ids["li"])
+    li_phone = phone(at=BUILDINGS["1号楼"])
+    li_phone.add_init_script("navigator.vibrate = (p) => { window.buzzed = p; return true; };")
+    li = li_phone.new_page()
+    sign_in(li, "li")
+    li.wait_for_selector("#conn.ok")  # the event stream is open
+    li.wait_for_selector(f".stop[data-ticket='{his}']")
+    assert li.locator(f".stop[data-ticket='{ticket}']").count() == 0
+
+    desk, console = _console(browser, live)
+    try:
+        wang_lane = console.locator(f".lane[data-technician='{live.ids['wang']}']")
+        block = wang_lane.locator(f".block[data-ticket='{ticket}']")
+        block.wait_for()
+        console.wait_for_selector(".site polygon")
+        shot(console, "c1-console-before-drag-zh", full_page=True)
+        li_track = console.locator(f".lane[data-technician='{live.ids['li']}'] .track")
+        block.drag_to(li_track, target_position={"x": 4, "y": 10})  # before li's stop
+        console.wait_for_selector("#reason-dialog[open]")
+        assert "第 1 站" in console.inner_text("#reason-what")
+        console.select_option("#reason-select", "technician_familiar")
+        shot(console, "c2-reason-dialog-zh", full_page=True)
+        started = time.monotonic()
+        console.click("#reason-ok")
+        li.wait_for_selector(f".stop[data-ticket='{ticket}']", timeout=3000)
+        elapsed = time.monotonic() - started
+        assert "新紧急工单" in li.inner_text(".notice.warn")
+        assert li.evaluate("window.buzzed") is not None
+        li.wait_for_function(f"document.querySelector('.stop').dataset.ticket === '{ticket}'")
+        shot(li, "c3-li-phone-got-the-ticket-zh")
+        console.wait_for_selector(f".lane[data-technician='{live.ids['li']}'] "
+                                  f".block[data-ticket='{ticket}']")
+        shot(console, "c4-console-after-drag-zh", full_page=True)
+    finally:
+        desk.close()
+    moves = [o for o in live.staff.get("/overrides").json() if o["ticket_id"] == ticket]
+    assert [(o["kind"], o["technician_id"], o["position"], o["reason"]) for o in moves] == [
+        ("move", live.ids["li"], 0, "technician_familiar")]
+    assert elapsed < 2.0
+    print(f"drag to li's phone: {elapsed:.2f} s")
+
+
+def test_the_intake_form_suggests_urgency_and_skill_and_shows_the_deadlines(
+        browser: Any, live: Live) -> None:
+    """Picking "gas" suggests an emergency for a plumber and previews the deadlines; the created
+    ticket's deadlines (the server's) are shown."""
+    desk, console = _console(browser, live, locale="en-US")
+    try:
+        form = console.locator("#intake-form")
+        form.locator("select[name=site_id]").select_option("sunshine")
+        form.locator("input[name=building]").fill("5号楼")
+        form.locator("input[name=unit]").fill("1101")
+        form.locator("select[name=category]").select_option("gas")
+        assert form.locator("select[name=urgency]").input_value() == "emergency"
+        assert form.locator("select[name=skill]").input_value() == "plumber"
+        # The policy's targets, then the server's preview of the deadlines, before saving.
+        assert console.inner_text("#intake-targets") == (
+            "Accept by 15 min · On site by 30 min · Fixed by 120 min")
+        console.wait_for_selector("#intake-preview dd[data-deadline=arrive_by]")
+        form.locator("textarea[name=description]").fill("smell of gas in the kitchen")
+        form.locator("button[type=submit]").click()
+        result = console.wait_for_selector("#intake-result.ok")
+        shot(console, "f1-intake-created-en", full_page=True)
+        text = result.inner_text()
+    finally:
+        desk.close()
+    created = [t for t in live.staff.get("/tickets").json() if t["unit"] == "1101"]
+    assert len(created) == 1 and created[0]["urgency"] == "emergency"
+    assert created[0]["skill"] == "plumber" and created[0]["site_id"] == "sunshine"
+    assert f"#{created[0]['id']}" in text
+    for label in ("Accept by", "On site by", "Fixed by"):
+        assert label in text
