@@ -84,6 +84,9 @@ async function signIn(ev) {
   localStorage.setItem("console.user", answer.username);
   form.password.value = "";
   $("login-dialog").close();
+  // Sent here to sign in from another console page (e.g. the KPI page): go back to it.
+  const next = new URLSearchParams(location.search).get("next");
+  if (next && next.startsWith("/console/")) return void location.assign(next);
   start();
 }
 

@@ -80,14 +80,18 @@ function fmt(v, kind) {
 }
 const pct = (v) => (v === null || v === undefined ? null : Math.round(v * 1000) / 10);
 
-// The login another part of the console adds keeps a JWT here; without one, ask anyway.
+// The console's login (/console/) keeps the dispatcher's token here (common.js TOKEN).
 function headers(accept) {
-  const token = localStorage.getItem("dispatch.token");
+  const token = localStorage.getItem("console.token");
   return token ? { Accept: accept, Authorization: `Bearer ${token}` } : { Accept: accept };
 }
 
 async function get(url, accept = "application/json") {
   const res = await fetch(url, { headers: headers(accept) });
+  if (res.status === 401) {  // not signed in, or the token expired: sign in on the console
+    location.href = "/console/?next=" + encodeURIComponent(location.pathname + location.search);
+    throw new Error("401");
+  }
   if (!res.ok) {
     let detail = `${res.status}`;
     try { const body = await res.json(); detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail); } catch { /* not JSON */ }
