@@ -118,10 +118,12 @@ def test_keys_are_kept_for_their_ttl_then_forgotten(client: TestClient,
     first = keyed(client, "/tickets", ticket_json(), "old-1")
     clock.advance(ttl - timedelta(minutes=1))
     engine.tick()  # within the TTL: still a replay
+    client.headers.update(bearer(engine))  # a new login: the first token has expired
     assert keyed(client, "/tickets", ticket_json(), "old-1").json() == first.json()
     fresh = keyed(client, "/tickets", ticket_json(), "new-1")
     clock.advance(timedelta(minutes=2))
     engine.tick()  # the first key is past its TTL, the second is not
+    client.headers.update(bearer(engine))
     with engine.sessions() as s:
         assert set(s.scalars(select(IdempotencyKey.key))) == {"new-1"}
     assert keyed(client, "/tickets", ticket_json(), "new-1").json() == fresh.json()
