@@ -144,7 +144,7 @@ def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible,
         if job.window is not None:
             time_dim.CumulVar(index).SetRange(max(0, job.window[0]), job.window[1])
         if job.due is not None:
-            time_dim.SetCumulVarSoftUpperBound(index, max(0, job.due - margin), job.late_weight)
+            time_dim.SetCumulVarSoftUpperBound(index, job.due - margin, job.late_weight)
 
 
 def _search(built: BuiltModel, snapshot: Snapshot):

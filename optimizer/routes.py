@@ -63,7 +63,7 @@ def tables(snapshot: Snapshot, params: SolveParams, rows: Sequence[int] | None =
         return np.fromiter(values, dtype=np.int64)
 
     travel = np.asarray(snapshot.travel, dtype=np.int64)
-    due = col(BIG if j.due is None else max(0, j.due - params.due_margin) for j in jobs)
+    due = col(BIG if j.due is None else j.due - params.due_margin for j in jobs)
     latest = max((route_cap(t, params) for t in techs), default=0)
     windowless = np.fromiter((j.window is None for j in jobs), dtype=bool, count=len(jobs))
     return Tables(
