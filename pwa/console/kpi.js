@@ -234,5 +234,12 @@ $("lang").addEventListener("click", () => {
   render();
 });
 
+// Filters given in the address (kpi.html?period=week&from=2026-11-01) fill the form first.
+function prefill() {
+  const given = new URLSearchParams(location.search);
+  for (const field of $("filters").elements) if (field.name && given.has(field.name)) field.value = given.get(field.name);
+}
+
 renderStatic();
-loadOptions().then(() => { renderStatic(); return load(); });
+prefill();
+loadOptions().then(() => { renderStatic(); prefill(); return load(); });

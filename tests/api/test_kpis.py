@@ -135,6 +135,8 @@ def test_kpi_page_draws_the_figures_in_a_browser(live_url: str) -> None:
     assert card(dom, "Utilisation") == "12.5%"  # 7.75 h on site / 2 x 31 h of shifts to now
     assert re.search(r'<canvas id="chart-tech"[^>]*style="[^"]*box-sizing', dom)
     assert re.search(r"<td>王师傅 Wang</td><td>3</td><td>66.7%</td>", dom)
-    zh = rendered(f"{live_url}/console/kpi.html?lang=zh")
+    zh = rendered(f"{live_url}/console/kpi.html?lang=zh&period=week")
     assert card(zh, "一次修复率") == "80.0%"
     assert '<html lang="zh-CN">' in zh
+    # period=week from the address: the default range is 12 whole weeks up to today (4 Nov)
+    assert '<span id="range" class="range">2026-08-17 – 2026-11-04' in zh
