@@ -56,13 +56,16 @@ def dispatch(*args: str, env: dict[str, str], cwd: Path) -> Iterator[str]:
                             stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 60  # a loaded CI machine starts slowly
+        while True:
             try:
                 get(base + "/healthz")
                 break
             except OSError:
                 if proc.poll() is not None:
                     raise AssertionError(proc.stdout.read()) from None
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"dispatch {args[0]} did not answer in 60 s") from None
                 time.sleep(0.1)
         yield base
     finally:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import OPEN_STATUSES, Status
+from dispatcher.overrides import service as overrides
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.tickets import service as tickets
@@ -21,10 +22,17 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
     at = _absolute(now)
     open_tickets = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES,
                                                      region=region)}
+    # Held now, though perhaps not when the plan's snapshot was taken (a resident not home
+    # while the solver ran): such a ticket stays off the routes.
+    held = {ticket_id: f"held by {o.created_by} ({o.reason.value})"
+            for ticket_id, o in overrides.live(session, now=now).held.items()
+            if ticket_id in open_tickets}
     routes = []
     for route in plan.routes:
         stops = []
         for stop in route.stops:
+            if int(stop.job_id) in held:
+                continue
             ticket = open_tickets.get(int(stop.job_id))
             late = _late_seconds(ticket, stop, now) if ticket else 0
             stops.append({
@@ -35,6 +43,8 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
         routes.append({"technician_id": int(route.tech_id), "stops": stops,
                        "end": at(route.end), "overtime_minutes": round(route.overtime / 60, 1)})
     unassigned = [{"ticket_id": int(u.job_id), "reason": u.reason} for u in plan.unassigned]
+    unassigned += [{"ticket_id": ticket_id, "reason": reason} for ticket_id, reason in held.items()
+                   if ticket_id not in {u["ticket_id"] for u in unassigned}]
     o = plan.objective
     version = PlanVersion(
         region=region, computed_at=now, solve_ms=round(plan.solve_ms, 1), status=plan.status,
@@ -46,7 +56,7 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
     )
     session.add(version)
     session.flush()
-    _update_tickets(open_tickets, plan, version.version, now)
+    _update_tickets(open_tickets, plan, version.version, now, held)
     return version
 
 
@@ -68,11 +78,13 @@ def _late_seconds(ticket: Ticket, stop: Stop, now: datetime) -> int:
 
 
 def _update_tickets(open_tickets: dict[int, Ticket], plan: Plan, version: int,
-                    now: datetime) -> None:
+                    now: datetime, held: dict[int, str]) -> None:
     placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()}
     reasons = {int(u.job_id): u.reason for u in plan.unassigned}
     for ticket_id, ticket in open_tickets.items():
-        if ticket_id in placed:
+        if ticket_id in held:
+            _drop(ticket, held[ticket_id], version, now)
+        elif ticket_id in placed:
             tech_id, stop = placed[ticket_id]
             _place(ticket, tech_id, stop, version, now)
         elif ticket_id in reasons:

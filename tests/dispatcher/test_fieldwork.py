@@ -1,11 +1,19 @@
-"""Pure pieces of field work: the check-in geometry and the image sniffing."""
+"""Field work below the API: the check-in geometry, image sniffing, and a stale plan meeting
+a resident who was not home."""
 
 from __future__ import annotations
 
 import pytest
 
+from dispatcher.engine import Engine
+from dispatcher.enums import Status
 from dispatcher.fieldwork.geo import judge
+from dispatcher.fieldwork.schemas import NotHome
 from dispatcher.photos.service import sniff
+from dispatcher.planning import apply as plans
+from dispatcher.planning import snapshot as snapshots
+from optimizer import solve
+from tests.builders import north, tech, ticket
 
 TICKET = (31.2250, 121.5350)
 SQUARE = [[121.530, 31.220], [121.540, 31.220], [121.540, 31.230], [121.530, 31.230]]
@@ -40,3 +48,26 @@ def test_distance_is_metres_from_the_ticket_point() -> None:
 ])
 def test_images_are_known_by_their_bytes(data: bytes, kind: str | None) -> None:
     assert sniff(data) == kind
+
+
+def test_a_plan_solved_before_a_not_home_does_not_put_the_ticket_back(engine: Engine) -> None:
+    """The solver may be running when the resident turns out not to be home; the plan it
+    stores afterwards must leave the held ticket unassigned (regression: the e2e test saw it
+    assigned again)."""
+    li = engine.create_technician(tech("Li"))
+    made = engine.create_ticket(ticket(at=north(0.5)))
+    engine.replan_now()
+    assert engine.get_ticket(made.id).assignment.technician_id == li.id
+    now = engine.clock.now()
+    with engine.sessions() as s:  # the snapshot a re-plan took before the visit
+        built = snapshots.build_with_points(s, now=now, settings=engine.settings,
+                                            policy=engine.policy, travel=engine.travel)
+    stale = solve(built.snapshot, engine.params)
+    engine.field.not_home(made.id, NotHome(note="nobody"))
+    with engine.sessions() as s:
+        version = plans.store(s, plan=stale, now=now, trigger="stale", region="default")
+        s.commit()
+    after = engine.get_ticket(made.id)
+    assert after.status is Status.new and after.assignment.technician_id is None
+    assert after.assignment.unassigned_reason == "held by technician (resident_request)"
+    assert all(stop["ticket_id"] != made.id for r in version.routes for stop in r["stops"])

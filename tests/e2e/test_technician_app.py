@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -15,6 +16,17 @@ def _completions(live: Live, ticket_id: int) -> int:
     with live.engine.sessions() as s:
         rows = s.scalars(select(Event).where(Event.type == "ticket.completed"))
         return sum(1 for e in rows if e.payload.get("ticket_id") == ticket_id)
+
+
+def _sent_position(live: Live, name: str, at: tuple[float, float]) -> None:
+    """Wait until the server has `name` at `at` (he was created at 1号楼)."""
+    deadline = time.monotonic() + 5
+    while True:
+        pos = live.staff.get(f"/technicians/{live.ids[name]}").json()["position"]
+        if (pos["lat"], pos["lon"]) == pytest.approx(at):
+            return
+        assert time.monotonic() < deadline, f"no GPS fix from the app: {pos}"
+        time.sleep(0.1)
 
 
 def _synced(page: Any) -> None:
@@ -35,6 +47,7 @@ def test_technician_takes_an_emergency_from_route_to_completion(
     assert "紧急" in stop.inner_text() and "3号楼 · 1202" in stop.inner_text()
     assert stop.locator("a[href^='geo:31.2196,121.5294']").count() == 1
     shot(page, "a1-route-zh")
+    _sent_position(live, "wang", BUILDINGS["3号楼"])  # the app's GPS fix on opening
 
     stop.locator(".stop-main").click()
     page.click("[data-action=accept]")

@@ -3,6 +3,16 @@
 import { t } from "./i18n.js";
 
 const BEFORE_ACCEPT = ["new", "assigned"];
+
+// The server's clock minus the phone's, from the time stamps of live events. It only grows:
+// events replayed after a reconnect are older and must not pull it back; the first one sets it
+// (the demo runs a simulated clock, far from the phone's).
+let skew = null;
+export function sawServerTime(iso) {
+  const candidate = Date.parse(iso) - Date.now();
+  if (!Number.isNaN(candidate) && (skew === null || candidate > skew)) skew = candidate;
+}
+export const serverNow = () => Date.now() + (skew ?? 0);
 const BEFORE_ARRIVAL = ["new", "assigned", "accepted", "en_route"];
 
 /** [kind, iso] of the next deadline for a ticket in `status`, or null. */
@@ -23,7 +33,7 @@ export function duration(minutes) {
 }
 
 /** The countdown text and whether it is overdue or close (under 15 minutes). */
-export function countdown(iso, now = Date.now()) {
+export function countdown(iso, now = serverNow()) {
   const left = (new Date(iso) - now) / 60000;
   if (left < 0) return { text: t("late_by", { m: duration(left) }), level: "overdue" };
   return { text: duration(left), level: left < 15 ? "soon" : "ok" };

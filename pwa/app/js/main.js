@@ -1,7 +1,7 @@
 // The technician app: sign-in, the route, one ticket; live updates, GPS, the outbox badge.
 
 import * as api from "./api.js";
-import { countdown } from "./deadlines.js";
+import { countdown, sawServerTime } from "./deadlines.js";
 import { $, h } from "./dom.js";
 import { currentLang, setLang, t, tr } from "./i18n.js";
 import * as queue from "./queue.js";
@@ -130,6 +130,7 @@ function openStream() {
   source.onmessage = (msg) => {
     let event;
     try { event = JSON.parse(msg.data); } catch { return; }
+    if (event.at) sawServerTime(event.at);
     if (event.type === "plan.updated" || event.type.startsWith("ticket.")) scheduleRefresh();
   };
 }
