@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,9 @@ from api.app import create_app
 from dispatcher.clock import ManualClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
+from tests.accounts import bearer
+from tests.e2e.conftest import CHROMIUM
+from tests.e2e.conftest import _need_browser as need_browser
 from tests.kpi_history import NOW, store
 
 API = "/api/v1"
@@ -87,11 +89,13 @@ def test_bad_parameters_are_422_naming_the_field(client: TestClient, query: str,
 
 
 @pytest.fixture
-def live_url(tmp_path: Path) -> Iterator[str]:
-    """The app on a real port (a browser needs one), over the hand-built history."""
+def live_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The app on a real port (a browser needs one), over the hand-built history, and a
+    dispatcher's token."""
     engine = Engine(Settings(database_url=f"sqlite:///{tmp_path}/kpi.db", solve_budget_ms=200),
                     clock=ManualClock(NOW))
     store(engine)
+    token = bearer(engine)["Authorization"].removeprefix("Bearer ")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -102,21 +106,31 @@ def live_url(tmp_path: Path) -> Iterator[str]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", token
     server.should_exit = True
     thread.join(10)
     engine.sessions.kw["bind"].dispose()
 
 
-def rendered(url: str) -> str:
-    """The page's DOM after its scripts ran, from headless Chromium."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                           "--virtual-time-budget=10000", "--dump-dom", url],
-                          capture_output=True, text=True, timeout=120)
-    return done.stdout
+def rendered(url: str, token: str) -> str:
+    """The page's DOM after its scripts ran and its charts were drawn, in Debian's Chromium,
+    signed in as the console's login would leave it."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.add_init_script(f"localStorage.setItem('console.token', {json.dumps(token)})")
+            page.goto(url)
+            page.wait_for_function(
+                "document.querySelector('#chart-tech')?.style.boxSizing"
+                " && document.querySelectorAll('td').length > 0", timeout=30_000)
+            return page.content()
+        finally:
+            browser.close()
 
 
 def card(dom: str, label: str) -> str:
@@ -125,17 +139,18 @@ def card(dom: str, label: str) -> str:
     return found.group(1)
 
 
-def test_kpi_page_draws_the_figures_in_a_browser(live_url: str) -> None:
+def test_kpi_page_draws_the_figures_in_a_browser(live_url: tuple[str, str]) -> None:
     """Chromium loads /console/kpi.html: cards, charts (Chart.js sizes its canvases) and the
     technicians' table show the hand-worked figures, in English and in Chinese."""
-    dom = rendered(f"{live_url}/console/kpi.html?lang=en")
+    url, token = live_url
+    dom = rendered(f"{url}/console/kpi.html?lang=en", token)
     assert card(dom, "First-time fix") == "80.0%"
     assert card(dom, "Closed loop") == "60.0%"
     assert card(dom, "Cycle time avg (min)") == "118.0"
     assert card(dom, "Utilisation") == "12.5%"  # 7.75 h on site / 2 x 31 h of shifts to now
     assert re.search(r'<canvas id="chart-tech"[^>]*style="[^"]*box-sizing', dom)
     assert re.search(r"<td>王师傅 Wang</td><td>3</td><td>66.7%</td>", dom)
-    zh = rendered(f"{live_url}/console/kpi.html?lang=zh&period=week")
+    zh = rendered(f"{url}/console/kpi.html?lang=zh&period=week", token)
     assert card(zh, "一次修复率") == "80.0%"
     assert '<html lang="zh-CN">' in zh
     # period=week from the address: the default range is 12 whole weeks up to today (4 Nov)

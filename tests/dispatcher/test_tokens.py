@@ -29,11 +29,8 @@ def test_a_token_is_valid_for_its_ttl_on_the_engines_clock_whatever_the_wall_say
         user_id(token, secret=SECRET, now=expires)
 
 
-def test_a_token_issued_in_the_clocks_future_or_signed_otherwise_is_refused() -> None:
+def test_a_token_signed_with_another_key_is_refused() -> None:
     now = datetime(2026, 11, 25, tzinfo=UTC)
-    token, _ = issue(user(), secret=SECRET, now=now + timedelta(hours=1), ttl=timedelta(hours=12))
-    with pytest.raises(Unauthenticated, match="invalid"):
-        user_id(token, secret=SECRET, now=now)
     forged, _ = issue(user(), secret="x" * 32, now=now, ttl=timedelta(hours=12))
     with pytest.raises(Unauthenticated, match="invalid"):
         user_id(forged, secret=SECRET, now=now)
