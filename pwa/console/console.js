@@ -8,6 +8,7 @@ import {
   $, api, auth, dropToken, errorText, getJSON, h, hhmm, lang, REASONS, s, saveToken, setLang, t,
   token, tr, URGENCY_COLOR,
 } from "./common.js";
+import { loadFollowups } from "./followups.js";
 import { initIntake, loadPolicy, renderIntake } from "./intake.js";
 
 const API = {
@@ -46,6 +47,7 @@ async function refresh() {
     online = false;
   }
   render();
+  loadFollowups();
   pollTimer = setTimeout(refresh, POLL_MS);
 }
 

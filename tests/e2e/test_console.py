@@ -103,3 +103,29 @@ def test_the_intake_form_suggests_urgency_and_skill_and_shows_the_deadlines(
     assert f"#{created[0]['id']}" in text
     for label in ("Accept by", "On site by", "Fixed by"):
         assert label in text
+
+
+def test_the_front_desk_records_a_phone_follow_up_from_the_console(
+        browser: Any, live: Live) -> None:
+    """A completed repair waits in the console's follow-up list; the desk records the
+    resident's phone answer there, and the ticket closes (the loop is complete)."""
+    ticket = live.ticket(building="3号楼", unit="301", urgency="routine", category="general")
+    live.pin(ticket, live.ids["wang"])
+    for status in ("accepted", "en_route", "on_site", "completed"):
+        answer = live.staff.post(f"/tickets/{ticket}/status", json={"status": status})
+        assert answer.status_code == 200, answer.text
+    desk, console = _console(browser, live, locale="en-US")
+    try:
+        row = console.wait_for_selector(f"#followups li[data-followup='{ticket}']")
+        assert "Record phone answer" in row.inner_text()
+        row.query_selector("select[name=rating]").select_option("4")
+        row.query_selector("select[name=fixed]").select_option("true")
+        shot(console, "i1-followup-list-en", full_page=True)
+        row.query_selector("button.small:not(.plain)").click()
+        console.wait_for_selector(f"#followups li[data-followup='{ticket}']", state="detached")
+    finally:
+        desk.close()
+    answered = live.staff.get(f"/tickets/{ticket}/followup").json()
+    assert (answered["state"], answered["rating"], answered["fixed"]) == ("answered", 4, True)
+    assert answered["channel"] == "phone"
+    assert live.staff.get(f"/tickets/{ticket}").json()["status"] == "closed"
