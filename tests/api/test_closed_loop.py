@@ -67,7 +67,8 @@ def test_front_desk_list_and_phone_not_fixed_reopens(client: TestClient,
                     json={"rating": 2, "fixed": False, "comment": "漏水", "by": "Zhou"})
     assert r.status_code == 200, r.text
     rework = client.get(f"/api/v1/tickets/{r.json()['rework_ticket_id']}").json()
-    assert rework["rework_of"] == ticket_id and rework["status"] == "new"
+    # Open again for a new visit; the running re-planner may already have assigned it.
+    assert rework["rework_of"] == ticket_id and rework["status"] in ("new", "assigned")
     assert client.get("/api/v1/followups", params={"state": "pending"}).json() == []
 
 
