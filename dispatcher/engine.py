@@ -6,8 +6,6 @@ code path: validate, store the change with its event rows, commit, publish, re-p
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,15 +39,12 @@ from dispatcher.kpis.schemas import KpiQuery, KpiReport
 from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Override, Reason
 from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
-from dispatcher.planning import apply as plans
-from dispatcher.planning import incremental
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning import view as plan_view
-from dispatcher.planning.models import PlanVersion
 from dispatcher.planning.replanner import ALL_REGIONS, Replanner, Ticker
+from dispatcher.planning.service import PlanningService
 from dispatcher.planning.view import PlanView
 from dispatcher.sites import service as sites
-from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.sites.schemas import SiteCreate, SiteRead
 from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
@@ -63,9 +58,7 @@ from dispatcher.tickets.schemas import (
     TicketRead,
 )
 from dispatcher.travel import GeodesicTravelTimes, TravelTimes
-from optimizer import Plan, SolveParams, Unassigned, solve
-from optimizer.construct import seeded
-from optimizer.insert import insert_job
+from optimizer import SolveParams
 
 T = TypeVar("T")
 REPLAN_ON = ("ticket.", "technician.", "override.")
@@ -101,12 +94,9 @@ class Engine(closed_loop.ClosedLoopCommands):
                                   stability_penalty=settings.stability_penalty_min * 60,
                                   rework_penalty=settings.rework_penalty_min * 60,
                                   due_margin=settings.due_margin_min * 60)
-        self.replanner = Replanner(self._plan_once, self.regions, settings.debounce_ms / 1000)
-        # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
-        self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
-        self._full_at: dict[str, datetime] = {}  # per region, the instant of its last full solve
-        self.local_budget_ms = settings.local_replan_budget_ms
-        self._latest_lock = threading.Lock()
+        self.planning = PlanningService(self)
+        self.replanner = Replanner(self.planning.plan_once, self.regions,
+                                   settings.debounce_ms / 1000)
         self.alert_policy = AlertPolicy(
             at_risk_margin=timedelta(minutes=settings.alert_at_risk_margin_min),
             unassigned_after=timedelta(minutes=settings.alert_unassigned_after_min),
@@ -137,7 +127,7 @@ class Engine(closed_loop.ClosedLoopCommands):
         self.relay.stop()
 
     @contextmanager
-    def _command(self) -> Iterator[Session]:
+    def command_session(self) -> Iterator[Session]:
         """One transaction; the events it recorded are published after it commits."""
         session = self.sessions()
         try:
@@ -161,7 +151,7 @@ class Engine(closed_loop.ClosedLoopCommands):
             self.bus.publish(event)
 
     def _run(self, fn: Callable[[Session, datetime], T]) -> T:
-        with self._command() as session:
+        with self.command_session() as session:
             return fn(session, self.clock.now())
 
     def create_user(self, data: UserCreate) -> UserRead:
@@ -188,7 +178,7 @@ class Engine(closed_loop.ClosedLoopCommands):
             return TicketRead.of(ticket)
         created = self._run(run)
         if created.urgency is Urgency.emergency and self.plans_here:
-            self._provisional(created.id, created.region)
+            self.planning.provisional(created.id, created.region)
             return self.get_ticket(created.id)
         return created
 
@@ -342,64 +332,6 @@ class Engine(closed_loop.ClosedLoopCommands):
         view = self.current_plan()
         assert view is not None
         return view
-
-    def _plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
-        now = self.clock.now()
-        with self.sessions() as s:
-            built = snapshots.build_with_points(s, now=now, settings=self.settings,
-                                                policy=self.policy, travel=self.travel,
-                                                region=region)
-            on_hold = snapshots.held(s, now=now, region=region)
-        plan = self._solve(built, region)
-        with self._latest_lock:
-            self._latest[region] = (built, plan)
-        if on_hold:
-            plan = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
-                Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
-        version = self._store(plan, now, trigger, region)
-        self.check_alerts()
-        return version
-
-    def _solve(self, built: snapshots.Built, region: str) -> Plan:
-        """A large region re-plans what changed since its last solve locally, and in full
-        every `full_replan_every_min`; a small one (or the first plan) is solved in full."""
-        with self._latest_lock:
-            latest = self._latest.get(region)
-        last_full = self._full_at.get(region)
-        every = timedelta(minutes=self.settings.full_replan_every_min)
-        if latest is not None and last_full is not None and built.now - last_full < every \
-                and len(built.snapshot.techs) >= self.settings.local_replan_from:
-            plan = incremental.replan_locally(latest[0], latest[1], built, self.params,
-                                              self.local_budget_ms)
-            if plan is not None:
-                return plan
-        self._full_at[region] = built.now
-        # Without a previous plan (the first, or after a restart) start from our construction.
-        return solve(seeded(built.snapshot, self.params), self.params)
-
-    def _store(self, plan: Plan, now: datetime, trigger: str, region: str) -> PlanVersion:
-        with self._command() as s:
-            version = plans.store(s, plan=plan, now=now, trigger=trigger, region=region)
-            # A stored event, so live views can replay plan versions (`_on_event` skips plan.*).
-            events.record(s, type="plan.updated", at=now, payload={
-                "version": version.version, "trigger": trigger, "region": region})
-        return version
-
-    def _provisional(self, ticket_id: int, region: str) -> None:
-        """Cheapest feasible insertion of a new ticket into the region's current plan, stored
-        as a plan version of its own; the re-plan the ticket's event triggers follows."""
-        with self._latest_lock:
-            latest = self._latest.get(region)
-            if latest is None:
-                return
-            built, plan = latest
-            with self.sessions() as s:
-                ticket = tickets.get(s, ticket_id=ticket_id)
-                extended = snapshots.with_ticket(built, ticket, policy=self.policy,
-                                                 travel=self.travel)
-            placed = insert_job(extended.snapshot, plan, str(ticket_id), self.params)
-            self._latest[region] = (extended, placed.plan)
-            self._store(placed.plan, built.now, f"provisional: emergency {ticket_id}", region)
 
     # -- alerts ---------------------------------------------------------------------------------
     def tick(self) -> None:

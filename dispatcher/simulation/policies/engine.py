@@ -70,7 +70,7 @@ class EnginePolicy:
         self.engine = Engine(settings, clock=world.clock, travel=world.travel)
         self.engine.params = replace(self.engine.params, **self.search)
         if self.search:  # local re-plans too search to a local optimum, under the same cap
-            self.engine.local_budget_ms = self.search["time_budget_ms"]
+            self.engine.planning.local_budget_ms = self.search["time_budget_ms"]
         self.engine.bus.subscribe(self._heard)
         for tech in world.techs:
             start, end = tech.spec.shift
