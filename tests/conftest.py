@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from dispatcher.clock import ManualClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
+from tests.live import launched_browser
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PG_ADMIN_URL = os.environ.get(
@@ -75,3 +76,10 @@ def engine(database_url: str, clock: ManualClock) -> Iterator[Engine]:
     yield eng
     eng.stop()
     eng.sessions.kw["bind"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright, shared by every browser test of the session
+    (Playwright's sync API allows one running instance per thread)."""
+    yield from launched_browser()

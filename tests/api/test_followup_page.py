@@ -2,47 +2,29 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from api.app import create_app
 from dispatcher.engine import Engine
 from dispatcher.enums import Category, Skill
 from dispatcher.followups.schemas import FollowUpAnswer
 from tests import builders
 from tests.dispatcher.closed_loop_helpers import complete
+from tests.live import CHROMIUM, need_browser, serving
 
 
 @pytest.fixture
 def served(engine: Engine) -> Iterator[tuple[str, Engine]]:
     """The app on a free port, around the test's engine."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(engine=engine), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", engine
-    server.should_exit = True
-    thread.join(10)
+    with serving(engine) as url:
+        yield url, engine
 
 
 def _dom(url: str) -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+    need_browser()
+    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                            "--virtual-time-budget=10000", "--dump-dom", url],
                           capture_output=True, text=True, timeout=120)
     return done.stdout

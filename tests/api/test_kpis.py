@@ -7,24 +7,19 @@ import csv
 import io
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from dispatcher.clock import ManualClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from tests.accounts import bearer
-from tests.e2e.conftest import CHROMIUM
-from tests.e2e.conftest import _need_browser as need_browser
 from tests.kpi_history import NOW, store
+from tests.live import serving
 
 API = "/api/v1"
 RANGE = "from=2026-11-02&to=2026-11-04"
@@ -96,41 +91,25 @@ def live_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
                     clock=ManualClock(NOW))
     store(engine)
     token = bearer(engine)["Authorization"].removeprefix("Bearer ")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(engine=engine), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(10)
+    with serving(engine) as url:
+        yield url, token
     engine.sessions.kw["bind"].dispose()
 
 
-def rendered(url: str, token: str) -> str:
+def rendered(browser: Any, url: str, token: str) -> str:
     """The page's DOM after its scripts ran and its charts were drawn, in Debian's Chromium,
     signed in as the console's login would leave it."""
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.add_init_script(f"localStorage.setItem('console.token', {json.dumps(token)})")
-            page.goto(url)
-            page.wait_for_function(
-                "document.querySelector('#chart-tech')?.style.boxSizing"
-                " && document.querySelectorAll('td').length > 0", timeout=30_000)
-            return page.content()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.add_init_script(f"localStorage.setItem('console.token', {json.dumps(token)})")
+        page.goto(url)
+        page.wait_for_function(
+            "document.querySelector('#chart-tech')?.style.boxSizing"
+            " && document.querySelectorAll('td').length > 0", timeout=30_000)
+        return page.content()
+    finally:
+        context.close()
 
 
 def card(dom: str, label: str) -> str:
@@ -139,18 +118,19 @@ def card(dom: str, label: str) -> str:
     return found.group(1)
 
 
-def test_kpi_page_draws_the_figures_in_a_browser(live_url: tuple[str, str]) -> None:
+def test_kpi_page_draws_the_figures_in_a_browser(browser: Any,
+                                                 live_url: tuple[str, str]) -> None:
     """Chromium loads /console/kpi.html: cards, charts (Chart.js sizes its canvases) and the
     technicians' table show the hand-worked figures, in English and in Chinese."""
     url, token = live_url
-    dom = rendered(f"{url}/console/kpi.html?lang=en", token)
+    dom = rendered(browser, f"{url}/console/kpi.html?lang=en", token)
     assert card(dom, "First-time fix") == "80.0%"
     assert card(dom, "Closed loop") == "60.0%"
     assert card(dom, "Cycle time avg (min)") == "118.0"
     assert card(dom, "Utilisation") == "12.5%"  # 7.75 h on site / 2 x 31 h of shifts to now
     assert re.search(r'<canvas id="chart-tech"[^>]*style="[^"]*box-sizing', dom)
     assert re.search(r"<td>王师傅 Wang</td><td>3</td><td>66.7%</td>", dom)
-    zh = rendered(f"{url}/console/kpi.html?lang=zh&period=week", token)
+    zh = rendered(browser, f"{url}/console/kpi.html?lang=zh&period=week", token)
     assert card(zh, "一次修复率") == "80.0%"
     assert '<html lang="zh-CN">' in zh
     # period=week from the address: the default range is 12 whole weeks up to today (4 Nov)

@@ -8,11 +8,7 @@ used. Without it the tests skip on a laptop and fail under CI.
 
 from __future__ import annotations
 
-import os
-import socket
 import struct
-import threading
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,16 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
-from api.app import create_app
 from dispatcher.auth import service as auth_service
 from dispatcher.auth.schemas import UserCreate
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
+from tests.live import serving
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PHONE = {"width": 390, "height": 844}
 
@@ -43,41 +37,6 @@ SITE = {
 BUILDINGS = {"1号楼": (31.2204, 121.5294), "2号楼": (31.2204, 121.5306),
              "3号楼": (31.2196, 121.5294), "5号楼": (31.2196, 121.5306)}
 ALL_DAY = {"start": "00:00:00", "end": "23:59:59"}
-
-
-def _need_browser() -> None:
-    """Skip here, fail under CI, when Playwright or Debian's Chromium is missing."""
-    missing = []
-    if not os.path.exists(CHROMIUM):
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (pip install -e '.[dev]')")
-    if missing:
-        message = "browser tests need " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -131,17 +90,11 @@ def live(tmp_path: Path) -> Iterator[Live]:
                         secret_key="e2e-secret-key-0123456789abcdefghij")
     engine = Engine(settings)
     engine.create_user(UserCreate(username="disp", password="disp-pass", role="dispatcher"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine=engine), host="127.0.0.1",
-                                           port=port, log_level="warning",
-                                           timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
+    with serving(engine) as url:
+        yield from _signed_in(url, engine)
+
+
+def _signed_in(url: str, engine: Engine) -> Iterator[Live]:
     res = httpx.post(f"{url}/api/v1/auth/login", json={"username": "disp",
                                                       "password": "disp-pass"})
     staff = httpx.Client(base_url=f"{url}/api/v1", timeout=10, headers={
@@ -152,8 +105,6 @@ def live(tmp_path: Path) -> Iterator[Live]:
         yield live
     finally:
         staff.close()
-        server.should_exit = True
-        thread.join(15)
 
 
 def _seed(live: Live) -> None:
@@ -208,6 +159,7 @@ def sign_in(page: Any, username: str) -> None:
 
 def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     """Save what the screen shows (the viewport: what a phone user sees) for a look by eye."""
+    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
