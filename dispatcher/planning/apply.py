@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import OPEN_STATUSES, Status
@@ -56,7 +57,7 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
     )
     session.add(version)
     session.flush()
-    _update_tickets(open_tickets, plan, version.version, now, held)
+    _update_tickets(session, open_tickets, plan, version.version, now, held)
     return version
 
 
@@ -77,42 +78,68 @@ def _late_seconds(ticket: Ticket, stop: Stop, now: datetime) -> int:
     return int(late)
 
 
-def _update_tickets(open_tickets: dict[int, Ticket], plan: Plan, version: int,
-                    now: datetime, held: dict[int, str]) -> None:
+# What a plan writes on each ticket it speaks of (status and technician aside).
+PLAN_FIELDS = ("planned_eta", "planned_start", "planned_end", "predicted_late_s",
+               "plan_version", "unassigned_reason")
+
+
+def _update_tickets(session: Session, open_tickets: dict[int, Ticket], plan: Plan,
+                    version: int, now: datetime, held: dict[int, str]) -> None:
+    """Write the plan onto its tickets. A plan rewrites every open ticket of the region, so
+    tickets whose status and technician stay put go in one bulk UPDATE by primary key (the
+    unit of work would flush them one by one); the few that move go through the ORM."""
     placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()}
     reasons = {int(u.job_id): u.reason for u in plan.unassigned}
+    rows = []
     for ticket_id, ticket in open_tickets.items():
         if ticket_id in held:
-            _drop(ticket, held[ticket_id], version, now)
+            fields = _drop(ticket, held[ticket_id], version, now)
         elif ticket_id in placed:
             tech_id, stop = placed[ticket_id]
-            _place(ticket, tech_id, stop, version, now)
+            fields = _place(ticket, tech_id, stop, version, now)
         elif ticket_id in reasons:
-            _drop(ticket, reasons[ticket_id], version, now)
+            fields = _drop(ticket, reasons[ticket_id], version, now)
+        else:
+            continue
+        if not fields:
+            continue
+        if inspect(ticket).modified:  # moved (status, technician): flushed with the session
+            for name, value in fields.items():
+                setattr(ticket, name, value)
+        else:
+            rows.append({"id": ticket_id, **fields})
+            session.expire(ticket, list(fields))
+    if rows:
+        session.execute(update(Ticket), rows)
 
 
-def _place(ticket: Ticket, tech_id: int, stop: Stop, version: int, now: datetime) -> None:
+def _place(ticket: Ticket, tech_id: int, stop: Stop, version: int,
+           now: datetime) -> dict[str, Any]:
+    """Assign a new or assigned ticket to `tech_id`; the plan fields it gets."""
     if ticket.status in (Status.new, Status.assigned):
         if ticket.status is Status.new:
             tickets.move(ticket, Status.assigned, now)
-        ticket.technician_id = tech_id
+        if ticket.technician_id != tech_id:
+            ticket.technician_id = tech_id
     elif ticket.technician_id != tech_id:
-        return  # work already accepted by someone else: a stale plan does not move it
+        return {}  # work already accepted by someone else: a stale plan does not move it
+    fields: dict[str, Any] = {
+        "planned_start": now + timedelta(seconds=stop.start),
+        "planned_end": now + timedelta(seconds=stop.end),
+        "predicted_late_s": _late_seconds(ticket, stop, now),
+        "plan_version": version, "unassigned_reason": None}
     if not stop.in_progress:  # a technician early for a window leaves later: ETA = start
-        ticket.planned_eta = now + timedelta(seconds=stop.start)
-    ticket.planned_start = now + timedelta(seconds=stop.start)
-    ticket.planned_end = now + timedelta(seconds=stop.end)
-    ticket.predicted_late_s = _late_seconds(ticket, stop, now)
-    ticket.plan_version = version
-    ticket.unassigned_reason = None
+        fields["planned_eta"] = fields["planned_start"]
+    return fields
 
 
-def _drop(ticket: Ticket, reason: str, version: int, now: datetime) -> None:
+def _drop(ticket: Ticket, reason: str, version: int, now: datetime) -> dict[str, Any]:
+    """Take an unplanned ticket off its technician (if only assigned); the plan fields."""
     if ticket.status is Status.assigned:
         tickets.move(ticket, Status.new, now)
         ticket.technician_id = None
+    fields: dict[str, Any] = {"unassigned_reason": reason, "plan_version": version}
     if ticket.status is Status.new:
-        ticket.planned_eta = ticket.planned_start = ticket.planned_end = None
-        ticket.predicted_late_s = None
-    ticket.unassigned_reason = reason
-    ticket.plan_version = version
+        fields.update(planned_eta=None, planned_start=None, planned_end=None,
+                      predicted_late_s=None)
+    return fields
