@@ -69,6 +69,9 @@ def solve(snapshot: Snapshot, params: SolveParams = _DEFAULTS) -> Plan:
     if not snapshot.jobs or not snapshot.techs:
         return empty_plan(snapshot, params, eligible, _ms_since(began))
     built = build_model(snapshot, params, eligible)
+    if params.budget_includes_build:
+        left = max(params.time_budget_ms // 5, params.time_budget_ms - int(_ms_since(began)))
+        built.search.time_limit.FromMilliseconds(max(1, left))
     solution, warm = _search(built, snapshot)
     status = _STATUS.get(built.routing.status(), "infeasible")
     return read_plan(built, snapshot, params, solution, status, warm, _ms_since(began))

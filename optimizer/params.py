@@ -18,6 +18,9 @@ class SolveParams:
     Attributes
     ----------
     time_budget_ms: wall-clock limit of the search, in milliseconds.
+    budget_includes_build: count building the model against `time_budget_ms` (the search
+        keeps at least a fifth of it), so a large snapshot's solve still ends near the
+        budget: a server's re-plan latency, not only its search, has a target.
     max_overtime: hard cap on work past a technician's shift end, in seconds.
     overtime_weight: cost of one second of overtime.
     drop_penalty: base cost of leaving a job unassigned; each job's worst-case weighted
@@ -45,6 +48,7 @@ class SolveParams:
     """
 
     time_budget_ms: int = 1000
+    budget_includes_build: bool = False
     max_overtime: int = 2 * 3600
     overtime_weight: int = 2
     drop_penalty: int = 1_000_000

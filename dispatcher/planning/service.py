@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -41,13 +42,14 @@ class PlanningService:
     def plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         """Build the region's snapshot as of now, solve it, store the plan, check alerts."""
         e = self._engine
+        began = time.perf_counter()
         now = e.clock.now()
         with e.sessions() as s:
             built = snapshots.build_with_points(s, now=now, settings=e.settings,
                                                 policy=e.policy, travel=e.travel,
                                                 region=region)
             on_hold = snapshots.held(s, now=now, region=region)
-        plan = self._solve(built, region)
+        plan = self._solve(built, region, began)
         with self._lock:
             self._latest[region] = (built, plan)
         if on_hold:
@@ -57,9 +59,11 @@ class PlanningService:
         e.check_alerts()
         return version
 
-    def _solve(self, built: snapshots.Built, region: str) -> Plan:
+    def _solve(self, built: snapshots.Built, region: str, began: float) -> Plan:
         """A large region re-plans what changed since its last solve locally, and in full
-        every `full_replan_every_min`; a small one (or the first plan) is solved in full."""
+        every `full_replan_every_min`; a small one (or the first plan) is solved in full.
+        A full solve ends `solve_budget_ms` after `began` (the snapshot, the construction
+        and the model build count), whatever the size of the region."""
         settings, params = self._engine.settings, self._engine.params
         with self._lock:
             latest = self._latest.get(region)
@@ -73,7 +77,11 @@ class PlanningService:
                 return plan
         self._full_at[region] = built.now
         # Without a previous plan (the first, or after a restart) start from our construction.
-        return solve(seeded(built.snapshot, params), params)
+        start = seeded(built.snapshot, params)
+        spent = int((time.perf_counter() - began) * 1000)
+        left = max(params.time_budget_ms // 5, params.time_budget_ms - spent)
+        return solve(start, dataclasses.replace(params, time_budget_ms=left,
+                                                budget_includes_build=True))
 
     def _store(self, plan: Plan, now: datetime, trigger: str, region: str) -> PlanVersion:
         with self._engine.command_session() as s:

@@ -126,6 +126,7 @@ class World:
         self.techs = [SimTech(i, spec, spec.home) for i, spec in enumerate(scenario.technicians)]
         self.seed = seed
         self.metres = 0.0
+        self.trips: list[tuple[int, int, float]] = []  # (technician, ticket, metres) each leg
         self.decisions = 0
         self._queue: list[_Event] = []
         self._seq = 0
@@ -230,6 +231,7 @@ class World:
         tech.phase, tech.ticket = Phase.driving, ticket_id
         outcome.fate, outcome.tech, outcome.set_off_at = Fate.en_route, tech.id, now
         self.metres += metres
+        self.trips.append((tech.id, ticket_id, metres))
         policy.notify("set_off", ticket, tech)
         on_site = tech.trip.arrives_at
         if ticket.window is not None:
