@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Plan to be on site this many minutes before each SLA deadline: actual drives and jobs
     # vary around the estimates (lateness shown to dispatchers still counts from the deadline).
     due_margin_min: int = Field(0, ge=0, le=24 * 60)
+    # Turn a technician round on his way to routine or scheduled work when that brings an
+    # emergency the plan has late on site at least this many minutes sooner; 0 never does.
+    emergency_divert_gain_min: float = Field(5.0, ge=0, le=24 * 60)
     # Regions of at least this many technicians re-plan an event locally (the routes near it,
     # `local_replan_budget_ms` of search) and in full every `full_replan_every_min` minutes.
     local_replan_from: int = Field(60, ge=0)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from dispatcher.events import service as events
 from dispatcher.planning import apply as plans
-from dispatcher.planning import incremental
+from dispatcher.planning import diversion, incremental
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
@@ -40,7 +40,23 @@ class PlanningService:
         self._lock = threading.Lock()
 
     def plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
-        """Build the region's snapshot as of now, solve it, store the plan, check alerts."""
+        """Build the region's snapshot as of now, solve it, store the plan, check alerts; then
+        turn technicians round for emergencies it brings late (see `diversion`), re-planning
+        after each turn-around."""
+        version, built, plan = self._plan(trigger, region)
+        gain = int(self._engine.settings.emergency_divert_gain_min * 60)
+        while gain > 0:
+            turns = diversion.find(built, plan, min_gain_s=gain)
+            done = [d for d in turns if self._engine.command(
+                lambda s, now, d=d: diversion.apply(s, d, now=now))]
+            if not done:
+                break
+            why = ", ".join(f"{d.technician_id} for {d.emergency_id}" for d in done)
+            version, built, plan = self._plan(f"diverted: {why}", region)
+        self._engine.check_alerts()
+        return version
+
+    def _plan(self, trigger: str, region: str) -> tuple[PlanVersion, snapshots.Built, Plan]:
         e = self._engine
         began = time.perf_counter()
         now = e.clock.now()
@@ -55,9 +71,7 @@ class PlanningService:
         if on_hold:
             plan = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
                 Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
-        version = self._store(plan, now, trigger, region)
-        e.check_alerts()
-        return version
+        return self._store(plan, now, trigger, region), built, plan
 
     def _solve(self, built: snapshots.Built, region: str, began: float) -> Plan:
         """A large region re-plans what changed since its last solve locally, and in full

@@ -78,6 +78,7 @@ class Trip:
     left_at: datetime
     arrives_at: datetime
     metres: float
+    seq: int = 0  # events of a trip cut short (a turn-around) are recognised by it
 
 
 @dataclass
@@ -111,6 +112,7 @@ class _Event:
     kind: str = field(compare=False)
     ticket: int | None = field(default=None, compare=False)
     tech: int | None = field(default=None, compare=False)
+    trip: int | None = field(default=None, compare=False)
 
 
 class World:
@@ -127,6 +129,7 @@ class World:
         self.seed = seed
         self.metres = 0.0
         self.trips: list[tuple[int, int, float]] = []  # (technician, ticket, metres) each leg
+        self.diversions = 0  # trips cut short for an emergency
         self.decisions = 0
         self._queue: list[_Event] = []
         self._seq = 0
@@ -190,9 +193,28 @@ class World:
                         self._push(edge, "shift", tech=tech.id)
 
     def _push(self, at: datetime, kind: str, *, ticket: int | None = None,
-              tech: int | None = None) -> None:
+              tech: int | None = None, trip: int | None = None) -> None:
         self._seq += 1
-        heapq.heappush(self._queue, _Event(at, self._seq, kind, ticket, tech))
+        heapq.heappush(self._queue, _Event(at, self._seq, kind, ticket, tech, trip))
+
+    def divert(self, tech_id: int) -> int:
+        """Turn a driving technician round where he is now (his dispatcher needs him for an
+        emergency): his ticket is open again, the undriven part of the leg is not travelled.
+        Returns the ticket he gave up."""
+        tech = self.techs[tech_id]
+        if tech.phase is not Phase.driving or tech.trip is None:
+            raise RuntimeError(f"technician {tech_id} ({tech.phase}) is not driving")
+        trip, ticket_id = tech.trip, tech.ticket
+        span = (trip.arrives_at - trip.left_at).total_seconds()
+        done = min(1.0, (self.now - trip.left_at).total_seconds() / max(span, 1.0))
+        tech.position = (trip.origin[0] + (trip.target[0] - trip.origin[0]) * done,
+                         trip.origin[1] + (trip.target[1] - trip.origin[1]) * done)
+        tech.busy_s += (self.now - trip.left_at).total_seconds()
+        self.metres -= trip.metres * (1 - done)
+        tech.phase, tech.ticket, tech.trip = Phase.idle, None, None
+        self.outcomes[ticket_id] = Outcome(reported=True)
+        self.diversions += 1
+        return ticket_id
 
     def _apply(self, e: _Event, policy: Policy) -> None:
         ticket = self.tickets.get(e.ticket) if e.ticket is not None else None
@@ -204,9 +226,9 @@ class World:
             if outcome.fate is not Fate.open:
                 return  # someone already set off: the resident lets him come
             outcome.fate, outcome.cancelled_at = Fate.cancelled, self.now
+        elif e.kind in ("gps", "reach") and (tech.trip is None or tech.trip.seq != e.trip):
+            return  # a trip cut short by a turn-around
         elif e.kind == "gps":
-            if tech.trip is None or tech.ticket != e.ticket:
-                return
             self._gps_fix(tech)
         elif e.kind == "reach":
             self._reach(tech, ticket, outcome)
@@ -226,8 +248,9 @@ class World:
         metres = float(self.travel.distance_m(np.array([tech.position, ticket.point]))[0, 1]) \
             if seconds > 0 else 0.0
         now = self.now
+        self._seq += 1
         tech.trip = Trip(tech.position, ticket.point, now, now + timedelta(seconds=seconds),
-                         metres)
+                         metres, seq=self._seq)
         tech.phase, tech.ticket = Phase.driving, ticket_id
         outcome.fate, outcome.tech, outcome.set_off_at = Fate.en_route, tech.id, now
         self.metres += metres
@@ -236,9 +259,10 @@ class World:
         on_site = tech.trip.arrives_at
         if ticket.window is not None:
             on_site = max(on_site, ticket.window[0])  # early: he waits at the door
-        self._push(on_site, "reach", ticket=ticket_id, tech=tech.id)
+        self._push(on_site, "reach", ticket=ticket_id, tech=tech.id, trip=tech.trip.seq)
         if self.gps and now + GPS_EVERY < tech.trip.arrives_at:
-            self._push(now + GPS_EVERY, "gps", ticket=ticket_id, tech=tech.id)
+            self._push(now + GPS_EVERY, "gps", ticket=ticket_id, tech=tech.id,
+                       trip=tech.trip.seq)
 
     def _noise(self, tech: SimTech, ticket: SimTicket) -> float:
         """The actual/estimated ratio of this leg: the same leg costs the same in every policy."""
@@ -252,7 +276,8 @@ class World:
         tech.position = (trip.origin[0] + (trip.target[0] - trip.origin[0]) * done,
                          trip.origin[1] + (trip.target[1] - trip.origin[1]) * done)
         if self.now + GPS_EVERY < trip.arrives_at:
-            self._push(self.now + GPS_EVERY, "gps", ticket=tech.ticket, tech=tech.id)
+            self._push(self.now + GPS_EVERY, "gps", ticket=tech.ticket, tech=tech.id,
+                       trip=trip.seq)
 
     def _reach(self, tech: SimTech, ticket: SimTicket, outcome: Outcome) -> None:
         tech.busy_s += (tech.trip.arrives_at - tech.trip.left_at).total_seconds()

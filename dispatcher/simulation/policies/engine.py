@@ -4,6 +4,9 @@ Tickets, status reports and GPS fixes go in through the engine's commands, exact
 and the technician app send them; `replan_now()` runs the same snapshot, solve and plan store
 as the server's worker; technicians follow the stored plan's first stop.
 
+A technician the planner turns round for an emergency (`ticket.diverted`) stops where he
+is and takes the plan's new first stop; such moves are counted as diversions, not churn.
+
 When to re-plan, in simulated time: after every decision point whose events changed the world
 (a ticket, a status, a shift edge). Events within one 200 ms debounce window share one re-plan,
 as in the server. A GPS fix alone re-plans at most every `GPS_REPLAN`: it only moves a
@@ -58,6 +61,8 @@ class EnginePolicy:
         self.tech_ids: dict[int, int] = {}  # world technician -> engine technician
         self.ticket_ids: dict[int, int] = {}  # world ticket -> engine ticket
         self._world_ticket: dict[int, int] = {}
+        self._world_tech: dict[int, int] = {}  # engine technician -> world technician
+        self._turned: list[int] = []  # engine technicians the planner turned round
 
     def bind(self, world: World) -> None:
         self.world = world
@@ -79,12 +84,16 @@ class EnginePolicy:
                 name=tech.spec.name, skills=list(tech.spec.skills),
                 shift=Shift(start=start, end=end), home=Position(lat=lat, lon=lon)))
             self.tech_ids[tech.id] = read.id
+            self._world_tech[read.id] = tech.id
 
     def _heard(self, event: dict[str, Any]) -> None:
         kind = event["type"]
         if kind == "technician.position":
             self._gps = True
-        elif kind.startswith(("ticket.", "technician.", "override.")):
+            return
+        if kind == "ticket.diverted":  # he turns round where he is, as his app tells him
+            self._turned.append(event["payload"]["technician_id"])
+        if kind.startswith(("ticket.", "technician.", "override.")):
             self._dirty.append(kind)
 
     # -- the world tells us what happened --------------------------------------------------------
@@ -169,6 +178,9 @@ class EnginePolicy:
         self.replan_ms.append((time.perf_counter() - began) * 1000)
         self._dirty, self._gps, self._last_replan = [], False, now
         self._plan_routes = {r["technician_id"]: r["stops"] for r in version.routes}
+        for eid in self._turned:
+            self.world.divert(self._world_tech[eid])
+        self._turned = []
         self._count_churn()
 
     def _first_stop(self, tech: SimTech) -> int | None:

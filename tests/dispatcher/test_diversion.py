@@ -1,0 +1,103 @@
+"""Turning a technician round for an emergency: when the planner does it, and when not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from dispatcher.clock import ManualClock
+from dispatcher.engine import Engine
+from dispatcher.enums import Category, Skill, Status, Urgency
+from dispatcher.events.models import Event
+from dispatcher.technicians.schemas import PositionUpdate
+from dispatcher.tickets.schemas import StatusChange
+from tests.builders import ORIGIN, north, tech, ticket
+
+
+def on_his_way(engine: Engine, clock: ManualClock, *, far_km: float) -> tuple[int, int, int]:
+    """Wang (plumber, at the origin) drives to a routine leak 3 km south; Li, the only other
+    plumber, waits `far_km` north. Returns (wang, li, the routine ticket)."""
+    wang = engine.create_technician(tech("Wang", (Skill.plumber,)))
+    li = engine.create_technician(tech("Li", (Skill.plumber,), at=north(far_km)))
+    leak = engine.create_ticket(ticket(category=Category.water, at=north(-3)))
+    engine.replan_now()
+    assert engine.get_ticket(leak.id).assignment.technician_id == wang.id
+    for status in (Status.accepted, Status.en_route):
+        engine.report_status(leak.id, StatusChange(status=status))
+    clock.advance(timedelta(minutes=1))
+    engine.update_position(wang.id, PositionUpdate(lat=ORIGIN[0], lon=ORIGIN[1]))
+    return wang.id, li.id, leak.id
+
+
+def diverted(engine: Engine) -> list[dict]:
+    with engine.sessions() as s:
+        return [e.payload for e in s.query(Event).filter(Event.type == "ticket.diverted")]
+
+
+def test_the_one_who_can_make_it_turns_round(engine: Engine, clock: ManualClock) -> None:
+    """A burst pipe 1 km north: Li is 12 km away (47 min), Wang 4 min: Wang turns round, his
+    leak goes back to the pool, the burst pipe is first on his route and on time."""
+    wang, _, leak = on_his_way(engine, clock, far_km=12)
+    burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    read = engine.get_ticket(burst.id)
+    assert read.assignment.technician_id == wang
+    assert read.assignment.predicted_late_minutes == 0
+    plan = engine.current_plan()
+    first = next(r["stops"][0]["ticket_id"] for r in plan.routes if r["technician_id"] == wang)
+    assert first == burst.id
+    assert engine.get_ticket(leak).status in (Status.new, Status.assigned)
+    [event] = diverted(engine)
+    assert event["ticket_id"] == leak and event["technician_id"] == wang
+    assert event["emergency_id"] == burst.id and event["gain_minutes"] >= 5
+
+
+def test_no_turn_round_when_someone_free_is_in_time(engine: Engine,
+                                                     clock: ManualClock) -> None:
+    wang, li, leak = on_his_way(engine, clock, far_km=2)
+    burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1.5)))
+    engine.replan_now()
+    assert engine.get_ticket(burst.id).assignment.technician_id == li
+    assert engine.get_ticket(leak).status is Status.en_route
+    assert diverted(engine) == []
+
+
+def test_a_locked_route_is_never_turned_round(engine: Engine, clock: ManualClock) -> None:
+    wang, _, leak = on_his_way(engine, clock, far_km=12)
+    engine.lock_route(wang, minutes=60, by="dispatcher", reason="other")
+    engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    assert engine.get_ticket(leak).status is Status.en_route
+    assert diverted(engine) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_switched_off_with_a_zero_gain(engine: Engine, clock: ManualClock) -> None:
+    engine.settings = replace_settings(engine, emergency_divert_gain_min=0)
+    _, _, leak = on_his_way(engine, clock, far_km=12)
+    engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    assert engine.get_ticket(leak).status is Status.en_route
+    assert diverted(engine) == []
+
+
+def replace_settings(engine: Engine, **changes: object):
+    return engine.settings.model_copy(update=changes)
+
+
+def test_an_emergency_is_not_abandoned_for_another(engine: Engine, clock: ManualClock) -> None:
+    """Wang is on his way to an emergency: a second one waits for Li, however late."""
+    wang = engine.create_technician(tech("Wang", (Skill.plumber,)))
+    engine.create_technician(tech("Li", (Skill.plumber,), at=north(12)))
+    first = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(-3)))
+    engine.replan_now()
+    for status in (Status.accepted, Status.en_route):
+        engine.report_status(first.id, StatusChange(status=status))
+    engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    assert engine.get_ticket(first.id).status is Status.en_route
+    assert engine.get_ticket(first.id).assignment.technician_id == wang.id
+    assert diverted(engine) == []
+
+

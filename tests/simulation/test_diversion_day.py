@@ -1,0 +1,53 @@
+"""A technician turned round for an emergency in the simulated world: where he stops, what
+happens to the ticket he gave up, and how the report counts it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dispatcher.enums import Category, Skill, Urgency
+from dispatcher.simulation.policies.engine import EnginePolicy
+from dispatcher.simulation.policies.nearest import NearestPolicy
+from dispatcher.simulation.report import build_report
+from dispatcher.simulation.world import Fate, World
+from tests.simulation.conftest import line_scenario, make_ticket
+
+PLUMBER = (Skill.plumber,)
+
+
+def day() -> tuple[object, list]:
+    """Wang (0 km) sets off to a leak 5 km east (20 min); 3 minutes later a pipe bursts at
+    0.5 km. Li, the other plumber, is 14 km east: 52 minutes from the burst."""
+    sc = line_scenario([("wang", PLUMBER, 0.0), ("li", PLUMBER, 14.0)])
+    return sc, [make_ticket(sc, 1, 0, 5.0, category=Category.water),
+                make_ticket(sc, 2, 3, 0.5, urgency=Urgency.emergency, category=Category.water)]
+
+
+def test_the_engine_turns_wang_round_and_still_fixes_the_leak() -> None:
+    sc, tickets = day()
+    world = World(sc, tickets, seed=1)
+    policy = EnginePolicy()
+    world.run(policy)
+    leak, burst = world.outcomes[1], world.outcomes[2]
+    assert burst.tech == 0 and (burst.on_site_at - tickets[1].reported_at).seconds < 30 * 60
+    assert leak.fate is Fate.completed and burst.fate is Fate.completed
+    assert [t[:2] for t in world.trips][:2] == [(0, 1), (0, 2)]  # the leak, cut short, then
+    report = build_report(world, policy)
+    assert report.diversions == 1 and report.churn == 0
+    driven = sum(m for _, _, m in world.trips) / 1000
+    assert report.travel_km < driven  # the undriven part of the cut leg is not counted
+
+
+def test_nearest_never_turns_anyone_round() -> None:
+    sc, tickets = day()
+    world = World(sc, tickets, seed=1)
+    world.run(NearestPolicy())
+    assert world.diversions == 0
+    assert world.outcomes[2].tech == 1  # Li was the nearest free one
+
+
+def test_only_a_driving_technician_can_be_turned_round() -> None:
+    sc, tickets = day()
+    world = World(sc, tickets, seed=1)
+    with pytest.raises(RuntimeError, match="not driving"):
+        world.divert(0)
