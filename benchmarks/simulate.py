@@ -20,7 +20,7 @@ from pathlib import Path
 from dispatcher.simulation.builtin import builtin
 from dispatcher.simulation.dump import scenario_data
 from dispatcher.simulation.report import Report
-from dispatcher.simulation.run import POLICIES, compare
+from dispatcher.simulation.run import EXTRA_POLICIES, POLICIES, compare
 from dispatcher.simulation.scenario import Scenario, ScenarioError, load_scenario
 
 COLUMNS = [
@@ -52,10 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scenario written to {args.dump}")
         return 0
     names = [p.strip() for p in args.policies.split(",") if p.strip()]
-    unknown = set(names) - set(POLICIES)
+    unknown = set(names) - set(POLICIES + EXTRA_POLICIES)
     if unknown:
-        print(f"simulate: unknown policies {sorted(unknown)}; choose from {POLICIES}",
-              file=sys.stderr)
+        print(f"simulate: unknown policies {sorted(unknown)}; choose from "
+              f"{POLICIES + EXTRA_POLICIES}", file=sys.stderr)
         return 2
     search = "server (time-budgeted)" if args.server_search else "deterministic"
     print(f"scenario {scenario.name}: {len(scenario.sites)} sites, "

@@ -12,6 +12,7 @@ from dispatcher.simulation.world import World
 from dispatcher.sla.policy import SlaPolicy, load_policy
 
 POLICIES = ("nearest", "engine", "vroom", "hindsight")
+EXTRA_POLICIES = ("hindsight-travel",)  # on request only: a second full-day offline solve
 
 
 class Unavailable(RuntimeError):
@@ -29,10 +30,11 @@ def make_policy(name: str, *, deterministic: bool = True) -> object:
     if name == "vroom":
         from dispatcher.simulation.policies.vroom import VroomPolicy
         return VroomPolicy()
-    if name == "hindsight":
+    if name in ("hindsight", "hindsight-travel"):
         from dispatcher.simulation.policies.hindsight import HindsightPolicy
-        return HindsightPolicy()
-    raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")
+        return HindsightPolicy(waiting=name == "hindsight")
+    raise ValueError(f"unknown policy {name!r}; choose from "
+                     f"{', '.join(POLICIES + EXTRA_POLICIES)}")
 
 
 def simulate(scenario: Scenario, policy: object, *, seed: int,
