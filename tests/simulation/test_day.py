@@ -57,3 +57,19 @@ def test_another_seed_gives_another_day() -> None:
     a = day_tickets(sc, seed=1, policy=load_policy())
     b = day_tickets(sc, seed=2, policy=load_policy())
     assert [t.reported_at for t in a] != [t.reported_at for t in b]
+
+
+def test_hindsight_weighs_what_the_engine_weighs() -> None:
+    """`hindsight` carries the engine's waiting weight; `hindsight-travel` leaves it out, and
+    on a cut small day its travel is no higher."""
+    from dispatcher.config import Settings
+    from dispatcher.simulation.run import make_policy, simulate
+
+    same, travel = make_policy("hindsight"), make_policy("hindsight-travel")
+    assert same.params.flow_weight == Settings().flow_weight > 0
+    assert travel.params.flow_weight == 0 and travel.name == "hindsight-travel"
+    sc = builtin("small").with_hours(4)
+    tickets = day_tickets(sc, seed=1, policy=load_policy())
+    a = simulate(sc, same, seed=1, tickets=tickets)
+    b = simulate(sc, travel, seed=1, tickets=tickets)
+    assert b.travel_km_per_ticket <= a.travel_km_per_ticket
