@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # Plan to be on site this many minutes before each SLA deadline: actual drives and jobs
     # vary around the estimates (lateness shown to dispatchers still counts from the deadline).
     due_margin_min: int = Field(0, ge=0, le=24 * 60)
+    # A technician whose shift starts within this many minutes is planned already (from his
+    # shift start, where he is): work that can wait for him is not sent across the district
+    # now. 0 plans only technicians on shift.
+    plan_shift_ahead_min: int = Field(240, ge=0, le=24 * 60)
     # Turn a technician round on his way to routine or scheduled work when that brings an
     # emergency the plan has late on site at least this many minutes sooner; 0 never does.
     emergency_divert_gain_min: float = Field(5.0, ge=0, le=24 * 60)

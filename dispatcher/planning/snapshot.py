@@ -19,7 +19,7 @@ from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.models import Technician
-from dispatcher.technicians.shifts import current_shift
+from dispatcher.technicians.shifts import current_shift, next_shift
 from dispatcher.tickets import rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
@@ -153,7 +153,7 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
         shift_end = seconds_between(now, ended) if ended is not None else 0
         overtime_left = shift_end + settings.max_overtime_min * 60 > 0
         if hand is None and not (planned and overtime_left):
-            return None
+            return _upcoming(tech, now, settings, points, locked)
     if hand is not None and hand.status is Status.on_site:
         done = hand.on_site_at or now
         remaining = seconds_between(now, done) + hand.service_minutes * 60
@@ -163,6 +163,19 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
     lat, lon = tech.position
     return Tech(id=str(tech.id), skills=frozenset(tech.skills), location=points.add(lat, lon),
                 available_at=0, shift_end=shift_end, locked=locked)
+
+
+def _upcoming(tech: Technician, now: datetime, settings: Settings, points: Points,
+              locked: bool) -> Tech | None:
+    """A technician off shift whose next shift starts within `plan_shift_ahead_min`: free
+    from its start, where he is now; None otherwise."""
+    begins, ends = next_shift(tech.shift_start, tech.shift_end, now, settings.tz)
+    if begins - now > timedelta(minutes=settings.plan_shift_ahead_min):
+        return None
+    lat, lon = tech.position
+    return Tech(id=str(tech.id), skills=frozenset(tech.skills), location=points.add(lat, lon),
+                available_at=seconds_between(now, begins), shift_end=seconds_between(now, ends),
+                locked=locked)
 
 
 def _last_shift_end(tech: Technician, now: datetime, tz: ZoneInfo) -> datetime | None:

@@ -24,6 +24,20 @@ def current_shift(
     return None
 
 
+def next_shift(
+    start: time, end: time, now: datetime, tz: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The first shift interval that begins after `now` (today's or tomorrow's)."""
+    local = now.astimezone(tz)
+    length = _length(start, end)
+    for day in (local.date(), local.date() + timedelta(days=1)):
+        begins = datetime.combine(day, start, tzinfo=tz)
+        if begins > local:
+            return (begins.astimezone(UTC), (begins + length).astimezone(UTC))
+    begins = datetime.combine(local.date() + timedelta(days=2), start, tzinfo=tz)
+    return (begins.astimezone(UTC), (begins + length).astimezone(UTC))
+
+
 def _length(start: time, end: time) -> timedelta:
     s = timedelta(hours=start.hour, minutes=start.minute, seconds=start.second)
     e = timedelta(hours=end.hour, minutes=end.minute, seconds=end.second)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from dispatcher.clock import ManualClock
 from dispatcher.engine import Engine
-from dispatcher.enums import Status
+from dispatcher.enums import Category, Status, Urgency
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.tickets.schemas import StatusChange
 from tests.builders import north, tech, ticket
@@ -72,3 +72,37 @@ def test_off_shift_technician_on_site_counts_overtime_from_his_shift_end(
     (seen,) = _snapshot(engine).techs
     assert seen.id == str(wang.id) and seen.shift_end == -1800
     assert seen.current_job == str(job.id)
+
+
+def test_a_technician_starting_soon_is_planned_from_his_shift_start(
+        engine: Engine, clock: ManualClock) -> None:
+    """At 09:00, Li (12-21) starts in 3 h: in the snapshot, free from then; Zhao (14-23)
+    starts in 5 h, beyond the 4-hour look-ahead: not yet."""
+    li = engine.create_technician(tech("Li", shift=(12, 21)))
+    engine.create_technician(tech("Zhao", shift=(14, 23)))
+    (seen,) = _snapshot(engine).techs
+    assert seen.id == str(li.id)
+    assert seen.available_at == 3 * 3600 and seen.shift_end == 12 * 3600
+
+
+def test_routine_work_waits_for_the_local_shift_but_an_emergency_does_not(
+        engine: Engine, clock: ManualClock) -> None:
+    """Wang is on shift 4 km away; Li starts in an hour next to a dripping tap: the tap is
+    Li's, first thing in his shift. A burst pipe at the same place goes to Wang now."""
+    _at(clock, 11)
+    wang = engine.create_technician(tech("Wang", at=north(4)))
+    li = engine.create_technician(tech("Li", shift=(12, 21)))
+    tap = engine.create_ticket(ticket(at=north(0.1)))
+    engine.replan_now()
+    read = engine.get_ticket(tap.id)
+    assert read.assignment.technician_id == li.id
+    assert read.assignment.eta >= clock.now() + timedelta(hours=1)
+    burst = engine.create_ticket(ticket(Urgency.emergency, Category.general, at=north(0.1)))
+    engine.replan_now()
+    assert engine.get_ticket(burst.id).assignment.technician_id == wang.id
+
+
+def test_no_look_ahead_plans_only_the_technicians_on_shift(engine: Engine) -> None:
+    engine.settings = engine.settings.model_copy(update={"plan_shift_ahead_min": 0})
+    engine.create_technician(tech("Li", shift=(12, 21)))
+    assert _snapshot(engine).techs == ()

@@ -29,7 +29,7 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.enums import Status
 from dispatcher.simulation.stream import SimTicket
-from dispatcher.simulation.world import Fate, Phase, SimTech, World
+from dispatcher.simulation.world import Fate, Phase, SimTech, World, shift_intervals
 from dispatcher.technicians.schemas import Position, PositionUpdate, Shift, TechnicianCreate
 from dispatcher.tickets.schemas import StatusChange
 
@@ -155,13 +155,18 @@ class EnginePolicy:
         # A technician finishing in overtime sets off to the next stop his app shows (the
         # latest plan) at once: off shift, he is not among the idle ones sent after the re-plan.
         overtime = [t for t in self.world.techs
-                    if t.phase is Phase.idle and not self.world.on_shift(t)]
+                    if t.phase is Phase.idle and not self.world.on_shift(t)
+                    and self._shift_ended(t, now)]
         orders = self._orders(overtime)
         for _, tid in orders:  # reported now, so that the re-plan sees them under way
             self._depart(self.ticket_ids[tid])
         if self._dirty or gps_due:
             self._replan(now)
         return orders + self._orders(self.world.idle_techs())
+
+    def _shift_ended(self, tech: SimTech, now: datetime) -> bool:
+        """In overtime rather than before his shift (the plan may already count on him)."""
+        return any(end <= now for _, end in shift_intervals(tech.spec, self.world.scenario))
 
     def _orders(self, techs: list[SimTech]) -> list[tuple[int, int]]:
         orders = []
