@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     due_margin_min: int = Field(0, ge=0, le=24 * 60)
     # A technician whose shift starts within this many minutes is planned already (from his
     # shift start, where he is): work that can wait for him is not sent across the district
-    # now. 0 plans only technicians on shift.
-    plan_shift_ahead_min: int = Field(240, ge=0, le=24 * 60)
+    # now. Off (0) by default: on the simulated district day (seed 1) 240 raised breaches
+    # 11 -> 22 and travel 0.758 -> 0.792 km/ticket (the next shift starts with a backlog).
+    plan_shift_ahead_min: int = Field(0, ge=0, le=24 * 60)
     # Turn a technician round on his way to routine or scheduled work when that brings an
     # emergency the plan has late on site at least this many minutes sooner; 0 never does.
     emergency_divert_gain_min: float = Field(5.0, ge=0, le=24 * 60)

@@ -78,6 +78,7 @@ def test_a_technician_starting_soon_is_planned_from_his_shift_start(
         engine: Engine, clock: ManualClock) -> None:
     """At 09:00, Li (12-21) starts in 3 h: in the snapshot, free from then; Zhao (14-23)
     starts in 5 h, beyond the 4-hour look-ahead: not yet."""
+    engine.settings = engine.settings.model_copy(update={"plan_shift_ahead_min": 240})
     li = engine.create_technician(tech("Li", shift=(12, 21)))
     engine.create_technician(tech("Zhao", shift=(14, 23)))
     (seen,) = _snapshot(engine).techs
@@ -89,6 +90,7 @@ def test_routine_work_waits_for_the_local_shift_but_an_emergency_does_not(
         engine: Engine, clock: ManualClock) -> None:
     """Wang is on shift 4 km away; Li starts in an hour next to a dripping tap: the tap is
     Li's, first thing in his shift. A burst pipe at the same place goes to Wang now."""
+    engine.settings = engine.settings.model_copy(update={"plan_shift_ahead_min": 240})
     _at(clock, 11)
     wang = engine.create_technician(tech("Wang", at=north(4)))
     li = engine.create_technician(tech("Li", shift=(12, 21)))
@@ -102,7 +104,6 @@ def test_routine_work_waits_for_the_local_shift_but_an_emergency_does_not(
     assert engine.get_ticket(burst.id).assignment.technician_id == wang.id
 
 
-def test_no_look_ahead_plans_only_the_technicians_on_shift(engine: Engine) -> None:
-    engine.settings = engine.settings.model_copy(update={"plan_shift_ahead_min": 0})
+def test_by_default_only_the_technicians_on_shift_are_planned(engine: Engine) -> None:
     engine.create_technician(tech("Li", shift=(12, 21)))
     assert _snapshot(engine).techs == ()
