@@ -67,6 +67,7 @@ def test_technician_takes_an_emergency_from_route_to_completion(
     page.locator("#complete").scroll_into_view_if_needed()
     shot(page, "a3-complete-form-zh")
     page.click("#complete")
+    page.wait_for_selector(".notice:has-text('工单已完工')")  # the server's answer is in
     page.wait_for_selector(".route")
     _synced(page)
     page.wait_for_selector(f".stop[data-ticket='{ticket}']", state="detached")
@@ -197,6 +198,8 @@ def test_needs_another_visit_and_resident_not_home_at_360_px(phone: Any, live: L
     page.fill(".not-home input[name=note]", "敲门两次无人")
     shot(page, "g1-not-home-360-zh")
     page.click("[data-action=not-home-send]")
+    page.wait_for_selector(".notice:has-text('已标记住户不在家')")
+    page.wait_for_selector("section.route")  # the route again, where the stop is gone
     page.wait_for_selector(f".stop[data-ticket='{second}']", state="detached")
     _synced(page)
     back = live.staff.get(f"/tickets/{second}").json()
