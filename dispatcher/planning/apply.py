@@ -32,10 +32,10 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
     for route in plan.routes:
         stops = []
         for stop in route.stops:
-            if int(stop.job_id) in held:
-                continue
             ticket = open_tickets.get(int(stop.job_id))
-            late = _late_seconds(ticket, stop, now) if ticket else 0
+            if int(stop.job_id) in held or not _still_theirs(ticket, int(route.tech_id)):
+                continue
+            late = _late_seconds(ticket, stop, now)
             stops.append({
                 "ticket_id": int(stop.job_id), "eta": at(stop.start), "start": at(stop.start),
                 "end": at(stop.end), "late_minutes": round(late / 60, 1),
@@ -59,6 +59,15 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
     session.flush()
     _update_tickets(session, open_tickets, plan, version.version, now, held)
     return version
+
+
+def _still_theirs(ticket: Ticket | None, tech_id: int) -> bool:
+    """Whether a stop of a plan solved on an older snapshot still stands: its ticket is open
+    and either not yet started or started by this technician (a stale plan shows no stop on
+    two routes, nor one that was completed or cancelled while it was solved)."""
+    if ticket is None:
+        return False
+    return ticket.status in (Status.new, Status.assigned) or ticket.technician_id == tech_id
 
 
 def _absolute(now: datetime) -> Any:

@@ -1,5 +1,5 @@
-"""Field work below the API: the check-in geometry, image sniffing, and a stale plan meeting
-a resident who was not home."""
+"""Field work below the API: the check-in geometry, image sniffing, and stale plans meeting
+a resident who was not home, a moved ticket and a finished one."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dispatcher.fieldwork.schemas import NotHome
 from dispatcher.photos.service import sniff
 from dispatcher.planning import apply as plans
 from dispatcher.planning import snapshot as snapshots
+from dispatcher.tickets.schemas import StatusChange
 from optimizer import solve
 from tests.builders import north, tech, ticket
 
@@ -71,3 +72,38 @@ def test_a_plan_solved_before_a_not_home_does_not_put_the_ticket_back(engine: En
     assert after.status is Status.new and after.assignment.technician_id is None
     assert after.assignment.unassigned_reason == "held by technician (resident_request)"
     assert all(stop["ticket_id"] != made.id for r in version.routes for stop in r["stops"])
+
+
+def test_a_stale_plan_lists_no_stop_on_two_routes_nor_one_already_done(engine: Engine) -> None:
+    """While a plan was solved, the dispatcher moved a ticket to Wang, who set off to it, and
+    Li finished another: the stored plan shows neither on Li's route (the console would show
+    the first on two routes and the plan metrics counted it as churn), and moves nothing."""
+    li = engine.create_technician(tech("Li", at=north(0.4)))
+    wang = engine.create_technician(tech("Wang", at=north(3.0)))
+    moved = engine.create_ticket(ticket(at=north(0.5)))
+    finished = engine.create_ticket(ticket(at=north(0.6)))
+    engine.replan_now()
+    assert {engine.get_ticket(t.id).assignment.technician_id for t in (moved, finished)} \
+        == {li.id}
+    now = engine.clock.now()
+    with engine.sessions() as s:  # the snapshot a re-plan took before the moves
+        built = snapshots.build_with_points(s, now=now, settings=engine.settings,
+                                            policy=engine.policy, travel=engine.travel)
+    stale = solve(built.snapshot, engine.params)
+    assert {s.job_id for r in stale.routes if r.tech_id == str(li.id) for s in r.stops} \
+        == {str(moved.id), str(finished.id)}
+    engine.pin(moved.id, wang.id, by="disp")
+    engine.replan_now()
+    for status in (Status.accepted, Status.en_route):
+        engine.report_status(moved.id, StatusChange(status=status))
+    for status in (Status.accepted, Status.en_route, Status.on_site, Status.completed):
+        engine.report_status(finished.id, StatusChange(status=status))
+    with engine.sessions() as s:
+        version = plans.store(s, plan=stale, now=now, trigger="stale", region="default")
+        s.commit()
+    listed = {stop["ticket_id"]: r["technician_id"] for r in version.routes
+              for stop in r["stops"]}
+    assert listed.get(moved.id, wang.id) == wang.id
+    assert finished.id not in listed
+    after = engine.get_ticket(moved.id)
+    assert after.status is Status.en_route and after.assignment.technician_id == wang.id
