@@ -29,7 +29,8 @@ COLUMNS = [
     ("sched", None, "{}"), ("late min", "lateness_min_total", "{:.0f}"),
     ("late p95", "lateness_min_p95", "{:.1f}"), ("emerg<30'", "emergency_on_time_pct", "{:.1f}%"),
     ("km/ticket", "travel_km_per_ticket", "{:.3f}"), ("util", "utilisation_pct", "{:.0f}%"),
-    ("churn", "churn", "{}"), ("divert", "diversions", "{}"), ("replans", "replans", "{}"),
+    ("churn", "churn", "{}"), ("divert", "diversions", "{}"),
+    ("interrupt", "interruptions", "{}"), ("replans", "replans", "{}"),
     ("p50 ms", "replan_ms_p50", "{:.0f}"),
     ("p99 ms", "replan_ms_p99", "{:.0f}"),
 ]

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     # Turn a technician round on his way to routine or scheduled work when that brings an
     # emergency the plan has late on site at least this many minutes sooner; 0 never does.
     emergency_divert_gain_min: float = Field(5.0, ge=0, le=24 * 60)
+    # Failing a turn-around, call a technician away from routine work on site (no appointment,
+    # no arrival deadline) for such an emergency; the work goes back to the pool.
+    emergency_interrupt: bool = True
+    # Plan emergencies to arrive this share of their arrival allowance early (30 min: 6 min
+    # early): real travel and work run either side of the estimates, and a plan that arrives
+    # on the minute is late about half the time.
+    emergency_arrive_margin_pct: float = Field(20.0, ge=0, le=90)
     # Regions of at least this many technicians re-plan an event locally (the routes near it,
     # `local_replan_budget_ms` of search) and in full every `full_replan_every_min` minutes.
     local_replan_from: int = Field(60, ge=0)

@@ -1,11 +1,14 @@
-"""Turning a technician around for an emergency: the one case a started trip may change.
+"""Pre-empting work for an emergency: the one case a started trip, or started work, may change.
 
-A technician on his way to routine or scheduled work is the only help that can still reach
-an emergency in time when everyone free is too far and everyone else is at work on site.
-After a plan is stored, each emergency the plan brings late is matched with the technician
-en route (qualified, not pinned or locked by a dispatcher, not himself heading to an
-emergency) whose turn-around saves it the most lateness, if that saves at least the
-configured minutes; his ticket goes back to the pool and the region is re-planned.
+A technician on his way to routine or scheduled work is often the only help that can still
+reach an emergency in time when everyone free is too far and everyone else is at work on
+site; failing that, one at work on a routine job (no appointment, no arrival deadline) can be
+called away from it, as a property manager would. After a plan is stored, each emergency the
+plan brings late is matched with the technician (qualified, route not locked by a dispatcher,
+not pinned there, not himself busy with an emergency) whose pre-emption saves it the most
+lateness, if that saves at least the configured minutes; a turn-around is preferred to an
+interruption when both save as much. His ticket goes back to the pool and the region is
+re-planned.
 """
 
 from __future__ import annotations
@@ -26,20 +29,29 @@ UNSERVED_S = 4 * 3600  # an emergency left off every route counts as this late
 
 @dataclass(frozen=True)
 class Diversion:
-    """Technician `technician_id` leaves ticket `ticket_id` for emergency `emergency_id`."""
+    """Technician `technician_id` leaves ticket `ticket_id` for emergency `emergency_id`:
+    on his way to it (`interrupt` False, he turns round) or at work on it (he is called away)."""
 
     ticket_id: int
     technician_id: int
     emergency_id: int
-    gain_s: int  # lateness the turn-around saves the emergency, per the estimates
+    gain_s: int  # lateness the pre-emption saves the emergency, per the estimates
+    interrupt: bool = False
 
 
-def find(built: Built, plan: Plan, *, min_gain_s: int) -> list[Diversion]:
-    """The turn-arounds worth making after `plan` of `built`, most urgent emergency first."""
+def find(built: Built, plan: Plan, *, min_gain_s: int,
+         interrupt: bool = True) -> list[Diversion]:
+    """The pre-emptions worth making after `plan` of `built`, most urgent emergency first;
+    `interrupt` False considers only technicians on their way."""
     snap = built.snapshot
     placed = plan.assignment()
     techs = {t.id: t for t in snap.techs}
-    heading = {j.started_by: j for j in snap.jobs if j.started_by is not None}
+    # Per technician: the ticket he would leave, and whether he is at work on it.
+    candidates = {j.started_by: (j.id, False) for j in snap.jobs if j.started_by is not None
+                  and j.pinned_to is None and j.urgency != "emergency"}
+    if interrupt:
+        candidates.update({tech_id: (ticket_id, True)
+                           for tech_id, ticket_id in built.interruptible.items()})
     emergencies = sorted((j for j in snap.jobs if j.urgency == "emergency"
                           and j.started_by is None and j.pinned_to is None
                           and j.due is not None), key=lambda j: j.due)
@@ -48,35 +60,44 @@ def find(built: Built, plan: Plan, *, min_gain_s: int) -> list[Diversion]:
     for e in emergencies:
         stop = placed.get(e.id)
         late = max(0, stop[1].start - e.due) if stop is not None else UNSERVED_S
-        best: tuple[int, int, str] | None = None
-        for tech_id, job in heading.items():
+        best: tuple[int, bool, int, str] | None = None
+        for tech_id, (_, at_work) in candidates.items():
             tech = techs.get(tech_id)
-            if tech is None or tech_id in used or tech.locked or job.pinned_to is not None \
-                    or job.urgency == "emergency" or e.skill not in tech.skills:
+            if tech is None or tech_id in used or tech.locked or e.skill not in tech.skills:
                 continue
             drive = int(snap.travel[tech.location, e.location])
             gain = late - max(0, drive - e.due)
-            if gain >= max(min_gain_s, 1) and (best is None or (gain, -drive) > best[:2]):
-                best = (gain, -drive, tech_id)
+            rank = (gain, not at_work, -drive, tech_id)
+            if gain >= max(min_gain_s, 1) and (best is None or rank > best):
+                best = rank
         if best is not None:
-            used.add(best[2])
-            out.append(Diversion(int(heading[best[2]].id), int(best[2]), int(e.id), best[0]))
+            tech_id = best[3]
+            used.add(tech_id)
+            ticket_id, at_work = candidates[tech_id]
+            out.append(Diversion(int(ticket_id), int(tech_id), int(e.id), best[0], at_work))
     return out
 
 
 def apply(session: Session, diversion: Diversion, *, now: datetime) -> bool:
-    """Put the ticket back in the pool if its technician is still on his way to it; records
-    `ticket.diverted`. False (nothing done) if the world moved on since the plan."""
+    """Put the ticket back in the pool if its technician is still on his way to it (or still
+    at work on it); records `ticket.diverted` (or `ticket.interrupted`). False (nothing done)
+    if the world moved on since the plan."""
     ticket = tickets.get(session, ticket_id=diversion.ticket_id)
-    if ticket.status is not Status.en_route or ticket.technician_id != diversion.technician_id:
+    was = Status.on_site if diversion.interrupt else Status.en_route
+    if ticket.status is not was or ticket.technician_id != diversion.technician_id:
         return False
+    worked = None if ticket.on_site_at is None else (now - ticket.on_site_at).total_seconds()
     tickets.move(ticket, Status.new, now)
     ticket.technician_id = None
     ticket.planned_eta = ticket.planned_start = ticket.planned_end = None
     ticket.predicted_late_s = None
-    ticket.unassigned_reason = f"technician turned round for emergency {diversion.emergency_id}"
-    events.record(session, type="ticket.diverted", at=now, payload={
-        "ticket_id": ticket.id, "technician_id": diversion.technician_id,
-        "emergency_id": diversion.emergency_id, "gain_minutes": round(diversion.gain_s / 60, 1),
-        "region": ticket.region})
+    why = "called away" if diversion.interrupt else "turned round"
+    ticket.unassigned_reason = f"technician {why} for emergency {diversion.emergency_id}"
+    payload = {"ticket_id": ticket.id, "technician_id": diversion.technician_id,
+               "emergency_id": diversion.emergency_id,
+               "gain_minutes": round(diversion.gain_s / 60, 1), "region": ticket.region}
+    if diversion.interrupt:
+        payload["worked_minutes"] = round(max(0.0, worked or 0.0) / 60, 1)
+    kind = "ticket.interrupted" if diversion.interrupt else "ticket.diverted"
+    events.record(session, type=kind, at=now, payload=payload)
     return True

@@ -41,12 +41,13 @@ class PlanningService:
 
     def plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         """Build the region's snapshot as of now, solve it, store the plan, check alerts; then
-        turn technicians round for emergencies it brings late (see `diversion`), re-planning
-        after each turn-around."""
+        turn technicians round (or call them away from routine work) for emergencies it brings
+        late (see `diversion`), re-planning after each."""
         version, built, plan = self._plan(trigger, region)
         gain = int(self._engine.settings.emergency_divert_gain_min * 60)
         while gain > 0:
-            turns = diversion.find(built, plan, min_gain_s=gain)
+            turns = diversion.find(built, plan, min_gain_s=gain,
+                                   interrupt=self._engine.settings.emergency_interrupt)
             done = [d for d in turns if self._engine.command(
                 lambda s, now, d=d: diversion.apply(s, d, now=now))]
             if not done:
@@ -117,8 +118,9 @@ class PlanningService:
             built, plan = latest
             with e.sessions() as s:
                 ticket = tickets.get(s, ticket_id=ticket_id)
-                extended = snapshots.with_ticket(built, ticket, policy=e.policy,
-                                                 travel=e.travel)
+                extended = snapshots.with_ticket(
+                    built, ticket, policy=e.policy, travel=e.travel,
+                    margin_pct=e.settings.emergency_arrive_margin_pct)
             placed = insert_job(extended.snapshot, plan, str(ticket_id), e.params)
             self._latest[region] = (extended, placed.plan)
             self._store(placed.plan, built.now, f"provisional: emergency {ticket_id}", region)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.config import Settings
-from dispatcher.enums import OPEN_STATUSES, Status
+from dispatcher.enums import OPEN_STATUSES, Status, Urgency
 from dispatcher.overrides import service as overrides
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
@@ -54,6 +54,9 @@ class Built:
     snapshot: Snapshot
     now: datetime
     coords: tuple[tuple[float, float], ...]
+    # Technicians on site at work an emergency may call them away from: routine work with no
+    # appointment, no arrival deadline, not pinned by a dispatcher (technician -> ticket id).
+    interruptible: dict[str, str] = field(default_factory=dict)
 
 
 def build(
@@ -83,21 +86,27 @@ def build_with_points(
     techs = [t for t in techs if t is not None]
     present = {t.id for t in techs}
     avoid = rework.avoided_technicians(session, ticket_ids=[t.id for t in open_tickets])
-    jobs = tuple(_job(t, live, now, policy, points, avoid.get(t.id, ())) for t in open_tickets
+    margin = settings.emergency_arrive_margin_pct
+    jobs = tuple(_job(t, live, now, policy, points, avoid.get(t.id, ()), margin)
+                 for t in open_tickets
                  if t.status is not Status.on_site and t.id not in live.held
                  and not _later(t, now)
                  and not (t.status is Status.en_route and str(t.technician_id) not in present))
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
     snapshot = Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
                         warm_start=_previous_routes(session, region))
-    return Built(snapshot, now, tuple(points.coords))
+    interruptible = {str(t.technician_id): str(t.id) for t in hands.values()
+                     if t.status is Status.on_site and t.urgency is Urgency.routine
+                     and t.window is None and t.arrive_by is None and t.id not in live.pins}
+    return Built(snapshot, now, tuple(points.coords), interruptible)
 
 
 def with_ticket(built: Built, ticket: Ticket, *, policy: SlaPolicy,
-                travel: TravelTimes) -> Built:
+                travel: TravelTimes, margin_pct: float = 0.0) -> Built:
     """`built` plus one new ticket, its travel times computed against the known points only."""
     points = Points(list(built.coords))
-    job = _job(ticket, overrides.Live({}, {}, {}, {}), built.now, policy, points)
+    job = _job(ticket, overrides.Live({}, {}, {}, {}), built.now, policy, points,
+               margin_pct=margin_pct)
     n = len(built.coords)
     matrix = np.zeros((n + 1, n + 1), dtype=np.int64)
     matrix[:n, :n] = built.snapshot.travel
@@ -108,7 +117,7 @@ def with_ticket(built: Built, ticket: Ticket, *, policy: SlaPolicy,
         matrix[:n, n] = travel.between(known, new)[:, 0]
     snapshot = dataclasses.replace(built.snapshot, jobs=(*built.snapshot.jobs, job),
                                    travel=matrix)
-    return Built(snapshot, built.now, tuple(points.coords))
+    return Built(snapshot, built.now, tuple(points.coords), built.interruptible)
 
 
 def held(session: Session, *, now: datetime, region: str = DEFAULT_REGION) -> dict[int, str]:
@@ -194,11 +203,15 @@ def _last_shift_end(tech: Technician, now: datetime, tz: ZoneInfo) -> datetime |
 
 
 def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
-         points: Points, avoid: tuple[str, ...] = ()) -> Job:
+         points: Points, avoid: tuple[str, ...] = (), margin_pct: float = 0.0) -> Job:
     service = ticket.service_minutes * 60
     dues = []
     if ticket.arrive_by is not None:
-        dues.append(seconds_between(now, ticket.arrive_by))
+        arrive = seconds_between(now, ticket.arrive_by)
+        if ticket.urgency is Urgency.emergency:  # planned early: estimates run either way
+            span = (ticket.arrive_by - ticket.reported_at).total_seconds()
+            arrive -= int(margin_pct / 100 * max(0.0, span))
+        dues.append(arrive)
     if ticket.resolve_by is not None:
         dues.append(seconds_between(now, ticket.resolve_by) - service)
     window = None

@@ -43,6 +43,7 @@ class Report:
     replan_ms_max: float
     wall_s: float = 0.0
     diversions: int = 0  # trips cut short for an emergency (allowed churn)
+    interruptions: int = 0  # work on site left for an emergency
     note: str = ""
     timeline: list[tuple[int, int]] = field(default_factory=list)
 
@@ -87,7 +88,8 @@ def build_report(world: World, policy: Any, *, wall_s: float = 0.0, note: str = 
         utilisation_pct=round(_utilisation(world), 1), churn=policy.churn,
         replans=len(policy.replan_ms), replan_ms_p50=round(float(np.percentile(ms, 50)), 1),
         replan_ms_p99=round(float(np.percentile(ms, 99)), 1), replan_ms_max=round(ms.max(), 1),
-        wall_s=round(wall_s, 1), diversions=world.diversions, note=note,
+        wall_s=round(wall_s, 1), diversions=world.diversions,
+        interruptions=world.interruptions, note=note,
         timeline=_timeline(world, pairs),
     )
 

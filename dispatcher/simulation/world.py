@@ -69,6 +69,7 @@ class SimTech:
     ticket: int | None = None
     trip: Trip | None = None
     busy_s: float = 0.0
+    work: int = 0  # the seq of his current stint on site: a stint cut short is recognised by it
 
 
 @dataclass
@@ -89,7 +90,8 @@ class Outcome:
     reported: bool = False
     tech: int | None = None
     set_off_at: datetime | None = None
-    on_site_at: datetime | None = None
+    on_site_at: datetime | None = None  # his first arrival
+    work_from: datetime | None = None  # when the work now under way began (the last arrival)
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
 
@@ -130,6 +132,8 @@ class World:
         self.metres = 0.0
         self.trips: list[tuple[int, int, float]] = []  # (technician, ticket, metres) each leg
         self.diversions = 0  # trips cut short for an emergency
+        self.interruptions = 0  # work on site left for an emergency
+        self._left_s: dict[int, float] = {}  # interrupted tickets: seconds of work still to do
         self.decisions = 0
         self._queue: list[_Event] = []
         self._seq = 0
@@ -212,9 +216,30 @@ class World:
         tech.busy_s += (self.now - trip.left_at).total_seconds()
         self.metres -= trip.metres * (1 - done)
         tech.phase, tech.ticket, tech.trip = Phase.idle, None, None
-        self.outcomes[ticket_id] = Outcome(reported=True)
+        self.outcomes[ticket_id] = Outcome(reported=True,
+                                           on_site_at=self.outcomes[ticket_id].on_site_at)
         self.diversions += 1
         return ticket_id
+
+    def interrupt(self, tech_id: int) -> int:
+        """Call a technician away from the work he is doing (his dispatcher needs him for an
+        emergency): he is free where he is, the ticket is open again with the work still to
+        do. Returns the ticket he left."""
+        tech = self.techs[tech_id]
+        if tech.phase is not Phase.working or tech.ticket is None:
+            raise RuntimeError(f"technician {tech_id} ({tech.phase}) is not at work")
+        ticket_id = tech.ticket
+        outcome = self.outcomes[ticket_id]
+        worked = max(0.0, (self.now - outcome.work_from).total_seconds())
+        self._left_s[ticket_id] = max(0.0, self._work_s(ticket_id) - worked)
+        tech.busy_s += worked
+        tech.phase, tech.ticket = Phase.idle, None
+        self.outcomes[ticket_id] = Outcome(reported=True, on_site_at=outcome.on_site_at)
+        self.interruptions += 1
+        return ticket_id
+
+    def _work_s(self, ticket_id: int) -> float:
+        return self._left_s.get(ticket_id, self.tickets[ticket_id].actual_service_s)
 
     def _apply(self, e: _Event, policy: Policy) -> None:
         ticket = self.tickets.get(e.ticket) if e.ticket is not None else None
@@ -228,6 +253,8 @@ class World:
             outcome.fate, outcome.cancelled_at = Fate.cancelled, self.now
         elif e.kind in ("gps", "reach") and (tech.trip is None or tech.trip.seq != e.trip):
             return  # a trip cut short by a turn-around
+        elif e.kind == "done" and (tech.phase is not Phase.working or tech.work != e.trip):
+            return  # work cut short by an emergency
         elif e.kind == "gps":
             self._gps_fix(tech)
         elif e.kind == "reach":
@@ -282,12 +309,16 @@ class World:
     def _reach(self, tech: SimTech, ticket: SimTicket, outcome: Outcome) -> None:
         tech.busy_s += (tech.trip.arrives_at - tech.trip.left_at).total_seconds()
         tech.position, tech.trip, tech.phase = ticket.point, None, Phase.working
-        outcome.fate, outcome.on_site_at = Fate.on_site, self.now
-        self._push(self.now + timedelta(seconds=ticket.actual_service_s), "done",
-                   ticket=ticket.id, tech=tech.id)
+        # Back at work he left for an emergency: the first arrival stays the one the SLA saw.
+        outcome.fate, outcome.work_from = Fate.on_site, self.now
+        outcome.on_site_at = outcome.on_site_at or self.now
+        self._seq += 1
+        tech.work = self._seq
+        self._push(self.now + timedelta(seconds=self._work_s(ticket.id)), "done",
+                   ticket=ticket.id, tech=tech.id, trip=tech.work)
 
     def _done(self, tech: SimTech, outcome: Outcome) -> None:
-        tech.busy_s += (self.now - outcome.on_site_at).total_seconds()
+        tech.busy_s += (self.now - outcome.work_from).total_seconds()
         tech.phase, tech.ticket = Phase.idle, None
         outcome.fate, outcome.completed_at = Fate.completed, self.now
 

@@ -101,3 +101,77 @@ def test_an_emergency_is_not_abandoned_for_another(engine: Engine, clock: Manual
     assert diverted(engine) == []
 
 
+
+
+def at_work(engine: Engine, clock: ManualClock, *, job: dict | None = None,
+            urgency: Urgency = Urgency.routine, pin: bool = False) -> tuple[int, int, int]:
+    """Wang (plumber) has been at work on a leak at the origin for 10 minutes (sent by the
+    plan, or by a dispatcher's `pin`); Li, the only other plumber, is 12 km away (47 min).
+    Returns (wang, li, the ticket in hand)."""
+    wang = engine.create_technician(tech("Wang", (Skill.plumber,)))
+    li = engine.create_technician(tech("Li", (Skill.plumber,), at=north(12)))
+    leak = engine.create_ticket(ticket(urgency, Category.water, at=ORIGIN, **(job or {})))
+    if pin:
+        engine.pin(leak.id, wang.id, by="disp")
+    engine.replan_now()
+    assert engine.get_ticket(leak.id).assignment.technician_id == wang.id
+    for status in (Status.accepted, Status.en_route, Status.on_site):
+        engine.report_status(leak.id, StatusChange(status=status))
+    clock.advance(timedelta(minutes=10))
+    return wang.id, li.id, leak.id
+
+
+def interrupted(engine: Engine) -> list[dict]:
+    with engine.sessions() as s:
+        return [e.payload for e in s.query(Event).filter(Event.type == "ticket.interrupted")]
+
+
+def test_called_away_from_routine_work_for_an_emergency(engine: Engine,
+                                                         clock: ManualClock) -> None:
+    """A burst pipe 1 km north while Wang fixes a dripping tap (an hour's work) and Li is
+    47 minutes away: Wang leaves the tap, the burst pipe is first on his route and on time,
+    the tap goes back to the pool with its first arrival kept."""
+    wang, _, leak = at_work(engine, clock, job={"service_minutes": 60})
+    first_arrival = engine.get_ticket(leak).on_site_at
+    burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    read = engine.get_ticket(burst.id)
+    assert read.assignment.technician_id == wang
+    assert read.assignment.predicted_late_minutes == 0
+    plan = engine.current_plan()
+    first = next(r["stops"][0]["ticket_id"] for r in plan.routes if r["technician_id"] == wang)
+    assert first == burst.id
+    tap = engine.get_ticket(leak)
+    assert tap.status in (Status.new, Status.assigned) and tap.on_site_at == first_arrival
+    [event] = interrupted(engine)
+    assert event["ticket_id"] == leak and event["technician_id"] == wang
+    assert event["emergency_id"] == burst.id and event["worked_minutes"] == 10
+    assert diverted(engine) == []
+
+
+@pytest.mark.parametrize("urgency, job, pin", [
+    (Urgency.emergency, {}, False),  # another emergency is never left
+    (Urgency.scheduled, {"window": "booked"}, False),  # the resident booked it and is there
+    (Urgency.routine, {"service_minutes": 60}, True),  # a dispatcher sent him there
+])
+def test_no_call_away_from_an_emergency_an_appointment_or_a_pin(
+        engine: Engine, clock: ManualClock, urgency: Urgency, job: dict, pin: bool) -> None:
+    if job.get("window") == "booked":
+        now = clock.now()
+        job = {"window": (now, now + timedelta(hours=2)), "service_minutes": 60}
+    wang, li, leak = at_work(engine, clock, job=job, urgency=urgency, pin=pin)
+    burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    assert engine.get_ticket(leak).status is Status.on_site
+    assert engine.get_ticket(burst.id).assignment.technician_id in (wang, li)
+    assert interrupted(engine) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_call_away_when_switched_off(engine: Engine, clock: ManualClock) -> None:
+    engine.settings = replace_settings(engine, emergency_interrupt=False)
+    _, _, leak = at_work(engine, clock, job={"service_minutes": 60})
+    engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    assert engine.get_ticket(leak).status is Status.on_site
+    assert interrupted(engine) == []

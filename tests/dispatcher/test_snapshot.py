@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from dispatcher.clock import ManualClock
 from dispatcher.engine import Engine
-from dispatcher.enums import Category, Status, Urgency
+from dispatcher.enums import Category, Skill, Status, Urgency
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.tickets.schemas import StatusChange
 from tests.builders import north, tech, ticket
@@ -107,3 +107,19 @@ def test_routine_work_waits_for_the_local_shift_but_an_emergency_does_not(
 def test_by_default_only_the_technicians_on_shift_are_planned(engine: Engine) -> None:
     engine.create_technician(tech("Li", shift=(12, 21)))
     assert _snapshot(engine).techs == ()
+
+
+def test_an_emergency_is_planned_a_share_of_its_allowance_early(engine: Engine) -> None:
+    """A burst pipe must be reached in 30 min: planned for 24 (20 % early); a fire alarm's
+    10 min become 8; routine work keeps its deadline; 0 % plans on the deadline itself."""
+    engine.create_technician(tech("Wang", (Skill.plumber, Skill.fire, Skill.general)))
+    burst = engine.create_ticket(ticket(Urgency.emergency, Category.water))
+    alarm = engine.create_ticket(ticket(Urgency.emergency, Category.fire))
+    tap = engine.create_ticket(ticket(Urgency.routine, Category.general))
+    dues = {j.id: j.due for j in _snapshot(engine).jobs}
+    assert dues[str(burst.id)] == 24 * 60 and dues[str(alarm.id)] == 8 * 60
+    read = engine.get_ticket(tap.id)
+    assert dues[str(tap.id)] == (read.resolve_by - engine.clock.now()).total_seconds() \
+        - read.service_minutes * 60
+    engine.settings = engine.settings.model_copy(update={"emergency_arrive_margin_pct": 0})
+    assert {j.id: j.due for j in _snapshot(engine).jobs}[str(burst.id)] == 30 * 60

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -254,3 +255,50 @@ def test_the_outbox_retries_server_errors_and_drops_refusals_with_the_reason(
         accepted = [e.payload["ticket_id"] for e in s.scalars(
             select(Event).where(Event.type == "ticket.accepted"))]
     assert accepted == [mine]
+
+
+def _assigned(live: Live, ticket_id: int, technician_id: int) -> None:
+    """Wait until the server's re-plan has given `ticket_id` to `technician_id`."""
+    deadline = time.monotonic() + 10
+    while live.staff.get(f"/tickets/{ticket_id}").json()["assignment"]["technician_id"] \
+            != technician_id:
+        assert time.monotonic() < deadline, f"ticket {ticket_id} not planned for him"
+        time.sleep(0.1)
+
+
+def test_called_away_from_a_dripping_tap_for_a_burst_pipe(phone: Any, live: Live) -> None:
+    """Wang is at work on a tap (90 min), li on a booked appointment: a burst pipe next door
+    cannot wait, so the plan calls Wang away. His app says so, leaves the tap's page and shows
+    the burst pipe on his route; the tap is back with the dispatcher."""
+    now = datetime.now(UTC)
+    lat, lon = BUILDINGS["5号楼"]
+    booked = live.staff.post("/tickets", json={
+        "urgency": "scheduled", "category": "general", "lat": lat, "lon": lon,
+        "site_id": "sunshine", "building": "5号楼", "unit": "501", "service_minutes": 120,
+        "window": {"start": (now - timedelta(minutes=5)).isoformat(),
+                   "end": (now + timedelta(hours=2)).isoformat()}}).json()["id"]
+    live.pin(booked, live.ids["li"])
+    _assigned(live, booked, live.ids["li"])
+    live.login("li", "li-pass").post(f"/tickets/{booked}/check-in",
+                                     json={"lat": lat, "lon": lon}).raise_for_status()
+    lat, lon = BUILDINGS["1号楼"]
+    tap = live.staff.post("/tickets", json={
+        "urgency": "routine", "category": "water", "lat": lat, "lon": lon,
+        "site_id": "sunshine", "building": "1号楼", "unit": "101", "service_minutes": 90,
+        "description": "水龙头滴水"}).json()["id"]
+    _assigned(live, tap, live.ids["wang"])
+    live.login("wang", "wang-pass").post(f"/tickets/{tap}/check-in",
+                                         json={"lat": lat, "lon": lon}).raise_for_status()
+    page = phone(at=BUILDINGS["1号楼"]).new_page()
+    sign_in(page, "wang")
+    page.click(f".stop[data-ticket='{tap}'] .stop-main")
+    page.wait_for_selector(".ticket[data-status='on_site']")
+
+    burst = live.ticket(building="2号楼", unit="202", description="厨房水管爆裂")
+    page.wait_for_selector(f".notice:has-text('请暂停 #{tap}')")
+    page.wait_for_selector(f".stop[data-ticket='{burst}']")
+    shot(page, "h1-called-away-zh")
+    assert page.locator(".stop").first.get_attribute("data-ticket") == str(burst)
+    left = live.staff.get(f"/tickets/{tap}").json()
+    assert left["status"] in ("new", "assigned") and left["on_site_at"] is not None
+    assert live.staff.get(f"/tickets/{booked}").json()["status"] == "on_site"

@@ -1,7 +1,9 @@
-"""A technician turned round for an emergency in the simulated world: where he stops, what
-happens to the ticket he gave up, and how the report counts it."""
+"""A technician turned round (or called away from work) for an emergency in the simulated
+world: where he stops, what happens to the ticket he gave up, and how the report counts it."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
@@ -51,3 +53,39 @@ def test_only_a_driving_technician_can_be_turned_round() -> None:
     world = World(sc, tickets, seed=1)
     with pytest.raises(RuntimeError, match="not driving"):
         world.divert(0)
+
+
+def working_day() -> tuple[object, list]:
+    """Wang (0 km) fixes a tap where he stands, 90 minutes of work; 20 minutes in, a pipe
+    bursts at 0.5 km. Li, the other plumber, is 14 km east: 52 minutes from the burst."""
+    sc = line_scenario([("wang", PLUMBER, 0.0), ("li", PLUMBER, 14.0)])
+    return sc, [make_ticket(sc, 1, 0, 0.0, category=Category.water, service_min=90),
+                make_ticket(sc, 2, 20, 0.5, urgency=Urgency.emergency, category=Category.water)]
+
+
+def test_the_engine_calls_wang_away_and_he_finishes_the_tap_later() -> None:
+    """The burst pipe is reached in minutes; the tap is finished afterwards with the work
+    that was left (90 min in all, not 90 more); its first arrival is the one reported."""
+    sc, tickets = working_day()
+    world = World(sc, tickets, seed=1)
+    policy = EnginePolicy()
+    world.run(policy)
+    tap, burst = world.outcomes[1], world.outcomes[2]
+    assert burst.tech == 0 and (burst.on_site_at - tickets[1].reported_at).seconds < 10 * 60
+    assert tap.fate is Fate.completed and tap.tech == 0
+    assert tap.on_site_at == tickets[0].reported_at  # the first arrival, not the return
+    assert tap.completed_at - tap.work_from < timedelta(minutes=75)  # 70 left after 20
+    assert [t[:2] for t in world.trips] == [(0, 1), (0, 2), (0, 1)]
+    report = build_report(world, policy)
+    assert report.interruptions == 1 and report.diversions == 0 and report.churn == 0
+    busy = world.techs[0].busy_s
+    driven = sum(world.seconds(a, b) for a, b in ((sc.technicians[0].home, tickets[1].point),
+                                                   (tickets[1].point, tickets[0].point)))
+    assert busy == pytest.approx(90 * 60 + 30 * 60 + driven, abs=60)  # work, burst, 2 legs
+
+
+def test_only_a_technician_at_work_can_be_called_away() -> None:
+    sc, tickets = working_day()
+    world = World(sc, tickets, seed=1)
+    with pytest.raises(RuntimeError, match="not at work"):
+        world.interrupt(0)

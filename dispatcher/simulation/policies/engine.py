@@ -5,7 +5,8 @@ and the technician app send them; `replan_now()` runs the same snapshot, solve a
 as the server's worker; technicians follow the stored plan's first stop.
 
 A technician the planner turns round for an emergency (`ticket.diverted`) stops where he
-is and takes the plan's new first stop; such moves are counted as diversions, not churn.
+is and takes the plan's new first stop; such moves are counted as diversions, not churn. One
+it calls away from routine work (`ticket.interrupted`) leaves it unfinished and does the same.
 
 When to re-plan, in simulated time: after every decision point whose events changed the world
 (a ticket, a status, a shift edge). Events within one 200 ms debounce window share one re-plan,
@@ -63,6 +64,7 @@ class EnginePolicy:
         self._world_ticket: dict[int, int] = {}
         self._world_tech: dict[int, int] = {}  # engine technician -> world technician
         self._turned: list[int] = []  # engine technicians the planner turned round
+        self._called: list[int] = []  # engine technicians it called away from work
 
     def bind(self, world: World) -> None:
         self.world = world
@@ -93,6 +95,8 @@ class EnginePolicy:
             return
         if kind == "ticket.diverted":  # he turns round where he is, as his app tells him
             self._turned.append(event["payload"]["technician_id"])
+        if kind == "ticket.interrupted":  # he leaves the work for the emergency
+            self._called.append(event["payload"]["technician_id"])
         if kind.startswith(("ticket.", "technician.", "override.")):
             self._dirty.append(kind)
 
@@ -185,7 +189,9 @@ class EnginePolicy:
         self._plan_routes = {r["technician_id"]: r["stops"] for r in version.routes}
         for eid in self._turned:
             self.world.divert(self._world_tech[eid])
-        self._turned = []
+        for eid in self._called:
+            self.world.interrupt(self._world_tech[eid])
+        self._turned, self._called = [], []
         self._count_churn()
 
     def _first_stop(self, tech: SimTech) -> int | None:

@@ -122,6 +122,15 @@ function announceEmergencies(route) {
   }
 }
 
+// The dispatcher needs him for an emergency: on his way (turn round) or at work (leave it).
+function preempted({ type, payload }) {
+  if (payload?.technician_id !== api.session()?.technician_id) return;
+  const key = type === "ticket.interrupted" ? "called_away" : "turned_round";
+  notify(t(key, { id: payload.ticket_id, emergency: payload.emergency_id }), "warn");
+  navigator.vibrate?.([300, 120, 300]);
+  if (routeTicketId() === payload.ticket_id) location.hash = "#/";
+}
+
 function openStream() {
   source?.close();
   source = new EventSource(api.streamUrl());
@@ -131,6 +140,7 @@ function openStream() {
     let event;
     try { event = JSON.parse(msg.data); } catch { return; }
     if (event.at) sawServerTime(event.at);
+    if (event.type === "ticket.diverted" || event.type === "ticket.interrupted") preempted(event);
     if (event.type === "plan.updated" || event.type.startsWith("ticket.")) scheduleRefresh();
   };
 }
