@@ -35,10 +35,8 @@ def diverted(engine: Engine) -> list[dict]:
         return [e.payload for e in s.query(Event).filter(Event.type == "ticket.diverted")]
 
 
-def test_the_one_who_can_make_it_turns_round(engine: Engine, clock: ManualClock) -> None:
-    """A burst pipe 1 km north: Li is 12 km away (47 min), Wang 4 min: Wang turns round, his
-    leak goes back to the pool, the burst pipe is first on his route and on time."""
-    wang, _, leak = on_his_way(engine, clock, far_km=12)
+def burst_pipe_goes_first_to(engine: Engine, wang: int) -> object:
+    """A burst pipe 1 km north, re-planned: Wang's first stop, on time. Returns it."""
     burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
     engine.replan_now()
     read = engine.get_ticket(burst.id)
@@ -47,6 +45,14 @@ def test_the_one_who_can_make_it_turns_round(engine: Engine, clock: ManualClock)
     plan = engine.current_plan()
     first = next(r["stops"][0]["ticket_id"] for r in plan.routes if r["technician_id"] == wang)
     assert first == burst.id
+    return burst
+
+
+def test_the_one_who_can_make_it_turns_round(engine: Engine, clock: ManualClock) -> None:
+    """A burst pipe 1 km north: Li is 12 km away (47 min), Wang 4 min: Wang turns round, his
+    leak goes back to the pool, the burst pipe is first on his route and on time."""
+    wang, _, leak = on_his_way(engine, clock, far_km=12)
+    burst = burst_pipe_goes_first_to(engine, wang)
     assert engine.get_ticket(leak).status in (Status.new, Status.assigned)
     [event] = diverted(engine)
     assert event["ticket_id"] == leak and event["technician_id"] == wang
@@ -133,14 +139,7 @@ def test_called_away_from_routine_work_for_an_emergency(engine: Engine,
     the tap goes back to the pool with its first arrival kept."""
     wang, _, leak = at_work(engine, clock, job={"service_minutes": 60})
     first_arrival = engine.get_ticket(leak).on_site_at
-    burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
-    engine.replan_now()
-    read = engine.get_ticket(burst.id)
-    assert read.assignment.technician_id == wang
-    assert read.assignment.predicted_late_minutes == 0
-    plan = engine.current_plan()
-    first = next(r["stops"][0]["ticket_id"] for r in plan.routes if r["technician_id"] == wang)
-    assert first == burst.id
+    burst = burst_pipe_goes_first_to(engine, wang)
     tap = engine.get_ticket(leak)
     assert tap.status in (Status.new, Status.assigned) and tap.on_site_at == first_arrival
     [event] = interrupted(engine)

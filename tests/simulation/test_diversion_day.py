@@ -25,11 +25,17 @@ def day() -> tuple[object, list]:
                 make_ticket(sc, 2, 3, 0.5, urgency=Urgency.emergency, category=Category.water)]
 
 
-def test_the_engine_turns_wang_round_and_still_fixes_the_leak() -> None:
-    sc, tickets = day()
+def engine_day(sc: object, tickets: list) -> tuple[World, EnginePolicy]:
+    """The day played under the engine."""
     world = World(sc, tickets, seed=1)
     policy = EnginePolicy()
     world.run(policy)
+    return world, policy
+
+
+def test_the_engine_turns_wang_round_and_still_fixes_the_leak() -> None:
+    sc, tickets = day()
+    world, policy = engine_day(sc, tickets)
     leak, burst = world.outcomes[1], world.outcomes[2]
     assert burst.tech == 0 and (burst.on_site_at - tickets[1].reported_at).seconds < 30 * 60
     assert leak.fate is Fate.completed and burst.fate is Fate.completed
@@ -67,9 +73,7 @@ def test_the_engine_calls_wang_away_and_he_finishes_the_tap_later() -> None:
     """The burst pipe is reached in minutes; the tap is finished afterwards with the work
     that was left (90 min in all, not 90 more); its first arrival is the one reported."""
     sc, tickets = working_day()
-    world = World(sc, tickets, seed=1)
-    policy = EnginePolicy()
-    world.run(policy)
+    world, policy = engine_day(sc, tickets)
     tap, burst = world.outcomes[1], world.outcomes[2]
     assert burst.tech == 0 and (burst.on_site_at - tickets[1].reported_at).seconds < 10 * 60
     assert tap.fate is Fate.completed and tap.tech == 0
