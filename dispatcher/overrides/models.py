@@ -23,6 +23,7 @@ class Reason(StrEnum):
     technician_familiar = "technician_familiar"
     parts = "parts"
     other = "other"
+    emergency = "emergency"  # the planner pre-empted this technician for the ticket
 
 
 class Override(Base):

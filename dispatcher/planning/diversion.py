@@ -7,19 +7,24 @@ called away from it, as a property manager would. After a plan is stored, each e
 plan brings late is matched with the technician (qualified, route not locked by a dispatcher,
 not pinned there, not himself busy with an emergency) whose pre-emption saves it the most
 lateness, if that saves at least the configured minutes; a turn-around is preferred to an
-interruption when both save as much. His ticket goes back to the pool and the region is
-re-planned.
+interruption when both save as much. His ticket goes back to the pool, the emergency is pinned
+first on his route (by `planner`, reason `emergency`: the re-plan cannot send him back to what
+he left, and the console shows why he moved) and the region is re-planned.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import Status
+from dispatcher.errors import DomainError
 from dispatcher.events import service as events
+from dispatcher.overrides import service as overrides
+from dispatcher.overrides.models import Reason
 from dispatcher.planning.snapshot import Built
 from dispatcher.tickets import service as tickets
 from optimizer import Plan
@@ -78,13 +83,19 @@ def find(built: Built, plan: Plan, *, min_gain_s: int,
     return out
 
 
-def apply(session: Session, diversion: Diversion, *, now: datetime) -> bool:
+def apply(session: Session, diversion: Diversion, *, now: datetime, tz: ZoneInfo) -> bool:
     """Put the ticket back in the pool if its technician is still on his way to it (or still
-    at work on it); records `ticket.diverted` (or `ticket.interrupted`). False (nothing done)
-    if the world moved on since the plan."""
+    at work on it) and pin the emergency first on his route; records `ticket.diverted` (or
+    `ticket.interrupted`). False (nothing done) if the world moved on since the plan."""
     ticket = tickets.get(session, ticket_id=diversion.ticket_id)
     was = Status.on_site if diversion.interrupt else Status.en_route
     if ticket.status is not was or ticket.technician_id != diversion.technician_id:
+        return False
+    try:
+        overrides.pin(session, ticket_id=diversion.emergency_id,
+                      technician_id=diversion.technician_id, by="planner",
+                      reason=Reason.emergency, now=now, tz=tz, position=0)
+    except DomainError:  # the emergency was started, or his route locked, meanwhile
         return False
     worked = None if ticket.on_site_at is None else (now - ticket.on_site_at).total_seconds()
     tickets.move(ticket, Status.new, now)

@@ -44,12 +44,13 @@ class PlanningService:
         turn technicians round (or call them away from routine work) for emergencies it brings
         late (see `diversion`), re-planning after each."""
         version, built, plan = self._plan(trigger, region)
-        gain = int(self._engine.settings.emergency_divert_gain_min * 60)
+        settings = self._engine.settings
+        gain = int(settings.emergency_divert_gain_min * 60)
         while gain > 0:
             turns = diversion.find(built, plan, min_gain_s=gain,
-                                   interrupt=self._engine.settings.emergency_interrupt)
+                                   interrupt=settings.emergency_interrupt)
             done = [d for d in turns if self._engine.command(
-                lambda s, now, d=d: diversion.apply(s, d, now=now))]
+                lambda s, now, d=d: diversion.apply(s, d, now=now, tz=settings.tz))]
             if not done:
                 break
             why = ", ".join(f"{d.technician_id} for {d.emergency_id}" for d in done)

@@ -36,7 +36,8 @@ def diverted(engine: Engine) -> list[dict]:
 
 
 def burst_pipe_goes_first_to(engine: Engine, wang: int) -> object:
-    """A burst pipe 1 km north, re-planned: Wang's first stop, on time. Returns it."""
+    """A burst pipe 1 km north, re-planned: Wang's first stop, on time, pinned there by the
+    planner (the next plan cannot send him back to what he left). Returns it."""
     burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
     engine.replan_now()
     read = engine.get_ticket(burst.id)
@@ -45,6 +46,9 @@ def burst_pipe_goes_first_to(engine: Engine, wang: int) -> object:
     plan = engine.current_plan()
     first = next(r["stops"][0]["ticket_id"] for r in plan.routes if r["technician_id"] == wang)
     assert first == burst.id
+    [pin] = [o for o in engine.list_overrides() if o.ticket_id == burst.id]
+    assert (pin.technician_id, pin.position, pin.created_by, pin.reason) \
+        == (wang, 0, "planner", "emergency")
     return burst
 
 
