@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.enums import Status
+from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.events import service as events
 from dispatcher.overrides.models import Override, OverrideKind, Reason
@@ -122,9 +122,14 @@ def expire(session: Session, *, now: datetime) -> list[Override]:
 
 
 def list_live(session: Session, *, now: datetime) -> list[Override]:
-    """Overrides in force, oldest first."""
+    """Overrides in force, oldest first; a pin, hold or move of a ticket that is no longer
+    open (completed, closed, cancelled) has nothing left to do and is left out."""
     query = select(Override).where(Override.cleared_at.is_(None)).order_by(Override.id)
-    return [o for o in session.scalars(query) if o.live(now)]
+    rows = [o for o in session.scalars(query) if o.live(now)]
+    ids = {o.ticket_id for o in rows if o.ticket_id is not None}
+    done = set(session.scalars(select(Ticket.id).where(
+        Ticket.id.in_(ids), Ticket.status.not_in(OPEN_STATUSES)))) if ids else set()
+    return [o for o in rows if o.ticket_id not in done]
 
 
 def _movable(session: Session, ticket_id: int) -> Ticket:

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from dispatcher.clock import ManualClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
-from dispatcher.enums import Category, Skill, Urgency
+from dispatcher.enums import Category, Skill, Status, Urgency
 from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.overrides.models import Override
 from dispatcher.overrides.schemas import OverrideRead
 from dispatcher.technicians.schemas import PositionUpdate
+from dispatcher.tickets.schemas import StatusChange
 from tests.builders import north, tech, ticket
 from tests.conftest import SHANGHAI
 
@@ -98,6 +99,20 @@ def test_overrides_record_who_when_why_and_refuse_what_cannot_be(engine: Engine,
     [live] = engine.list_overrides()
     assert (live.kind, live.created_by, live.reason, live.created_at) == (
         "hold", "desk-7", "resident_request", clock.now())
+
+
+def test_the_pin_of_a_finished_ticket_is_no_longer_listed(engine: Engine) -> None:
+    """The console lists overrides in force: once the pinned ticket is done, or cancelled,
+    its pin has nothing left to do (and planner pins for emergencies would pile up)."""
+    wang = engine.create_technician(tech("Wang", (Skill.general,)))
+    done, dropped, open_ = (engine.create_ticket(ticket()) for _ in range(3))
+    for t in (done, dropped, open_):
+        engine.pin(t.id, wang.id, by="desk")
+    engine.replan_now()
+    for status in (Status.accepted, Status.en_route, Status.on_site, Status.completed):
+        engine.report_status(done.id, StatusChange(status=status))
+    engine.cancel_ticket(dropped.id)
+    assert [o.ticket_id for o in engine.list_overrides()] == [open_.id]
 
 
 @pytest.mark.parametrize("local_replan_from", [60, 0], ids=["full", "local"])
