@@ -97,7 +97,6 @@ def apply(session: Session, diversion: Diversion, *, now: datetime, tz: ZoneInfo
                       reason=Reason.emergency, now=now, tz=tz, position=0)
     except DomainError:  # the emergency was started, or his route locked, meanwhile
         return False
-    worked = None if ticket.on_site_at is None else (now - ticket.on_site_at).total_seconds()
     tickets.move(ticket, Status.new, now)
     ticket.technician_id = None
     ticket.planned_eta = ticket.planned_start = ticket.planned_end = None
@@ -107,8 +106,9 @@ def apply(session: Session, diversion: Diversion, *, now: datetime, tz: ZoneInfo
     payload = {"ticket_id": ticket.id, "technician_id": diversion.technician_id,
                "emergency_id": diversion.emergency_id,
                "gain_minutes": round(diversion.gain_s / 60, 1), "region": ticket.region}
-    if diversion.interrupt:
-        payload["worked_minutes"] = round(max(0.0, worked or 0.0) / 60, 1)
+    if diversion.interrupt and ticket.on_site_at is not None:
+        payload["worked_minutes"] = round(max(0.0, (now - ticket.on_site_at).total_seconds())
+                                          / 60, 1)
     kind = "ticket.interrupted" if diversion.interrupt else "ticket.diverted"
     events.record(session, type=kind, at=now, payload=payload)
     return True

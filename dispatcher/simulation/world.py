@@ -216,8 +216,7 @@ class World:
         tech.busy_s += (self.now - trip.left_at).total_seconds()
         self.metres -= trip.metres * (1 - done)
         tech.phase, tech.ticket, tech.trip = Phase.idle, None, None
-        self.outcomes[ticket_id] = Outcome(reported=True,
-                                           on_site_at=self.outcomes[ticket_id].on_site_at)
+        self._reopen(ticket_id)
         self.diversions += 1
         return ticket_id
 
@@ -234,9 +233,14 @@ class World:
         self._left_s[ticket_id] = max(0.0, self._work_s(ticket_id) - worked)
         tech.busy_s += worked
         tech.phase, tech.ticket = Phase.idle, None
-        self.outcomes[ticket_id] = Outcome(reported=True, on_site_at=outcome.on_site_at)
+        self._reopen(ticket_id)
         self.interruptions += 1
         return ticket_id
+
+    def _reopen(self, ticket_id: int) -> None:
+        """The ticket is open again for the policy; its first arrival stays the SLA's."""
+        self.outcomes[ticket_id] = Outcome(reported=True,
+                                           on_site_at=self.outcomes[ticket_id].on_site_at)
 
     def _work_s(self, ticket_id: int) -> float:
         return self._left_s.get(ticket_id, self.tickets[ticket_id].actual_service_s)
