@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Failing a turn-around, call a technician away from routine work on site (no appointment,
     # no arrival deadline) for such an emergency; the work goes back to the pool.
     emergency_interrupt: bool = True
+    # ... and from a booked appointment when no routine work would do as well: the resident
+    # was seen on time (the arrival stays recorded), the rest of the job is planned again.
+    emergency_interrupt_appointments: bool = True
     # Plan emergencies to arrive this share of their arrival allowance early (30 min: 6 min
     # early): real travel and work run either side of the estimates, and a plan that arrives
     # on the minute is late about half the time.

@@ -55,7 +55,8 @@ def _ticket(t: Ticket) -> TicketRow:
         id=t.id, urgency=t.urgency.value, category=t.category.value, reported_at=t.reported_at,
         site_id=t.site_id, technician_id=t.technician_id, respond_by=t.respond_by,
         arrive_by=t.arrive_by, resolve_by=t.resolve_by, accepted_at=t.accepted_at,
-        on_site_at=t.on_site_at, completed_at=t.completed_at, closed_at=t.closed_at,
+        on_site_at=t.on_site_at, work_started_at=t.work_started_at, completed_at=t.completed_at,
+        closed_at=t.closed_at,
         cancelled_at=t.cancelled_at, window_start=t.window_start, window_end=t.window_end,
         rework_of=t.rework_of, maintenance_plan_id=t.maintenance_plan_id,
         maintenance_due=t.maintenance_due)

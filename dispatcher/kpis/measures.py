@@ -98,9 +98,10 @@ def overlap_s(a: datetime, b: datetime, lo: datetime, hi: datetime) -> float:
 
 def on_site_seconds(tickets: Iterable[TicketRow], technician_id: int, lo: datetime,
                     hi: datetime, now: datetime) -> float:
-    """Time the technician spent on site (on_site_at to completion, or to now) inside [lo, hi)."""
-    return sum(overlap_s(t.on_site_at, t.completed_at or now, lo, hi) for t in tickets
-               if t.technician_id == technician_id and t.on_site_at is not None
+    """Time the technician spent on site (his last stint's start to completion, or to now)
+    inside [lo, hi); a stint before a call-away is not counted twice with the emergency's."""
+    return sum(overlap_s(t.work_started_at or t.on_site_at, t.completed_at or now, lo, hi)
+               for t in tickets if t.technician_id == technician_id and t.on_site_at is not None
                and t.cancelled_at is None)
 
 

@@ -24,6 +24,7 @@ class TicketRow:
     resolve_by: datetime | None = None
     accepted_at: datetime | None = None
     on_site_at: datetime | None = None
+    work_started_at: datetime | None = None
     completed_at: datetime | None = None
     closed_at: datetime | None = None
     cancelled_at: datetime | None = None

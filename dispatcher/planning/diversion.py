@@ -2,14 +2,16 @@
 
 A technician on his way to routine or scheduled work is often the only help that can still
 reach an emergency in time when everyone free is too far and everyone else is at work on
-site; failing that, one at work on a routine job (no appointment, no arrival deadline) can be
-called away from it, as a property manager would. After a plan is stored, each emergency the
-plan brings late is matched with the technician (qualified, route not locked by a dispatcher,
-not pinned there, not himself busy with an emergency) whose pre-emption saves it the most
-lateness, if that saves at least the configured minutes; a turn-around is preferred to an
-interruption when both save as much. His ticket goes back to the pool, the emergency is pinned
-first on his route (by `planner`, reason `emergency`: the re-plan cannot send him back to what
-he left, and the console shows why he moved) and the region is re-planned.
+site; one at work on a routine job (no appointment, no arrival deadline) or at a booked
+appointment (the resident was seen on time; the arrival stays recorded) can be called away
+from it, as a property manager would. After a plan is stored, each emergency the plan brings
+late is matched with the technician (qualified, route not locked by a dispatcher, not pinned
+there, not himself busy with an emergency) whose pre-emption saves it the most lateness, if
+that saves at least the configured minutes; when several save as much, a turn-around is
+preferred to a call-away, and routine work to an appointment. His ticket goes back to the
+pool, the emergency is pinned first on his route (by `planner`, reason `emergency`: the
+re-plan cannot send him back to what he left, and the console shows why he moved) and the
+region is re-planned.
 """
 
 from __future__ import annotations
@@ -44,19 +46,23 @@ class Diversion:
     interrupt: bool = False
 
 
-def find(built: Built, plan: Plan, *, min_gain_s: int,
-         interrupt: bool = True) -> list[Diversion]:
+def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
+         appointments: bool = True) -> list[Diversion]:
     """The pre-emptions worth making after `plan` of `built`, most urgent emergency first;
-    `interrupt` False considers only technicians on their way."""
+    `interrupt` False considers only technicians on their way, `appointments` False none at a
+    booked appointment."""
     snap = built.snapshot
     placed = plan.assignment()
     techs = {t.id: t for t in snap.techs}
     # Per technician: the ticket he would leave, and whether he is at work on it.
-    candidates = {j.started_by: (j.id, False) for j in snap.jobs if j.started_by is not None
+    # Per technician: the ticket he would leave and how much it costs to leave it (0: a trip,
+    # 1: routine work, 2: a booked appointment), the tie-break between equal gains.
+    candidates = {j.started_by: (j.id, 0) for j in snap.jobs if j.started_by is not None
                   and j.pinned_to is None and j.urgency != "emergency"}
     if interrupt:
-        candidates.update({tech_id: (ticket_id, True)
-                           for tech_id, ticket_id in built.interruptible.items()})
+        candidates.update({tech_id: (ticket_id, 2 if appointment else 1)
+                           for tech_id, (ticket_id, appointment) in built.interruptible.items()
+                           if appointments or not appointment})
     emergencies = sorted((j for j in snap.jobs if j.urgency == "emergency"
                           and j.started_by is None and j.pinned_to is None
                           and j.due is not None), key=lambda j: j.due)
@@ -65,21 +71,21 @@ def find(built: Built, plan: Plan, *, min_gain_s: int,
     for e in emergencies:
         stop = placed.get(e.id)
         late = max(0, stop[1].start - e.due) if stop is not None else UNSERVED_S
-        best: tuple[int, bool, int, str] | None = None
-        for tech_id, (_, at_work) in candidates.items():
+        best: tuple[int, int, int, str] | None = None
+        for tech_id, (_, cost) in candidates.items():
             tech = techs.get(tech_id)
             if tech is None or tech_id in used or tech.locked or e.skill not in tech.skills:
                 continue
             drive = int(snap.travel[tech.location, e.location])
             gain = late - max(0, drive - e.due)
-            rank = (gain, not at_work, -drive, tech_id)
+            rank = (gain, -cost, -drive, tech_id)
             if gain >= max(min_gain_s, 1) and (best is None or rank > best):
                 best = rank
         if best is not None:
             tech_id = best[3]
             used.add(tech_id)
-            ticket_id, at_work = candidates[tech_id]
-            out.append(Diversion(int(ticket_id), int(tech_id), int(e.id), best[0], at_work))
+            ticket_id, cost = candidates[tech_id]
+            out.append(Diversion(int(ticket_id), int(tech_id), int(e.id), best[0], cost > 0))
     return out
 
 
@@ -106,9 +112,9 @@ def apply(session: Session, diversion: Diversion, *, now: datetime, tz: ZoneInfo
     payload = {"ticket_id": ticket.id, "technician_id": diversion.technician_id,
                "emergency_id": diversion.emergency_id,
                "gain_minutes": round(diversion.gain_s / 60, 1), "region": ticket.region}
-    if diversion.interrupt and ticket.on_site_at is not None:
-        payload["worked_minutes"] = round(max(0.0, (now - ticket.on_site_at).total_seconds())
-                                          / 60, 1)
+    began = ticket.work_started_at or ticket.on_site_at
+    if diversion.interrupt and began is not None:
+        payload["worked_minutes"] = round(max(0.0, (now - began).total_seconds()) / 60, 1)
     kind = "ticket.interrupted" if diversion.interrupt else "ticket.diverted"
     events.record(session, type=kind, at=now, payload=payload)
     return True

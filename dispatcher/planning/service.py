@@ -41,14 +41,15 @@ class PlanningService:
 
     def plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         """Build the region's snapshot as of now, solve it, store the plan, check alerts; then
-        turn technicians round (or call them away from routine work) for emergencies it brings
+        turn technicians round (or call them away from work on site) for emergencies it brings
         late (see `diversion`), re-planning after each."""
         version, built, plan = self._plan(trigger, region)
         settings = self._engine.settings
         gain = int(settings.emergency_divert_gain_min * 60)
         while gain > 0:
             turns = diversion.find(built, plan, min_gain_s=gain,
-                                   interrupt=settings.emergency_interrupt)
+                                   interrupt=settings.emergency_interrupt,
+                                   appointments=settings.emergency_interrupt_appointments)
             done = [d for d in turns if self._engine.command(
                 lambda s, now, d=d: diversion.apply(s, d, now=now, tz=settings.tz))]
             if not done:

@@ -54,9 +54,10 @@ class Built:
     snapshot: Snapshot
     now: datetime
     coords: tuple[tuple[float, float], ...]
-    # Technicians on site at work an emergency may call them away from: routine work with no
-    # appointment, no arrival deadline, not pinned by a dispatcher (technician -> ticket id).
-    interruptible: dict[str, str] = field(default_factory=dict)
+    # Technicians on site at work an emergency may call them away from, not pinned there by a
+    # dispatcher: technician -> (ticket id, at a booked appointment). Routine work qualifies
+    # without an arrival deadline; an appointment's arrival is recorded and it has no other.
+    interruptible: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 def build(
@@ -95,10 +96,18 @@ def build_with_points(
     matrix = travel.matrix(np.array(points.coords)) if points.coords else np.zeros((0, 0))
     snapshot = Snapshot(techs=tuple(techs), jobs=jobs, travel=matrix,
                         warm_start=_previous_routes(session, region))
-    interruptible = {str(t.technician_id): str(t.id) for t in hands.values()
-                     if t.status is Status.on_site and t.urgency is Urgency.routine
-                     and t.window is None and t.arrive_by is None and t.id not in live.pins}
+    interruptible = {str(t.technician_id): (str(t.id), t.window is not None)
+                     for t in hands.values() if t.status is Status.on_site
+                     and t.id not in live.pins and _interruptible(t)}
     return Built(snapshot, now, tuple(points.coords), interruptible)
+
+
+def _interruptible(ticket: Ticket) -> bool:
+    """Work whose deadlines a call-away cannot break: routine without an arrival deadline,
+    or a booked appointment (its arrival is kept, and it has no deadline to be fixed by)."""
+    if ticket.urgency is Urgency.routine:
+        return ticket.window is None and ticket.arrive_by is None
+    return ticket.urgency is Urgency.scheduled and ticket.resolve_by is None
 
 
 def with_ticket(built: Built, ticket: Ticket, *, policy: SlaPolicy,
@@ -164,7 +173,7 @@ def _tech(tech: Technician, hand: Ticket | None, now: datetime, settings: Settin
         if hand is None and not (planned and overtime_left):
             return _upcoming(tech, now, settings, points, locked)
     if hand is not None and hand.status is Status.on_site:
-        done = hand.on_site_at or now
+        done = hand.work_started_at or hand.on_site_at or now
         remaining = seconds_between(now, done) + hand.service_minutes * 60
         return Tech(id=str(tech.id), skills=frozenset(tech.skills),
                     location=points.add(hand.lat, hand.lon), available_at=max(0, remaining),
@@ -206,7 +215,8 @@ def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
          points: Points, avoid: tuple[str, ...] = (), margin_pct: float = 0.0) -> Job:
     service = ticket.service_minutes * 60
     dues = []
-    if ticket.arrive_by is not None:
+    arrived = ticket.on_site_at is not None  # called away, or nobody home: arrival is kept
+    if ticket.arrive_by is not None and not arrived:
         arrive = seconds_between(now, ticket.arrive_by)
         if ticket.urgency is Urgency.emergency:  # planned early: estimates run either way
             span = (ticket.arrive_by - ticket.reported_at).total_seconds()
@@ -215,7 +225,7 @@ def _job(ticket: Ticket, live: overrides.Live, now: datetime, policy: SlaPolicy,
     if ticket.resolve_by is not None:
         dues.append(seconds_between(now, ticket.resolve_by) - service)
     window = None
-    if ticket.window is not None:
+    if ticket.window is not None and not arrived:
         start, end = (seconds_between(now, w) for w in ticket.window)
         window = (max(0, start), end)
     committed = ticket.technician_id if ticket.status is Status.accepted else None

@@ -88,6 +88,7 @@ class FieldTeam:
     def _work(self, ticket: TicketRead, now: datetime) -> None:
         seconds = self.work.setdefault(
             ticket.id, ticket.service_minutes * 60 * self.rng.uniform(0.8, 1.2))
-        if ticket.on_site_at and now >= ticket.on_site_at + timedelta(seconds=seconds):
+        began = ticket.work_started_at or ticket.on_site_at
+        if began and now >= began + timedelta(seconds=seconds):
             self.engine.report_status(ticket.id, StatusChange(status=Status.completed))
             self.work.pop(ticket.id, None)

@@ -32,6 +32,11 @@ TIMESTAMP_FIELD = {
 }
 
 
+# Stamps that keep the first time: a technician called away from work and back later arrived,
+# for the SLA, the first time. The stint in progress is stamped apart (`work_started_at`).
+KEEP_FIRST = frozenset({Status.on_site})
+
+
 def check(current: Status, target: Status) -> None:
     """Raise `Conflict` naming the allowed next statuses if `current -> target` is impossible."""
     allowed = TRANSITIONS[current]

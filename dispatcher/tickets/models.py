@@ -56,7 +56,8 @@ class Ticket(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     en_route_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    on_site_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    on_site_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # first arrival (SLA)
+    work_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # current stint
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -104,6 +104,7 @@ class TicketRead(BaseModel):
     accepted_at: datetime | None
     en_route_at: datetime | None
     on_site_at: datetime | None
+    work_started_at: datetime | None
     completed_at: datetime | None
     closed_at: datetime | None
     cancelled_at: datetime | None

@@ -81,12 +81,14 @@ def list_(session: Session, *, statuses: Sequence[Status] | None = None,
 
 
 def move(ticket: Ticket, target: Status, at: datetime) -> None:
-    """Apply a checked transition and stamp its time."""
+    """Apply a checked transition and stamp its time (the first arrival stays the arrival)."""
     lifecycle.check(ticket.status, target)
     ticket.status = target
     field = lifecycle.TIMESTAMP_FIELD.get(target)
-    if field is not None:
+    if field is not None and not (target in lifecycle.KEEP_FIRST and getattr(ticket, field)):
         setattr(ticket, field, at)
+    if target is Status.on_site:
+        ticket.work_started_at = at
 
 
 def cancel(session: Session, *, ticket_id: int, now: datetime) -> Ticket:

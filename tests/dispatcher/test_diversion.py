@@ -152,21 +152,73 @@ def test_called_away_from_routine_work_for_an_emergency(engine: Engine,
     assert diverted(engine) == []
 
 
+def booked(clock: ManualClock) -> dict:
+    """An appliance repair booked for the two hours from now (an hour's work)."""
+    now = clock.now()
+    return {"window": (now, now + timedelta(hours=2)), "service_minutes": 60}
+
+
+def test_called_away_from_an_appointment_keeps_its_arrival(engine: Engine,
+                                                            clock: ManualClock) -> None:
+    """With nobody else near, Wang leaves a booked repair for the burst pipe. The resident was
+    seen inside the window: that arrival stays recorded, the rest of the job is planned again
+    once the window has passed (not dropped as unreachable), and going back starts a new stint
+    of work without moving the arrival."""
+    wang, _, repair = at_work(engine, clock, job=booked(clock), urgency=Urgency.scheduled)
+    first_arrival = engine.get_ticket(repair).on_site_at
+    burst = burst_pipe_goes_first_to(engine, wang)
+    [event] = interrupted(engine)
+    assert event["ticket_id"] == repair and event["worked_minutes"] == 10
+    for status in (Status.accepted, Status.en_route, Status.on_site, Status.completed):
+        engine.report_status(burst.id, StatusChange(status=status))
+    clock.advance(timedelta(hours=3))  # the booked window is over
+    engine.replan_now()
+    back = engine.get_ticket(repair)
+    assert back.assignment.technician_id is not None, back.assignment.unassigned_reason
+    for status in (Status.accepted, Status.en_route, Status.on_site):
+        engine.report_status(repair, StatusChange(status=status))
+    back = engine.get_ticket(repair)
+    assert back.on_site_at == first_arrival and back.work_started_at == clock.now()
+
+
+def test_routine_work_is_left_before_an_appointment(engine: Engine, clock: ManualClock) -> None:
+    """Wang at a dripping tap and Zhang at a booked repair, side by side, both 4 min from the
+    burst pipe: Wang goes (Zhang would win the last tie-break, by id)."""
+    wang, _, tap = at_work(engine, clock, job={"service_minutes": 60})
+    zhang = engine.create_technician(tech("Zhang", (Skill.plumber,)))
+    repair = engine.create_ticket(ticket(Urgency.scheduled, Category.water, at=ORIGIN,
+                                         **booked(clock)))
+    engine.replan_now()
+    assert engine.get_ticket(repair.id).assignment.technician_id == zhang.id
+    for status in (Status.accepted, Status.en_route, Status.on_site):
+        engine.report_status(repair.id, StatusChange(status=status))
+    burst_pipe_goes_first_to(engine, wang)
+    assert [e["ticket_id"] for e in interrupted(engine)] == [tap]
+    assert engine.get_ticket(repair.id).status is Status.on_site
+
+
 @pytest.mark.parametrize("urgency, job, pin", [
     (Urgency.emergency, {}, False),  # another emergency is never left
-    (Urgency.scheduled, {"window": "booked"}, False),  # the resident booked it and is there
     (Urgency.routine, {"service_minutes": 60}, True),  # a dispatcher sent him there
 ])
-def test_no_call_away_from_an_emergency_an_appointment_or_a_pin(
+def test_no_call_away_from_an_emergency_or_a_pin(
         engine: Engine, clock: ManualClock, urgency: Urgency, job: dict, pin: bool) -> None:
-    if job.get("window") == "booked":
-        now = clock.now()
-        job = {"window": (now, now + timedelta(hours=2)), "service_minutes": 60}
     wang, li, leak = at_work(engine, clock, job=job, urgency=urgency, pin=pin)
     burst = engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
     engine.replan_now()
     assert engine.get_ticket(leak).status is Status.on_site
     assert engine.get_ticket(burst.id).assignment.technician_id in (wang, li)
+    assert interrupted(engine) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_no_call_away_from_an_appointment_when_switched_off(engine: Engine,
+                                                            clock: ManualClock) -> None:
+    engine.settings = replace_settings(engine, emergency_interrupt_appointments=False)
+    _, _, repair = at_work(engine, clock, job=booked(clock), urgency=Urgency.scheduled)
+    engine.create_ticket(ticket(Urgency.emergency, Category.water, at=north(1)))
+    engine.replan_now()
+    assert engine.get_ticket(repair).status is Status.on_site
     assert interrupted(engine) == []
 
 

@@ -8,6 +8,7 @@ import pytest
 from dispatcher.kpis import measures
 from dispatcher.kpis.compute import Scope, compute
 from dispatcher.kpis.periods import Period, buckets
+from dispatcher.kpis.rows import TicketRow
 from tests.kpi_history import END, HISTORY, NOW, START, TZ, at
 
 
@@ -104,3 +105,16 @@ def test_p90_nearest_rank_and_empty() -> None:
     assert measures.p90(list(range(1, 11))) == 9
     assert measures.p90([5]) == 5
     assert measures.p90([]) is None
+
+
+def test_on_site_time_counts_the_last_stint_of_work_called_away_from() -> None:
+    """Arrived 09:00, called away 09:20 for an emergency (on site 09:30-10:30, its own ticket),
+    back at 11:00, done 11:30: the tap's time on site is its last stint, 30 min, so the hour
+    away at the emergency is not counted twice."""
+    tap = TicketRow(id=1, urgency="routine", category="water", reported_at=at(2, 8),
+                    technician_id=1, on_site_at=at(2, 9), work_started_at=at(2, 11),
+                    completed_at=at(2, 11, 30))
+    burst = TicketRow(id=2, urgency="emergency", category="water", reported_at=at(2, 9, 15),
+                      technician_id=1, on_site_at=at(2, 9, 30), work_started_at=at(2, 9, 30),
+                      completed_at=at(2, 10, 30))
+    assert measures.on_site_seconds([tap, burst], 1, START, END, NOW) == 90 * 60

@@ -23,9 +23,8 @@ def small_days() -> dict[int, dict[str, Report]]:
 def test_engine_breaches_no_more_than_nearest(small_days) -> None:
     """The CI check of issue 4: our engine is not worse than today's practice on SLA.
 
-    A light day of 80 tickets is decided by one or two tickets (seed 1: engine 1 breach, a
-    sanitation visit 4.6 min late behind a job that overran; nearest 0), so the check adds up
-    three seeded days.
+    A light day of 80 tickets is decided by one or two tickets (a job that overruns, an
+    emergency when every qualified technician is busy), so the check adds up three seeded days.
     """
     assert all({"nearest", "engine", "hindsight"} <= set(day) for day in small_days.values())
     engine = sum(day["engine"].breaches_total for day in small_days.values())
