@@ -266,10 +266,9 @@ def _assigned(live: Live, ticket_id: int, technician_id: int) -> None:
         time.sleep(0.1)
 
 
-def test_called_away_from_a_dripping_tap_for_a_burst_pipe(phone: Any, live: Live) -> None:
-    """Wang is at work on a tap (90 min), li on a booked appointment: a burst pipe next door
-    cannot wait, so the plan calls Wang away. His app says so, leaves the tap's page and shows
-    the burst pipe on his route; the tap is back with the dispatcher."""
+def _li_at_a_booked_repair(live: Live) -> int:
+    """Li, sent there by the dispatcher, is at work on a booked two-hour repair at 5号楼: the
+    plan cannot take him off it. Returns the repair."""
     now = datetime.now(UTC)
     lat, lon = BUILDINGS["5号楼"]
     booked = live.staff.post("/tickets", json={
@@ -281,24 +280,58 @@ def test_called_away_from_a_dripping_tap_for_a_burst_pipe(phone: Any, live: Live
     _assigned(live, booked, live.ids["li"])
     live.login("li", "li-pass").post(f"/tickets/{booked}/check-in",
                                      json={"lat": lat, "lon": lon}).raise_for_status()
-    lat, lon = BUILDINGS["1号楼"]
+    return booked
+
+
+def _a_tap(live: Live, at: tuple[float, float]) -> int:
+    """A dripping tap at `at` (90 min of work), planned for Wang."""
     tap = live.staff.post("/tickets", json={
-        "urgency": "routine", "category": "water", "lat": lat, "lon": lon,
+        "urgency": "routine", "category": "water", "lat": at[0], "lon": at[1],
         "site_id": "sunshine", "building": "1号楼", "unit": "101", "service_minutes": 90,
         "description": "水龙头滴水"}).json()["id"]
     _assigned(live, tap, live.ids["wang"])
+    return tap
+
+
+def _pre_empted(live: Live, page: Any, tap: int, notice: str, screenshot: str) -> None:
+    """A burst pipe at 2号楼: Wang's app shows `notice`, and the burst pipe first on his
+    route; the tap is back with the dispatcher."""
+    burst = live.ticket(building="2号楼", unit="202", description="厨房水管爆裂")
+    page.wait_for_selector(f".notice:has-text('{notice}')")
+    page.wait_for_selector(f".stop[data-ticket='{burst}']")
+    shot(page, screenshot)
+    assert page.locator(".stop").first.get_attribute("data-ticket") == str(burst)
+    assert live.staff.get(f"/tickets/{tap}").json()["status"] in ("new", "assigned")
+
+
+def test_called_away_from_a_dripping_tap_for_a_burst_pipe(phone: Any, live: Live) -> None:
+    """Wang is at work on a tap, Li on a booked repair he was sent to: a burst pipe next door
+    cannot wait, so the plan calls Wang away. His app says so and leaves the tap's page."""
+    booked = _li_at_a_booked_repair(live)
+    lat, lon = BUILDINGS["1号楼"]
+    tap = _a_tap(live, (lat, lon))
     live.login("wang", "wang-pass").post(f"/tickets/{tap}/check-in",
                                          json={"lat": lat, "lon": lon}).raise_for_status()
     page = phone(at=BUILDINGS["1号楼"]).new_page()
     sign_in(page, "wang")
     page.click(f".stop[data-ticket='{tap}'] .stop-main")
     page.wait_for_selector(".ticket[data-status='on_site']")
-
-    burst = live.ticket(building="2号楼", unit="202", description="厨房水管爆裂")
-    page.wait_for_selector(f".notice:has-text('请暂停 #{tap}')")
-    page.wait_for_selector(f".stop[data-ticket='{burst}']")
-    shot(page, "h1-called-away-zh")
-    assert page.locator(".stop").first.get_attribute("data-ticket") == str(burst)
-    left = live.staff.get(f"/tickets/{tap}").json()
-    assert left["status"] in ("new", "assigned") and left["on_site_at"] is not None
+    _pre_empted(live, page, tap, f"请暂停 #{tap}", "h1-called-away-zh")
+    assert live.staff.get(f"/tickets/{tap}").json()["on_site_at"] is not None
     assert live.staff.get(f"/tickets/{booked}").json()["status"] == "on_site"
+
+
+def test_turned_round_on_his_way_to_a_tap_for_a_burst_pipe(phone: Any, live: Live) -> None:
+    """Wang has set off for a tap 5 km away, Li is at a booked repair: the burst pipe next to
+    Wang would wait for the tap, so the plan turns him round. His app says so."""
+    _li_at_a_booked_repair(live)
+    lat, lon = BUILDINGS["1号楼"]
+    tap = _a_tap(live, (lat + 0.045, lon))
+    wang = live.login("wang", "wang-pass")
+    for action in ("accept", "start"):
+        wang.post(f"/tickets/{tap}/{action}").raise_for_status()
+    page = phone(at=BUILDINGS["1号楼"]).new_page()
+    sign_in(page, "wang")
+    page.wait_for_selector(f".stop[data-ticket='{tap}']")
+    _pre_empted(live, page, tap, "请掉头", "h1-turned-round-zh")
+    assert live.staff.get(f"/tickets/{tap}").json()["en_route_at"] is not None
