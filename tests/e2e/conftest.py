@@ -132,7 +132,9 @@ def phone(browser: Any, live: Live) -> Iterator[Any]:
             viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
             locale=locale, geolocation={"latitude": at[0], "longitude": at[1]},
             permissions=["geolocation", "notifications"], base_url=live.url)
-        context.set_default_timeout(10_000)
+        # Waits end when their condition holds; the bound only matters on a loaded machine
+        # (a page load took over 10 s here with chromium sharing one CPU with a simulation).
+        context.set_default_timeout(30_000)
         _log_problems(context)
         contexts.append(context)
         return context
