@@ -54,7 +54,6 @@ def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
     snap = built.snapshot
     placed = plan.assignment()
     techs = {t.id: t for t in snap.techs}
-    # Per technician: the ticket he would leave, and whether he is at work on it.
     # Per technician: the ticket he would leave and how much it costs to leave it (0: a trip,
     # 1: routine work, 2: a booked appointment), the tie-break between equal gains.
     candidates = {j.started_by: (j.id, 0) for j in snap.jobs if j.started_by is not None
