@@ -19,18 +19,19 @@ from optimizer.insert import relocate_late
 from optimizer.lns import NEIGHBOURS, disjoint_parts
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.replan import explained
+from optimizer.replan import explained, repair
 from optimizer.routes import RouteState, Tables, tables
 from optimizer.schedule import assemble
 from optimizer.snapshot import Snapshot
-from optimizer.split import Routes, construct_part, cut, regions, solve_part
+from optimizer.split import Routes, construct_part, cut, honour_positions, regions, solve_part
 
 REGION_TECHS = 50
 SLICE_MS = 150  # search budget of one neighbourhood
 
 
 def solve_regions(snapshot: Snapshot, params: SolveParams, pool: Executor | None = None,
-                  size: int = REGION_TECHS, warm: Routes | None = None) -> Plan:
+                  size: int = REGION_TECHS, warm: Routes | None = None,
+                  passes: int | None = None) -> Plan:
     """Plan a large snapshot within about `params.time_budget_ms`: a first plan, then
     neighbourhoods of nearby technicians re-optimized in parallel until the time is up.
 
@@ -43,29 +44,35 @@ def solve_regions(snapshot: Snapshot, params: SolveParams, pool: Executor | None
     size : technicians per region when the first plan is built region by region (cities
         of more than 4 regions); smaller cities get the global construction.
     warm : routes to start from instead of a first plan.
+    passes : end the improvement after this many passes over the technicians (each part
+        searched with `params` as given) instead of at the time budget.
     """
     began = time.perf_counter()
     deadline = began + params.time_budget_ms / 1000.0
     t = tables(snapshot, params)
-    if warm:
-        start = warm
+    if warm:  # what no longer fits taken off, started jobs first, then every job inserted
+        start = repair(dataclasses.replace(snapshot, warm_start=warm), params, t)
     elif len(snapshot.techs) > 4 * size:
         start = _by_regions(snapshot, params, t, pool, size)
     else:
         start = constructed(snapshot, params)
-    routes = improve(snapshot, params, repaired(snapshot, t, start), pool, deadline)
+    routes = improve(snapshot, params, repaired(snapshot, t, start), pool, deadline,
+                     passes=passes)
     return _plan(snapshot, params, routes, bool(warm), began)
 
 
 def _plan(snapshot: Snapshot, params: SolveParams, state: RouteState, warm: bool,
           began: float) -> Plan:
     """The timed plan; reasons are worked out for the unassigned jobs only."""
-    placed = {j for seq in state.seq for j in seq}
+    routes, _ = honour_positions(snapshot, params, _routes_of(snapshot, state))
+    index = {job.id: j for j, job in enumerate(snapshot.jobs)}
+    sequences = [[index[x] for x in routes.get(tech.id, ())] for tech in snapshot.techs]
+    placed = {j for seq in sequences for j in seq}
     dropped = [j for j in range(len(snapshot.jobs)) if j not in placed]
     reasons = {u.job_id: u.reason for u in explained(snapshot, params, dropped)}
     eligible = tuple(Eligibility((), reasons.get(job.id)) for job in snapshot.jobs)
     ms = (time.perf_counter() - began) * 1000.0
-    return assemble(snapshot, params, state.seq, eligible, None, "regions", warm, ms)
+    return assemble(snapshot, params, sequences, eligible, None, "regions", warm, ms)
 
 
 def _by_regions(snapshot: Snapshot, params: SolveParams, t: Tables, pool: Executor | None,
@@ -86,12 +93,18 @@ def _run(pool: Executor | None, subs: list[Snapshot], params: list[SolveParams],
 
 def improve(snapshot: Snapshot, params: SolveParams, state: RouteState,
             pool: Executor | None, deadline: float, neighbours: int = NEIGHBOURS,
-            slice_ms: int = SLICE_MS, seed: int = 0) -> RouteState:
+            slice_ms: int = SLICE_MS, seed: int = 0, passes: int | None = None
+            ) -> RouteState:
     """Large-neighbourhood search: re-solve groups of nearby routes, one group per worker
-    at a time, from their current routes, until `deadline` (a `time.perf_counter()`)."""
+    at a time, from their current routes, until `deadline` (a `time.perf_counter()`) or,
+    with `passes`, once every technician's group has been re-solved that many times (with
+    a search that stops by itself, a result that does not depend on the machine's speed)."""
     rng = np.random.default_rng(seed)
     workers = getattr(pool, "_max_workers", 1) if pool is not None else 1
-    part_params = dataclasses.replace(params, time_budget_ms=slice_ms)
+    if passes is None:
+        part_params = dataclasses.replace(params, time_budget_ms=slice_ms)
+    else:
+        part_params, deadline = params, float("inf")
     order = list(rng.permutation(len(snapshot.techs)))
     while time.perf_counter() + slice_ms / 1000.0 < deadline and order:
         routes = _routes_of(snapshot, state)
@@ -102,6 +115,9 @@ def improve(snapshot: Snapshot, params: SolveParams, state: RouteState,
         state = repaired(snapshot, state.t, routes, retry=False)
         relocate_late(state)
         if not order:
+            passes = None if passes is None else passes - 1
+            if passes == 0:
+                break
             order = list(rng.permutation(len(snapshot.techs)))
     return state
 

@@ -38,7 +38,7 @@ from optimizer.plan import Objective, Plan, Route, Unassigned
 from optimizer.routes import RouteState, Tables, allow_rows, tables
 from optimizer.schedule import timed_route
 from optimizer.snapshot import Job, Snapshot
-from optimizer.split import Part, Routes, better, cut, solve_part
+from optimizer.split import Part, Routes, better, cut, honour_positions, solve_part
 
 SOONEST = 6  # technicians who could reach a new or late job first, re-planned with it
 RELOCATE = 5  # latest jobs offered to the whole city after each re-plan
@@ -81,7 +81,7 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     extra = None
     if pool is not None and background is not None and budget_ms is not None:
         extra = _elsewhere(snapshot, params, plan, routes, part, background, budget_ms, pool)
-    local = _repair(part.snapshot, params)
+    local = repair(part.snapshot, params)
     if budget_ms is not None and part.snapshot.jobs:
         local = _improve(part.snapshot, params, local, budget_ms)
     routes.update(local)
@@ -175,9 +175,9 @@ def local_jobs(snapshot: Snapshot, plan: Plan, routes: Routes, focus: list[int],
     return sorted(set(own) | set(new) | set(nearest))
 
 
-def _repair(sub: Snapshot, params: SolveParams) -> Routes:
+def repair(sub: Snapshot, params: SolveParams, t: Tables | None = None) -> Routes:
     """The part's warm routes minus stops now infeasible, then every free job inserted."""
-    t = tables(sub, params)
+    t = tables(sub, params) if t is None else t
     state = RouteState(t, _warm_sequences(sub, t))
     for v in np.flatnonzero(~_valid(state)):
         jobs, state.seq[v] = state.seq[v], []
@@ -194,13 +194,14 @@ def _repair(sub: Snapshot, params: SolveParams) -> Routes:
 
 
 def _warm_sequences(sub: Snapshot, t: Tables) -> list[list[int]]:
-    """Warm routes with disallowed jobs left out and each started job first."""
+    """Warm routes with unknown (closed) and disallowed jobs left out, each started job
+    first."""
     index = {job.id: j for j, job in enumerate(sub.jobs)}
     out = []
     for v, tech in enumerate(sub.techs):
         first = [int(j) for j in np.flatnonzero(t.started == v)]
         rest = [index[x] for x in sub.warm_start.get(tech.id, ())
-                if t.allowed[index[x], v] and t.started[index[x]] < 0]
+                if x in index and t.allowed[index[x], v] and t.started[index[x]] < 0]
         out.append(first + rest)
     return out
 
@@ -230,9 +231,11 @@ def _improve(sub: Snapshot, params: SolveParams, warm: Routes, budget_ms: int) -
 
 def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,
            changed: Sequence[int], status: str, began: float) -> Plan:
-    """The new plan: changed technicians re-timed, others' routes reused from `plan`."""
+    """The new plan: changed technicians re-timed, others' routes reused from `plan`; jobs
+    with a fixed position put back in their place (`honour_positions`)."""
     jobs = {job.id: job for job in snapshot.jobs}
-    redo = {snapshot.techs[v].id for v in changed}
+    routes, moved = honour_positions(snapshot, params, routes)
+    redo = {snapshot.techs[v].id for v in changed} | moved
     previous = {r.tech_id: r for r in plan.routes}
     out = []
     for tech in snapshot.techs:
@@ -270,4 +273,4 @@ def _objective(snapshot: Snapshot, params: SolveParams, routes: list[Route],
                      total)
 
 
-__all__ = ["Part", "replan", "stitch"]
+__all__ = ["Part", "repair", "replan", "stitch"]

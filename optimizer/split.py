@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.construct import seeded
-from optimizer.eligibility import eligibilities
+from optimizer.eligibility import eligibilities, route_cap
 from optimizer.model import solve
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.schedule import assemble
-from optimizer.snapshot import Snapshot
+from optimizer.schedule import assemble, visit
+from optimizer.snapshot import Job, Snapshot, Tech
 
 Routes = dict[str, tuple[str, ...]]  # technician id -> ordered job ids
 
@@ -95,6 +95,58 @@ def better(start: Snapshot, params: SolveParams, plan: Plan) -> Routes:
     if plan.warm_started and plan.objective.total <= warm.objective.total:
         return found
     return {t.id: tuple(start.warm_start.get(t.id, ())) for t in start.techs}
+
+
+def honour_positions(snapshot: Snapshot, params: SolveParams, routes: Routes
+                     ) -> tuple[Routes, set[str]]:
+    """`routes` with every job that has a fixed `position` at that place on the route of the
+    technician it is pinned to (a dispatcher's move, a locked route, an emergency the planner
+    turned someone round for), and the technicians whose routes this changed.
+
+    The routing model enforces positions itself; insertion, repair and relocation do not,
+    so the paths that use them (local re-plans, whole-city solves by parts) end here. As in
+    the model, a stop the fixed one pushes past its window or past the shift cap is left out.
+    """
+    techs = {t.id: t for t in snapshot.techs}
+    fixed = sorted(((j.pinned_to, j.position, j.id) for j in snapshot.jobs
+                    if j.position is not None and j.pinned_to in techs),
+                   key=lambda x: (x[0], x[1]))
+    if not fixed:
+        return routes, set()
+    ids = {x for _, _, x in fixed}
+    jobs = {j.id: j for j in snapshot.jobs}
+    out = dict(routes)
+    changed = {tech for tech, seq in routes.items() if ids & set(seq)}
+    for tech in changed:
+        out[tech] = tuple(x for x in routes[tech] if x not in ids)
+    for tech, position, job_id in fixed:  # by position, so earlier places are taken first
+        seq = list(out.get(tech, ()))
+        first = 1 if seq and jobs[seq[0]].started_by == tech and job_id != seq[0] else 0
+        seq.insert(min(max(position, first), len(seq)), job_id)
+        out[tech] = tuple(seq)
+        changed.add(tech)
+    for tech in {t for t, _, _ in fixed}:
+        out[tech] = _feasible(techs[tech], [jobs[x] for x in out[tech]], snapshot, params)
+    return out, {t for t in changed if out.get(t, ()) != routes.get(t, ())}
+
+
+def _feasible(tech: Tech, seq: list[Job], snapshot: Snapshot, params: SolveParams
+              ) -> tuple[str, ...]:
+    """The route without the stops that break a window or the shift cap; jobs with a
+    position or started are kept (they are the rule)."""
+    cap = route_cap(tech, params)
+    while True:
+        now, where, bad = tech.available_at, tech.location, None
+        for k, job in enumerate(seq):
+            _, _, start, now = visit(now, where, job, snapshot.travel)
+            where = job.location
+            free = job.position is None and job.started_by != tech.id
+            if free and ((job.window and start > job.window[1]) or now > cap):
+                bad = k
+                break
+        if bad is None:
+            return tuple(job.id for job in seq)
+        del seq[bad]
 
 
 def construct_part(snapshot: Snapshot, params: SolveParams) -> Routes:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from optimizer import Job, Snapshot, SolveParams, solve
+from optimizer import Job, Snapshot, SolveParams, Tech, solve
 from optimizer.construct import construct_plan
 from optimizer.eligibility import drop_penalties
 from optimizer.insert import insert_job
 from optimizer.regions import solve_regions
 from optimizer.replan import replan
+from optimizer.split import honour_positions
 from tests.optimizer.conftest import check_plan, seeded_snapshot, snapshots
 
 PARAMS = SolveParams(time_budget_ms=100)
@@ -68,3 +70,44 @@ def test_replan_with_a_background_neighbourhood_is_valid(seed: int) -> None:
         after = replan(grown, plan, PARAMS, (), tech.location, 1, 50, pool=pool, background=5)
     check_plan(grown, after, PARAMS)
     assert after.objective.total <= plan.objective.total + drop_penalties(grown, PARAMS)[-1]
+
+
+def _stops(plan, tech_id: str) -> list[str]:
+    return [s.job_id for s in plan.route_of(tech_id).stops if not s.in_progress]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_regions_from_a_warm_start_keep_starts_and_positions(seed: int) -> None:
+    """A whole-city solve by parts from the last plan's routes (one ticket of which was closed
+    since): the started job stays first, a job moved to place 1 of another route is there,
+    every other rule holds, and the jobs the last plan did not have are placed."""
+    snapshot = seeded_snapshot(seed, n_techs=5, n_jobs=20)
+    old = construct_plan(dataclasses.replace(snapshot, jobs=snapshot.jobs[:15]), PARAMS)
+    warm = {r.tech_id: tuple(s.job_id for s in r.stops) for r in old.routes}
+    busy = next(r.tech_id for r in old.routes if len(r.stops) >= 2)
+    started = warm[busy][-1]  # he set off to his last stop instead of his first
+    other = next(t for t in snapshot.techs if t.id != busy)
+    moved = next(j for j in snapshot.jobs[:15] if j.skill in other.skills and j.id != started)
+    jobs = tuple(dataclasses.replace(j, started_by=busy) if j.id == started else
+                 dataclasses.replace(j, pinned_to=other.id, position=1) if j.id == moved.id
+                 else j for j in snapshot.jobs)
+    now = dataclasses.replace(snapshot, jobs=jobs)
+    warm[busy] = ("closed-since", *warm[busy])  # the last plan's routes hold closed tickets
+    plan = solve_regions(now, PARAMS, size=2, warm=warm, passes=1)
+    check_plan(now, plan, PARAMS)
+    assert _stops(plan, busy)[0] == started
+    assert _stops(plan, other.id).index(moved.id) == min(1, len(_stops(plan, other.id)) - 1)
+    assert len(plan.unassigned) <= len(construct_plan(now, PARAMS).unassigned)
+
+
+def test_a_fixed_position_pushes_out_a_stop_it_makes_miss_its_window() -> None:
+    """An emergency put first on a route whose next stop has a tight appointment: as in the
+    routing model, the appointment is left out rather than kept broken."""
+    travel = np.array([[0, 600, 600], [600, 0, 1200], [600, 1200, 0]])
+    tech = Tech("t", frozenset({"general"}), 0)
+    booked = Job("booked", 1, "general", 600, window=(600, 900))
+    urgent = Job("urgent", 2, "general", 1800, pinned_to="t", position=0)
+    snapshot = Snapshot((tech,), (booked, urgent), travel)
+    routes, changed = honour_positions(snapshot, PARAMS, {"t": ("booked",)})
+    assert routes == {"t": ("urgent",)} and changed == {"t"}
+    assert honour_positions(snapshot, PARAMS, {"t": ("urgent",)}) == ({"t": ("urgent",)}, set())
