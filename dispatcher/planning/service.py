@@ -23,6 +23,7 @@ from dispatcher.tickets import service as tickets
 from optimizer import Plan, Unassigned, solve
 from optimizer.construct import seeded
 from optimizer.insert import insert_job
+from optimizer.regions import solve_regions
 
 if TYPE_CHECKING:
     from dispatcher.engine import Engine
@@ -34,6 +35,10 @@ class PlanningService:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.local_budget_ms = engine.settings.local_replan_budget_ms
+        # A large region's full solve improves its parts until the budget is spent; a number
+        # of passes instead makes it independent of the machine (the simulator's
+        # deterministic runs).
+        self.region_passes: int | None = None
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
         self._full_at: dict[str, datetime] = {}  # per region, the instant of its last full solve
@@ -93,6 +98,14 @@ class PlanningService:
             if plan is not None:
                 return plan
         self._full_at[region] = built.now
+        if len(built.snapshot.techs) >= settings.local_replan_from:
+            # One routing model of a whole city does not even insert the new tickets within
+            # a second; by parts it does (every ticket inserted first, then parts improved).
+            spent = int((time.perf_counter() - began) * 1000)
+            left = max(params.time_budget_ms // 5, params.time_budget_ms - spent)
+            return solve_regions(built.snapshot, dataclasses.replace(params, time_budget_ms=left),
+                                 warm=built.snapshot.warm_start or None,
+                                 passes=self.region_passes)
         # Without a previous plan (the first, or after a restart) start from our construction.
         start = seeded(built.snapshot, params)
         spent = int((time.perf_counter() - began) * 1000)

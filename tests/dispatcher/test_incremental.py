@@ -86,12 +86,31 @@ def test_every_route_is_retimed_from_the_new_instant() -> None:
     assert first.arrival == 480 + first.travel
 
 
-def test_a_ticket_with_a_route_position_needs_the_full_model() -> None:
-    """A move (fixed position) is only enforced by the full solve: no local re-plan."""
+def test_a_ticket_moved_to_a_route_position_is_put_there() -> None:
+    """A dispatcher's move (pin at a fixed position) re-planned locally: the ticket is at
+    that place on that route, as the full model would put it."""
     before = _built(T0, TEAM, JOBS)
     plan = solve(before.snapshot, PARAMS)
     after = _built(T0, TEAM, JOBS)
-    moved = dataclasses.replace(after.snapshot.jobs[0], pinned_to="t1", position=0)
+    moved = dataclasses.replace(after.snapshot.jobs[7], pinned_to="t0", position=0)
     after = dataclasses.replace(after, snapshot=dataclasses.replace(
-        after.snapshot, jobs=(moved, *after.snapshot.jobs[1:])))
-    assert replan_locally(before, plan, after, PARAMS, budget_ms=200) is None
+        after.snapshot, jobs=(*after.snapshot.jobs[:7], moved)))
+    new = replan_locally(before, plan, after, PARAMS, budget_ms=200)
+    assert new is not None
+    assert [s.job_id for s in new.route_of("t0").stops][0] == "j7"
+    placed = [s.job_id for r in new.routes for s in r.stops] + [u.job_id for u in new.unassigned]
+    assert sorted(placed) == sorted(j for j, _, _ in JOBS)
+
+
+def test_a_driver_s_gps_fix_only_retimes_his_route() -> None:
+    """t2 drives to the ticket he started; a fix 2 units further on is not a change to
+    re-plan, but his route is timed from where he is now."""
+    before = _built(T0, TEAM, [(i, p, "t2" if i == "j2" else None) for i, p, _ in JOBS])
+    plan = solve(before.snapshot, PARAMS)
+    team = [(i, (p[0] + 0.5, 0.0) if i == "t2" else p, e) for i, p, e in TEAM]
+    after = _built(T0, team, [(i, p, "t2" if i == "j2" else None) for i, p, _ in JOBS])
+    assert changes(before, plan, after).techs == ()
+    new = replan_locally(before, plan, after, PARAMS, budget_ms=200)
+    assert new is not None
+    first = new.route_of("t2").stops[0]
+    assert (first.job_id, first.travel) == ("j2", 50)

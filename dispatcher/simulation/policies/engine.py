@@ -76,8 +76,9 @@ class EnginePolicy:
                             max_overtime_min=sc.max_overtime_min)
         self.engine = Engine(settings, clock=world.clock, travel=world.travel)
         self.engine.params = replace(self.engine.params, **self.search)
-        if self.search:  # local re-plans too search to a local optimum, under the same cap
+        if self.search:  # local re-plans too search to a local optimum, under the same cap,
             self.engine.planning.local_budget_ms = self.search["time_budget_ms"]
+            self.engine.planning.region_passes = 1  # and a city's full solve does one pass
         self.engine.bus.subscribe(self._heard)
         for tech in world.techs:
             start, end = tech.spec.shift
