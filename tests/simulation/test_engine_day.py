@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.simulation.builtin import builtin
 from dispatcher.simulation.policies.engine import EnginePolicy
@@ -17,8 +19,8 @@ class Checked(EnginePolicy):
     on purpose: the last qualified in the team list); before closing, reads the engine's own
     database so the test can compare it with the world."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, **settings) -> None:
+        super().__init__(**settings)
         self.pinned: dict[int, int] = {}
         self.final: dict[int, Status] = {}
 
@@ -39,14 +41,16 @@ class Checked(EnginePolicy):
         super().close()
 
 
-def test_skills_pins_and_every_ticket_accounted_for() -> None:
+@pytest.mark.parametrize("local_replan_from", [60, 0], ids=["compound", "as-a-city"])
+def test_skills_pins_and_every_ticket_accounted_for(local_replan_from: int) -> None:
     """Three hours of the small compound: nobody works a ticket without its skill, pinned
     tickets go to their technician, and the engine's database agrees with the world about
-    every ticket (completed, cancelled or still open): none is lost."""
+    every ticket (completed, cancelled or still open): none is lost. Also planned the way a
+    city is (local re-plans, full solves by parts)."""
     sc = builtin("small").with_hours(3, drain_hours=2)
     tickets = day_tickets(sc, seed=3, policy=load_policy())
     world = World(sc, tickets, seed=3)
-    policy = Checked()
+    policy = Checked(local_replan_from=local_replan_from)
     world.run(policy)
     assert policy.pinned, "the day should have had pinned tickets"
     for tid, outcome in world.outcomes.items():

@@ -47,10 +47,12 @@ class EnginePolicy:
 
     name = "engine"
 
-    def __init__(self, *, deterministic: bool = True) -> None:
+    def __init__(self, *, deterministic: bool = True, **settings: Any) -> None:
         # False keeps the server's search (guided local search for its time budget): the
-        # latency a server would show, at the price of runs that differ.
+        # latency a server would show, at the price of runs that differ. `settings` are
+        # engine settings to change (e.g. `local_replan_from=0`: plan a compound as a city).
         self.search = DETERMINISTIC if deterministic else {}
+        self.settings = settings
         self.replan_ms: list[float] = []
         self.churn = 0
         self._moved: set[int] = set()
@@ -73,7 +75,7 @@ class EnginePolicy:
         settings = Settings(database_url=f"sqlite:///{self._dir}/engine.db",
                             timezone=sc.timezone, speed_kmh=sc.travel.speed_kmh,
                             circuity=sc.travel.circuity, debounce_ms=0,
-                            max_overtime_min=sc.max_overtime_min)
+                            max_overtime_min=sc.max_overtime_min, **self.settings)
         self.engine = Engine(settings, clock=world.clock, travel=world.travel)
         self.engine.params = replace(self.engine.params, **self.search)
         if self.search:  # local re-plans too search to a local optimum, under the same cap,
