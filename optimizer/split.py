@@ -53,7 +53,9 @@ def cut(snapshot: Snapshot, techs: Sequence[int], jobs: Sequence[int], warm: Rou
         t, location=local[t.location],
         end_location=None if t.end_location is None else local[t.end_location])
         for t in picked_techs)
-    sub_jobs = tuple(_moved(j, location=local[j.location]) for j in picked_jobs)
+    # Fixed positions count on the whole route, which a part may not hold: left to
+    # `honour_positions` after the parts are stitched.
+    sub_jobs = tuple(_moved(j, location=local[j.location], position=None) for j in picked_jobs)
     ids = {j.id for j in picked_jobs}
     sub_warm = {t.id: tuple(x for x in warm.get(t.id, ()) if x in ids) for t in picked_techs}
     grid = np.ix_(where, where)
@@ -99,42 +101,52 @@ def better(start: Snapshot, params: SolveParams, plan: Plan) -> Routes:
 
 def honour_positions(snapshot: Snapshot, params: SolveParams, routes: Routes
                      ) -> tuple[Routes, set[str]]:
-    """`routes` with every job that has a fixed `position` at that place on the route of the
-    technician it is pinned to (a dispatcher's move, a locked route, an emergency the planner
-    turned someone round for), and the technicians whose routes this changed.
+    """`routes` with every job that has a fixed `position` at exactly that place on the route
+    of the technician it is pinned to (a dispatcher's move, a locked route, an emergency the
+    planner turned someone round for), and the technicians whose routes this changed.
 
     The routing model enforces positions itself; insertion, repair and relocation do not,
     so the paths that use them (local re-plans, whole-city solves by parts) end here. As in
-    the model, a stop the fixed one pushes past its window or past the shift cap is left out.
+    the model, a stop the fixed one pushes past its window or the shift cap is left out, and
+    so is a fixed job whose place cannot be had (too few jobs before it, a started job there).
     """
     techs = {t.id: t for t in snapshot.techs}
-    fixed = sorted(((j.pinned_to, j.position, j.id) for j in snapshot.jobs
-                    if j.position is not None and j.pinned_to in techs),
-                   key=lambda x: (x[0], x[1]))
+    fixed = [j for j in snapshot.jobs if j.position is not None and j.pinned_to in techs]
     if not fixed:
         return routes, set()
-    ids = {x for _, _, x in fixed}
+    ids = {j.id for j in fixed}
     jobs = {j.id: j for j in snapshot.jobs}
-    out = dict(routes)
-    changed = {tech for tech, seq in routes.items() if ids & set(seq)}
-    for tech in changed:
-        out[tech] = tuple(x for x in routes[tech] if x not in ids)
-    for tech, position, job_id in fixed:  # by position, so earlier places are taken first
-        seq = list(out.get(tech, ()))
-        first = 1 if seq and jobs[seq[0]].started_by == tech and job_id != seq[0] else 0
-        seq.insert(min(max(position, first), len(seq)), job_id)
-        out[tech] = tuple(seq)
-        changed.add(tech)
-    for tech in {t for t, _, _ in fixed}:
-        out[tech] = _feasible(techs[tech], [jobs[x] for x in out[tech]], snapshot, params)
-    return out, {t for t in changed if out.get(t, ()) != routes.get(t, ())}
+    out = {tech: tuple(x for x in seq if x not in ids) for tech, seq in routes.items()}
+    for tech in {j.pinned_to for j in fixed}:
+        mine = sorted((j for j in fixed if j.pinned_to == tech), key=lambda j: j.position)
+        out[tech] = _with_fixed(techs[tech], [jobs[x] for x in out.get(tech, ())], mine,
+                                snapshot, params)
+    return out, {t for t in out if out[t] != routes.get(t, ())}
+
+
+def _with_fixed(tech: Tech, free: list[Job], fixed: list[Job], snapshot: Snapshot,
+                params: SolveParams) -> tuple[str, ...]:
+    """`free` (in order) with the `fixed` jobs at their positions, stops that break a
+    window or the cap left out; a fixed job that cannot keep its place is left out too."""
+    while True:
+        seq = list(free)
+        for job in fixed:
+            seq.insert(min(job.position, len(seq)), job)
+        seq = _feasible(tech, seq, snapshot, params)
+        wrong = [j for j in fixed if seq.index(j) != j.position]
+        started = [j for j in seq if j.started_by == tech.id and j not in fixed]
+        if started and seq[0] is not started[0]:  # a started job stays first
+            wrong = [j for j in fixed if j.position == 0] or wrong
+        if not wrong:
+            return tuple(j.id for j in seq)
+        fixed = [j for j in fixed if j is not wrong[0]]
 
 
 def _feasible(tech: Tech, seq: list[Job], snapshot: Snapshot, params: SolveParams
-              ) -> tuple[str, ...]:
+              ) -> list[Job]:
     """The route without the stops that break a window or the shift cap; jobs with a
     position or started are kept (they are the rule)."""
-    cap = route_cap(tech, params)
+    seq, cap = list(seq), route_cap(tech, params)
     while True:
         now, where, bad = tech.available_at, tech.location, None
         for k, job in enumerate(seq):
@@ -145,7 +157,7 @@ def _feasible(tech: Tech, seq: list[Job], snapshot: Snapshot, params: SolveParam
                 bad = k
                 break
         if bad is None:
-            return tuple(job.id for job in seq)
+            return seq
         del seq[bad]
 
 

@@ -102,8 +102,13 @@ def _add_positions(routing, manager, snapshot: Snapshot) -> None:
                          "stops")
     stops = routing.GetDimensionOrDie("stops")
     for j, job in enumerate(snapshot.jobs):
-        if job.position is not None:
-            stops.CumulVar(manager.NodeToIndex(j)).SetValue(job.position)
+        if job.position is None:
+            continue
+        index = manager.NodeToIndex(j)
+        if job.position < len(snapshot.jobs):
+            stops.CumulVar(index).SetValue(job.position)
+        else:  # more places than jobs: it cannot be had (setting it would fail the model)
+            routing.ActiveVar(index).SetValue(0)
 
 
 def _close_locked_routes(routing, manager, snapshot: Snapshot) -> None:

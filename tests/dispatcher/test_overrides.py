@@ -115,6 +115,29 @@ def test_the_pin_of_a_finished_ticket_is_no_longer_listed(engine: Engine) -> Non
     assert [o.ticket_id for o in engine.list_overrides()] == [open_.id]
 
 
+@pytest.mark.parametrize("position", [2, 5])
+@pytest.mark.parametrize("local_replan_from", [60, 0], ids=["full", "local"])
+def test_a_move_to_a_place_that_cannot_be_had_leaves_the_ticket_out(
+        tmp_path, local_replan_from, position) -> None:
+    """A plumber with one job, the water ticket moved to place 2 (or 5, past the number of
+    tickets) of his route: nothing can come before it, so it stays unassigned (not put at
+    place 0), by a full solve and by a local re-plan alike (found by the property test
+    below)."""
+    clock = ManualClock(__import__("datetime").datetime(2026, 11, 25, 9, tzinfo=SHANGHAI))
+    engine = Engine(Settings(database_url=f"sqlite:///{tmp_path}/m.db", solve_budget_ms=100,
+                             local_replan_from=local_replan_from), clock=clock)
+    plumber = engine.create_technician(tech("P", (Skill.plumber,), at=north(0))).id
+    engine.create_technician(tech("G", (Skill.general,), at=north(2)))
+    water = engine.create_ticket(ticket(category=Category.water, at=north(0))).id
+    engine.create_ticket(ticket(category=Category.general, at=north(0)))
+    engine.replan_now()
+    assert route(engine, plumber) == [water]
+    engine.pin(water, plumber, by="desk", position=position)
+    assert route(engine, plumber) == []
+    assert water in {u["ticket_id"] for u in engine.current_plan().unassigned}
+    _check_plan_honours_overrides(engine)
+
+
 @pytest.mark.parametrize("local_replan_from", [60, 0], ids=["full", "local"])
 @settings(max_examples=12, deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -111,3 +111,18 @@ def test_a_fixed_position_pushes_out_a_stop_it_makes_miss_its_window() -> None:
     routes, changed = honour_positions(snapshot, PARAMS, {"t": ("booked",)})
     assert routes == {"t": ("urgent",)} and changed == {"t"}
     assert honour_positions(snapshot, PARAMS, {"t": ("urgent",)}) == ({"t": ("urgent",)}, set())
+
+
+def test_a_place_that_cannot_be_had_leaves_the_job_out() -> None:
+    """Moved to place 2 of a route with one other job, or to place 0 of a route whose first
+    job is under way: as in the routing model, the job is left out, the rest kept."""
+    travel = np.full((4, 4), 300) - np.eye(4, dtype=int) * 300
+    tech = Tech("t", frozenset({"general"}), 0)
+    a = Job("a", 1, "general", 600)
+    moved = Job("m", 2, "general", 600, pinned_to="t", position=2)
+    snapshot = Snapshot((tech,), (a, moved), travel)
+    assert honour_positions(snapshot, PARAMS, {"t": ("m", "a")}) == ({"t": ("a",)}, {"t"})
+    started = dataclasses.replace(a, started_by="t")
+    first = dataclasses.replace(moved, position=0)
+    snapshot = Snapshot((tech,), (started, first), travel)
+    assert honour_positions(snapshot, PARAMS, {"t": ("a", "m")}) == ({"t": ("a",)}, {"t"})
