@@ -83,7 +83,7 @@ class PlanningService:
 
     def _solve(self, built: snapshots.Built, region: str, began: float) -> Plan:
         """A large region re-plans what changed since its last solve locally, and in full
-        every `full_replan_every_min`; a small one (or the first plan) is solved in full.
+        (by parts) every `full_replan_every_min`; a small one is solved in full by one model.
         A full solve ends `solve_budget_ms` after `began` (the snapshot, the construction
         and the model build count), whatever the size of the region."""
         settings, params = self._engine.settings, self._engine.params
