@@ -117,6 +117,82 @@ def test_a_completion_made_offline_syncs_once_when_back_online(phone: Any, live:
     assert _completions(live, ticket) == 1
 
 
+def _signal_lost_after(context: Any, action: str, downloads: list[str]) -> list[str]:
+    """From the moment the server has answered the POST to `action`, every GET matching one of
+    `downloads` fails as on a dropped signal. Returns the URLs refused so far (it grows)."""
+    answered: list[str] = []
+    refused: list[str] = []
+
+    def send(route: Any) -> None:
+        response = route.fetch()
+        answered.append(route.request.url)
+        route.fulfill(response=response)
+
+    def download(route: Any) -> None:
+        if answered and route.request.method == "GET":
+            refused.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.fallback()
+
+    context.route(f"**/api/v1{action}", send)
+    for pattern in downloads:
+        context.route(pattern, download)
+    return refused
+
+
+def _refused(page: Any, refused: list[str], url: str) -> None:
+    """Wait until a GET of `url` has failed, then for the app to have drawn what it has left
+    (a fallback to a stored copy follows the failure at once: one IndexedDB read)."""
+    deadline = time.monotonic() + 10
+    while not any(u.endswith(url) for u in refused):
+        assert time.monotonic() < deadline, f"the app did not download {url} again: {refused}"
+        page.wait_for_timeout(100)  # Playwright serves the route handlers while it waits
+    page.wait_for_timeout(500)
+
+
+def _shows_on_site(page: Any) -> None:
+    assert page.inner_text("#ticket-status") == "在现场"
+    assert page.locator("[data-action=check-in]").count() == 0
+    assert page.locator("#complete-form").count() == 1
+
+
+def test_a_synced_check_in_stays_on_screen_when_the_signal_then_drops(
+        phone: Any, live: Live) -> None:
+    """The check-in reaches the server, then every download of the ticket and the route fails.
+    The app shows the server's answer to the check-in (on site, the completion form, on the
+    route too, and after a reload), never the copy it downloaded before."""
+    ticket = live.ticket(building="3号楼", unit="702", urgency="routine", category="general")
+    live.pin(ticket, live.ids["wang"])
+    live.login("wang", "wang-pass").post(f"/tickets/{ticket}/accept").raise_for_status()
+    context = phone()
+    page = context.new_page()
+    sign_in(page, "wang")
+    page.click(f".stop[data-ticket='{ticket}'] .stop-main")
+    page.wait_for_selector(".ticket[data-status='accepted']")
+    refused = _signal_lost_after(context, f"/tickets/{ticket}/check-in",
+                                 [f"**/api/v1/tickets/{ticket}", "**/api/v1/me/route"])
+
+    page.click("[data-action=check-in]")
+    _synced(page)
+    _refused(page, refused, f"/api/v1/tickets/{ticket}")
+    assert page.inner_text("#sync") == "已全部同步"
+    _shows_on_site(page)
+    shot(page, "j1-checked-in-then-signal-lost-zh")
+    assert live.staff.get(f"/tickets/{ticket}").json()["status"] == "on_site"
+
+    page.click(".ticket .back")
+    assert page.inner_text(f".stop[data-ticket='{ticket}'] .status") == "在现场"
+    assert any(u.endswith("/api/v1/me/route") for u in refused)
+    page.reload()  # from the stored copies alone: the app's and the service worker's
+    page.wait_for_selector(f".stop[data-ticket='{ticket}']")
+    _refused(page, refused, "/api/v1/me/route")
+    assert page.inner_text(f".stop[data-ticket='{ticket}'] .status") == "在现场"
+    page.click(f".stop[data-ticket='{ticket}'] .stop-main")
+    _refused(page, refused, f"/api/v1/tickets/{ticket}")
+    _shows_on_site(page)
+
+
 def test_a_technician_cannot_open_another_technicians_ticket(phone: Any, live: Live) -> None:
     """li's ticket, opened by wang's app from a link, shows 403 and none of its details."""
     theirs = live.ticket(building="2号楼", unit="901", description="李师傅的工单")

@@ -6,7 +6,7 @@ import { $, h } from "./dom.js";
 import { currentLang, setLang, t, tr } from "./i18n.js";
 import * as queue from "./queue.js";
 import { routeView } from "./route.js";
-import { changed, dismiss, loadSavedRoute, notify, saveRoute, state } from "./state.js";
+import { adoptIntoRoute, changed, dismiss, loadSavedRoute, notify, saveRoute, state } from "./state.js";
 import * as store from "./store.js";
 import * as ticket from "./ticket.js";
 
@@ -88,9 +88,10 @@ const routeTicketId = () => {
 // -- data -----------------------------------------------------------------------------------
 async function refreshRoute() {
   try {
+    const synced = state.synced;
     const route = await api.getJSON("/me/route");
     announceEmergencies(route);
-    await saveRoute(route);
+    if (synced === state.synced) await saveRoute(route); // else an action's answer is newer
   } catch (err) {
     if (err.status === 401) return signOut(t("login_again"));
     if (!state.route) await loadSavedRoute();
@@ -185,10 +186,23 @@ async function signOut(message) {
   changed();
 }
 
+// The ticket each action's answer carries, as the server now has it (a photo's is the photo).
+const ANSWERED = { accept: (a) => a, start: (a) => a, not_home: (a) => a, check_in: (a) => a.ticket, complete: (a) => a.ticket };
+
+// Take the answer in (screen, stored copy, route) before any download can fail after it.
+async function adopt(action, answer) {
+  const tk = answer && ANSWERED[action.kind]?.(answer);
+  if (!tk?.id) return;
+  state.synced += 1;
+  await Promise.all([ticket.adopt(tk), adoptIntoRoute(tk, api.session()?.technician_id)]);
+  changed();
+}
+
 // -- wiring ---------------------------------------------------------------------------------
 queue.events.addEventListener("change", async () => { state.waiting = await queue.waiting(); changed(); });
-queue.events.addEventListener("applied", ({ detail }) => {
+queue.events.addEventListener("applied", async ({ detail }) => {
   const { action, answer } = detail;
+  const adopting = adopt(action, answer);
   if (action.kind === "check_in" && answer) {
     state.checkins[action.ticketId] = answer;
     if (answer.inside === false) notify(t("outside", { m: Math.round(answer.distance_m) }), "warn");
@@ -202,6 +216,7 @@ queue.events.addEventListener("applied", ({ detail }) => {
     notify(t("uploaded"));
   }
   if (action.kind === "not_home") notify(t("not_home_msg"));
+  await adopting;
   scheduleRefresh();
 });
 queue.events.addEventListener("dropped", ({ detail }) => {

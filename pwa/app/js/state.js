@@ -13,6 +13,7 @@ export const state = {
   drafts: {}, // ticket id -> the completion form as typed
   checkins: {}, // ticket id -> the server's check-in answer
   followUps: {}, // ticket id -> the follow-up ticket a completion created
+  synced: 0, // answers of synced actions taken in: a download sent before the last is older
 };
 
 export const changed = () => document.dispatchEvent(new Event("app:changed"));
@@ -47,6 +48,29 @@ export async function saveRoute(route) {
   state.route = route;
   state.routeFresh = true;
   await store.setItem("route", route);
+}
+
+const OPEN = ["new", "assigned", "accepted", "en_route", "on_site"];
+// What a stop shares with the ticket that an action's answer carries.
+const STOP_FIELDS = ["status", "accepted_at", "en_route_at", "on_site_at", "not_home_count"];
+
+/** A synced action's answer in the route: the stop takes the ticket's status, or leaves when
+ *  the ticket is no longer this technician's open work (completed, back to the desk). */
+export async function adoptIntoRoute(ticket, technicianId) {
+  if (!state.route?.stops.some((s) => s.ticket_id === ticket.id)) return;
+  const stays = OPEN.includes(ticket.status) && ticket.assignment?.technician_id === technicianId;
+  const moved = Object.fromEntries(STOP_FIELDS.map((k) => [k, ticket[k]]));
+  const stops = state.route.stops.flatMap((s) => (s.ticket_id !== ticket.id ? [s] : stays ? [{ ...s, ...moved }] : []));
+  state.route = { ...state.route, stops };
+  await keepRoute(state.route);
+}
+
+// Both stored copies: ours, and the service worker's, which it answers with when the network
+// fails; left older than a synced action, it would bring the old status back.
+async function keepRoute(route) {
+  await store.setItem("route", route);
+  const cache = await globalThis.caches?.open("route").catch(() => null);
+  await cache?.put("/api/v1/me/route", new Response(JSON.stringify(route), { headers: { "Content-Type": "application/json" } }));
 }
 
 export async function loadSavedRoute() {

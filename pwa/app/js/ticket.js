@@ -16,12 +16,18 @@ export const opened = { id: null, data: null, photos: [], error: null, notHomeOp
 export async function load(id) {
   Object.assign(opened, { id, error: null, notHomeOpen: false });
   if (opened.data?.id !== id) opened.data = null;
+  const synced = state.synced;
   try {
-    opened.data = await api.getJSON(`/tickets/${id}`);
+    const data = await api.getJSON(`/tickets/${id}`);
+    // An action that synced while this was on its way answered with a newer ticket: keep that.
+    if (synced === state.synced || !opened.data) {
+      opened.data = data;
+      await store.setItem(`ticket:${id}`, data);
+    }
     opened.photos = await api.getJSON(`/tickets/${id}/photos`).catch(() => opened.photos);
-    await store.setItem(`ticket:${id}`, opened.data);
   } catch (err) {
-    if (err instanceof api.HttpError) {
+    // A refusal (403, 404) is the server's word; a 5xx is a bad signal like no answer at all.
+    if (err instanceof api.HttpError && err.status < 500) {
       opened.error = err.status;
       opened.data = null;
     } else {
@@ -30,6 +36,13 @@ export async function load(id) {
     }
   }
   changed();
+}
+
+/** A synced action's answer is the ticket as the server now has it: show it and keep it, so
+ *  a failed download afterwards cannot bring back the status from before the action. */
+export async function adopt(ticket) {
+  if (opened.id === ticket.id) opened.data = ticket;
+  await store.setItem(`ticket:${ticket.id}`, ticket);
 }
 
 function position() {
