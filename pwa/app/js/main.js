@@ -132,6 +132,21 @@ function preempted({ type, payload }) {
   if (routeTicketId() === payload.ticket_id) location.hash = "#/";
 }
 
+// A dispatcher's pin or move puts a ticket on his route: say so at once (the plan that follows
+// brings the stop, and a new emergency buzzes then, once, as any other). Each override is told
+// once, however often it is delivered.
+const GIVES = ["pin", "move"];
+const toldOverrides = new Set();
+function given({ payload }) {
+  if (!GIVES.includes(payload?.kind) || payload.technician_id !== api.session()?.technician_id) return;
+  if (toldOverrides.has(payload.override_id)) return;
+  toldOverrides.add(payload.override_id);
+  const id = payload.ticket_id;
+  // Coming back to him: an emergency he was told of before is new to him again.
+  if (!state.route?.stops.some((s) => s.ticket_id === id)) knownEmergencies?.delete(id);
+  notify(payload.position == null ? t("given", { id }) : t("given_at", { id, n: payload.position + 1 }), "warn");
+}
+
 function openStream() {
   source?.close();
   source = new EventSource(api.streamUrl());
@@ -142,6 +157,7 @@ function openStream() {
     try { event = JSON.parse(msg.data); } catch { return; }
     if (event.at) sawServerTime(event.at);
     if (event.type === "ticket.diverted" || event.type === "ticket.interrupted") preempted(event);
+    if (event.type.startsWith("override.")) given(event);
     if (event.type === "plan.updated" || event.type.startsWith("ticket.")) scheduleRefresh();
   };
 }
@@ -177,6 +193,7 @@ async function signOut(message) {
   state.live = false;
   api.dropSession();
   knownEmergencies = null;
+  toldOverrides.clear();
   state.waiting = [];
   state.route = null;
   await store.clearItems();
