@@ -8,6 +8,7 @@ import {
   $, api, auth, dropToken, errorText, getJSON, h, hhmm, lang, REASONS, s, saveToken, setLang, t,
   token, tr, URGENCY_COLOR,
 } from "./common.js";
+import { initComplete } from "./complete.js";
 import { loadFollowups } from "./followups.js";
 import { initIntake, loadPolicy, renderIntake } from "./intake.js";
 
@@ -368,7 +369,7 @@ $("unpin").addEventListener("click", () => sendOverride("unpin"));
 $("hold").addEventListener("click", () => sendOverride("hold"));
 $("tickets").addEventListener("click", (ev) => {
   const row = ev.target.closest("tr[data-id]");
-  if (row) $("pin-form").ticket_id.value = row.dataset.id;
+  if (row) $("pin-form").ticket_id.value = $("complete-form").ticket_id.value = row.dataset.id;
 });
 $("board").addEventListener("click", (ev) => {
   const block = ev.target.closest(".block[data-ticket]");
@@ -380,6 +381,7 @@ initBoard((warnings, drop) => {
   refresh();
 }, techName);
 initIntake();
+initComplete(refresh);
 
 applyLang();
 if (token()) start();

@@ -196,3 +196,44 @@ def test_the_front_desk_records_a_phone_follow_up_from_the_console(
     assert (answered["state"], answered["rating"], answered["fixed"]) == ("answered", 4, True)
     assert answered["channel"] == "phone"
     assert live.staff.get(f"/tickets/{ticket}").json()["status"] == "closed"
+
+
+def _complete_from_console(console: Any, ticket_id: int, *, fixed: bool, notes: str) -> str:
+    """Fill the desk's completion form, send it, and return the answer shown under it."""
+    form = console.locator("#complete-form")
+    form.locator("input[name=ticket_id]").fill(str(ticket_id))
+    form.locator("select[name=fixed]").select_option("true" if fixed else "false")
+    form.locator("textarea[name=notes]").fill(notes)
+    console.evaluate("document.getElementById('complete-msg').className = 'msg'")
+    form.locator("button[type=submit]").click()
+    return console.wait_for_selector("#complete-msg.ok, #complete-msg.bad").inner_text()
+
+
+def test_the_desk_completes_a_job_a_technician_phoned_in(browser: Any, live: Live) -> None:
+    """wang phones the desk: done, but it needs another visit. Sent before he checked in it is
+    refused with the server's reason; on site, the console completes it and reads back the
+    second visit's number. The ticket is completed, its resident follow-up open, and exactly
+    one ticket redoes it."""
+    ticket = live.ticket(building="3号楼", unit="305", urgency="routine", category="general")
+    live.pin(ticket, live.ids["wang"])
+    desk, console = _console(browser, live)
+    try:
+        refused = _complete_from_console(console, ticket, fixed=False, notes="阀门锈死，需订配件")
+        assert "cannot go from assigned to completed" in refused
+        assert console.locator("#complete-msg.bad").count() == 1
+        live.staff.post(f"/tickets/{ticket}/check-in",
+                        json={"lat": 31.2196, "lon": 121.5294}).raise_for_status()
+        answer = _complete_from_console(console, ticket, fixed=False, notes="阀门锈死，需订配件")
+        shot(console, "k1-desk-completed-a-job-zh", full_page=True)
+    finally:
+        desk.close()
+    body = live.staff.get(f"/tickets/{ticket}").json()
+    assert body["status"] == "completed" and body["fixed_first_time"] is False
+    assert body["resolution_notes"] == "阀门锈死，需订配件"
+    second = [t["id"] for t in live.staff.get("/tickets").json() if t["follow_up_of"] == ticket]
+    assert len(second) == 1
+    assert answer == f"工单 #{ticket} 已完工 — 再次上门工单 #{second[0]}"
+    # The closed loop: every completion opens the resident follow-up and records the rework.
+    assert live.staff.get(f"/tickets/{ticket}/followup").status_code == 200
+    reworks = [t["id"] for t in live.staff.get("/tickets").json() if t["rework_of"] == ticket]
+    assert len(reworks) == 1
