@@ -21,7 +21,7 @@ from dispatcher.assets.schemas import AssetCreate, AssetRead, AssetUpdate
 from dispatcher.clock import Clock
 from dispatcher.config import Settings
 from dispatcher.followups import service as followups
-from dispatcher.followups.models import Channel, FollowUpState
+from dispatcher.followups.models import Channel, FollowUp, FollowUpState
 from dispatcher.followups.schemas import (
     FollowUpAnswer,
     FollowUpLink,
@@ -71,6 +71,23 @@ def after_completion(session: Session, *, ticket: Ticket, now: datetime,
                        expire=timedelta(hours=settings.followup_expire_hours))
 
 
+def answer_followup(session: Session, *, followup: FollowUp, data: FollowUpAnswer,
+                    channel: Channel, by: str | None, now: datetime, settings: Settings,
+                    policy: SlaPolicy) -> FollowUp:
+    """The resident's answer closes the ticket; "not fixed" reopens the job as its rework
+    (one linked ticket: an open rework already there is reused)."""
+    followups.check_pending(followup, now)
+    redo = None
+    if not data.fixed:
+        original = tickets.get(session, ticket_id=followup.ticket_id)
+        redo, created = rework.reopen(session, original=original, comment=data.comment,
+                                      now=now, policy=policy)
+        if created:
+            after_create(session, ticket=redo, now=now, settings=settings)
+    return followups.answer(session, followup=followup, data=data, channel=channel, by=by,
+                            now=now, rework_ticket_id=redo.id if redo else None)
+
+
 def on_tick(session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy) -> None:
     """What the clock changes: follow-ups expire, maintenance tickets fall due."""
     followups.expire_due(session, now=now)
@@ -111,18 +128,18 @@ class ClosedLoopCommands:
         """The resident answers through the link; it is spent."""
         def run(s: Session, now: datetime) -> FollowUpRead:
             followup = followups.by_token(s, token=token, now=now)
-            return FollowUpRead.of(followups.answer(
+            return FollowUpRead.of(answer_followup(
                 s, followup=followup, data=data, channel=Channel.link, by=None, now=now,
-                policy=self.policy), now)
+                settings=self.settings, policy=self.policy), now)
         return self._run(run)
 
     def answer_followup_phone(self, ticket_id: int, data: PhoneAnswer) -> FollowUpRead:
         """The front desk records a phone follow-up."""
         def run(s: Session, now: datetime) -> FollowUpRead:
             followup = followups.of_ticket(s, ticket_id=ticket_id)
-            return FollowUpRead.of(followups.answer(
+            return FollowUpRead.of(answer_followup(
                 s, followup=followup, data=data, channel=Channel.phone, by=data.by, now=now,
-                policy=self.policy), now)
+                settings=self.settings, policy=self.policy), now)
         return self._run(run)
 
     def list_followups(self, state: FollowUpState | None = None) -> list[FollowUpRead]:

@@ -31,7 +31,6 @@ from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
-from dispatcher.fieldwork import service as fieldwork
 from dispatcher.fieldwork.desk import FieldDesk
 from dispatcher.idempotency import service as idempotency
 from dispatcher.kpis import service as kpis
@@ -202,21 +201,9 @@ class Engine(closed_loop.ClosedLoopCommands):
 
     def report_status(self, ticket_id: int, change: StatusChange, *,
                       by: Principal | None = None) -> TicketRead:
-        """A technician's progress; a position sent with it updates his GPS fix too."""
-        def run(s: Session, now: datetime) -> TicketRead:
-            fieldwork.mine(s, ticket_id=ticket_id, who=by)
-            at = change.at or now
-            ticket = tickets.report_status(s, ticket_id=ticket_id, target=change.status, at=at)
-            if change.status is Status.completed:
-                closed_loop.after_completion(s, ticket=ticket, now=now, settings=self.settings)
-            lat, lon = (change.lat, change.lon) if change.lat is not None else (None, None)
-            if lat is None and change.status in (Status.on_site, Status.completed):
-                lat, lon = ticket.lat, ticket.lon
-            if lat is not None and lon is not None and ticket.technician_id is not None:
-                technicians.update_position(s, technician_id=ticket.technician_id, lat=lat,
-                                            lon=lon, at=at, now=now)
-            return TicketRead.of(ticket)
-        return self._run(run)
+        """A technician's progress, through the same commands as the app's buttons
+        (`field.report`); a position sent with it updates his GPS fix too."""
+        return self.field.report(ticket_id, change, by=by)
 
     # -- technicians ----------------------------------------------------------------------------
     def create_technician(self, data: TechnicianCreate) -> TechnicianRead:

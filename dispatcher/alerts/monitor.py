@@ -86,17 +86,21 @@ def ticket_findings(t: Ticket, now: datetime, policy: AlertPolicy) -> dict[Key, 
 
 def gps_findings(session: Session, now: datetime, tz: ZoneInfo,
                  policy: AlertPolicy) -> dict[Key, Finding]:
-    """Technicians on shift whose last GPS fix is older than the policy allows."""
+    """Technicians on shift whose last GPS fix is older than the policy allows, counted from
+    the latest of his last fix, his shift's start and his creation (none is owed before)."""
     found: dict[Key, Finding] = {}
     for tech in technicians.list_(session):
         shift = current_shift(tech.shift_start, tech.shift_end, now, tz)
         if shift is None:
             continue
-        last = max(tech.position_at or shift[0], shift[0])
-        if now - last >= policy.stale_gps_after:
+        since, what = max((t, name) for t, name in (
+            (shift[0], "since his shift began"), (tech.created_at, "since he was added"),
+            (tech.position_at, "since his last fix")) if t is not None)
+        if now - since >= policy.stale_gps_after:
             found[(AlertKind.stale_gps, None, tech.id)] = Finding(
                 "", f"technician {tech.id} ({tech.name}): no GPS fix for "
-                f"{int((now - last).total_seconds() // 60)} min")
+                f"{int((now - since).total_seconds() // 60)} min ({what}, "
+                f"{since.astimezone(tz):%H:%M})")
     return found
 
 

@@ -1,5 +1,8 @@
 """The technician app's commands: his route, the ticket flow, photos.
 
+Every way a job moves on goes through these commands: the app's verbs, the status endpoint
+(`report`), the console acting for a technician, the simulator and the CLI.
+
 Part of the engine (`engine.field`): each change is one unit of work of the engine, so its
 events reach the planner and the live stream like any other. `by` is the caller; a technician
 may act only on tickets assigned to him (checked inside the transaction).
@@ -7,6 +10,7 @@ may act only on tickets assigned to him (checked inside the transaction).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.auth.tokens import Principal
 from dispatcher.enums import Status
+from dispatcher.errors import Conflict
 from dispatcher.fieldwork import route as routes
 from dispatcher.fieldwork import service as fieldwork
 from dispatcher.fieldwork.schemas import (
@@ -30,11 +35,22 @@ from dispatcher.photos import service as photos
 from dispatcher.photos.models import PhotoTag
 from dispatcher.photos.schemas import PhotoRead
 from dispatcher.technicians import service as technicians
-from dispatcher.tickets import service as tickets
-from dispatcher.tickets.schemas import TicketRead
+from dispatcher.tickets.lifecycle import REPORTED
+from dispatcher.tickets.models import Ticket
+from dispatcher.tickets.schemas import StatusChange, TicketRead
 
 if TYPE_CHECKING:
     from dispatcher.engine import Engine
+
+
+Fix = tuple[float, float]
+
+
+def _move(s: Session, ticket: Ticket, where: Fix, at: datetime, now: datetime) -> None:
+    """The technician of the ticket is at `where` (a check-in, or the job's place)."""
+    if ticket.technician_id is not None:
+        technicians.update_position(s, technician_id=ticket.technician_id, lat=where[0],
+                                    lon=where[1], at=at, now=now)
 
 
 class FieldDesk:
@@ -48,20 +64,17 @@ class FieldDesk:
         with self._engine.sessions() as s:
             return routes.of_technician(s, technician_id=technician_id)
 
-    def accept(self, ticket_id: int, data: Progress, *, by: Principal | None = None
-               ) -> TicketRead:
+    def accept(self, ticket_id: int, data: Progress, *, by: Principal | None = None,
+               fix: Fix | None = None) -> TicketRead:
         """The technician takes the ticket: the SLA's respond milestone."""
-        def run(s: Session, now: datetime) -> TicketRead:
-            fieldwork.mine(s, ticket_id=ticket_id, who=by)
-            return TicketRead.of(tickets.report_status(s, ticket_id=ticket_id,
-                                                       target=Status.accepted, at=data.at or now))
-        return self._engine.command(run)
+        return self._act(lambda s, at: fieldwork.accept(s, ticket_id=ticket_id, who=by, at=at),
+                         data.at, fix)
 
-    def start(self, ticket_id: int, data: Progress, *, by: Principal | None = None
-              ) -> TicketRead:
+    def start(self, ticket_id: int, data: Progress, *, by: Principal | None = None,
+              fix: Fix | None = None) -> TicketRead:
         """He sets off (accepting an assigned ticket on the way)."""
-        return self._engine.command(lambda s, now: TicketRead.of(fieldwork.start(
-            s, ticket_id=ticket_id, who=by, at=data.at or now)))
+        return self._act(lambda s, at: fieldwork.start(s, ticket_id=ticket_id, who=by, at=at),
+                         data.at, fix)
 
     def check_in(self, ticket_id: int, data: CheckIn, *, by: Principal | None = None
                  ) -> CheckInResult:
@@ -71,11 +84,10 @@ class FieldDesk:
 
         def run(s: Session, now: datetime) -> CheckInResult:
             at = data.at or now
-            ticket, verdict = fieldwork.check_in(s, ticket_id=ticket_id, who=by, data=data,
-                                                 at=at, radius_m=radius)
-            if ticket.technician_id is not None:
-                technicians.update_position(s, technician_id=ticket.technician_id,
-                                            lat=data.lat, lon=data.lon, at=at, now=now)
+            ticket, verdict = fieldwork.arrive(s, ticket_id=ticket_id, who=by, at=at, fix=data,
+                                               radius_m=radius)
+            assert verdict is not None
+            _move(s, ticket, (data.lat, data.lon), at, now)
             warning = None if verdict.inside else (
                 f"check-in {verdict.distance_m:.0f} m from the ticket location (allowed "
                 f"{radius:.0f} m); the dispatcher has been told")
@@ -84,14 +96,65 @@ class FieldDesk:
                                  radius_m=radius, warning=warning)
         return self._engine.command(run)
 
-    def complete(self, ticket_id: int, data: Completion, *, by: Principal | None = None
-                 ) -> CompletionResult:
-        """Work done, with notes and parts; not fixed first time opens a follow-up ticket."""
+    def arrive(self, ticket_id: int, data: Progress, *, by: Principal | None = None
+               ) -> TicketRead:
+        """On site, said without the device's position (the status endpoint): not judged, and
+        his position becomes the ticket's."""
+        def run(s: Session, at: datetime) -> Ticket:
+            return fieldwork.arrive(s, ticket_id=ticket_id, who=by, at=at, fix=None,
+                                    radius_m=self._engine.settings.checkin_radius_m)[0]
+        return self._act(run, data.at, None, default_here=True)
+
+    def complete(self, ticket_id: int, data: Completion, *, by: Principal | None = None,
+                 fix: Fix | None = None) -> CompletionResult:
+        """Work done, with notes and parts: the resident's follow-up opens; not fixed first
+        time opens a linked second-visit ticket (a rework)."""
+        engine = self._engine
+
         def run(s: Session, now: datetime) -> CompletionResult:
+            at = data.at or now
             ticket, follow = fieldwork.complete(s, ticket_id=ticket_id, who=by, data=data,
-                                                at=data.at or now, policy=self._engine.policy)
+                                                at=at, now=now, settings=engine.settings,
+                                                policy=engine.policy)
+            _move(s, ticket, fix or (ticket.lat, ticket.lon), at, now)
             return CompletionResult(ticket=TicketRead.of(ticket),
                                     follow_up=TicketRead.of(follow) if follow else None)
+        return engine.command(run)
+
+    def report(self, ticket_id: int, change: StatusChange, *, by: Principal | None = None
+               ) -> TicketRead:
+        """The status endpoint's progress report, through the same verbs as the app's
+        buttons (a completion is fixed first time unless it says `fixed: false`)."""
+        fix = (change.lat, change.lon) if change.lat is not None and change.lon is not None \
+            else None
+        progress = Progress(at=change.at)
+        if change.status is Status.accepted:
+            return self.accept(ticket_id, progress, by=by, fix=fix)
+        if change.status is Status.en_route:
+            return self.start(ticket_id, progress, by=by, fix=fix)
+        if change.status is Status.on_site:
+            if fix is None:
+                return self.arrive(ticket_id, progress, by=by)
+            return self.check_in(ticket_id, CheckIn(lat=fix[0], lon=fix[1], at=change.at),
+                                 by=by).ticket
+        if change.status is Status.completed:
+            done = Completion(at=change.at, notes=change.notes or "",
+                              fixed=change.fixed is not False)
+            return self.complete(ticket_id, done, by=by, fix=fix).ticket
+        allowed = ", ".join(sorted(s.value for s in REPORTED))
+        raise Conflict(f"status {change.status.value} cannot be reported; use one of {allowed}",
+                       field="status")
+
+    def _act(self, step: Callable[[Session, datetime], Ticket], at: datetime | None,
+             fix: Fix | None, *, default_here: bool = False) -> TicketRead:
+        """One step as a unit of work; a position sent with it is his GPS fix too."""
+        def run(s: Session, now: datetime) -> TicketRead:
+            when = at or now
+            ticket = step(s, when)
+            where = fix or ((ticket.lat, ticket.lon) if default_here else None)
+            if where is not None:
+                _move(s, ticket, where, when, now)
+            return TicketRead.of(ticket)
         return self._engine.command(run)
 
     def not_home(self, ticket_id: int, data: NotHome, *, by: Principal | None = None

@@ -1,4 +1,6 @@
-"""Field-work verbs on one ticket. They flush; the caller's unit of work commits.
+"""Field-work verbs on one ticket: the one domain command of each life-cycle step, whatever
+asks for it (the app's buttons, the status endpoint, the console, the simulator, the CLI).
+They flush; the caller's unit of work commits.
 
 `who` is the caller (None for trusted in-process callers such as the simulator); a technician
 may act only on tickets assigned to him, checked inside the same transaction as the change.
@@ -11,10 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from dispatcher import closed_loop
 from dispatcher.alerts import service as alerts
 from dispatcher.alerts.models import AlertKind
 from dispatcher.auth import access
 from dispatcher.auth.tokens import Principal
+from dispatcher.config import Settings
 from dispatcher.enums import Status, Urgency
 from dispatcher.errors import Conflict
 from dispatcher.events import service as events
@@ -24,6 +28,7 @@ from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Reason
 from dispatcher.sites.models import Site
 from dispatcher.sla.policy import SlaPolicy
+from dispatcher.tickets import rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 from dispatcher.tickets.schemas import TicketCreate
@@ -53,23 +58,26 @@ def start(session: Session, *, ticket_id: int, who: Principal | None, at: dateti
     return tickets.report_status(session, ticket_id=ticket.id, target=Status.en_route, at=at)
 
 
-def check_in(session: Session, *, ticket_id: int, who: Principal | None, data: CheckIn,
-             at: datetime, radius_m: float) -> tuple[Ticket, Verdict]:
-    """On site, judged against the ticket's location and site; far away it is still taken,
+def accept(session: Session, *, ticket_id: int, who: Principal | None, at: datetime) -> Ticket:
+    """He takes the ticket: the SLA's respond milestone."""
+    ticket = mine(session, ticket_id=ticket_id, who=who)
+    return tickets.report_status(session, ticket_id=ticket.id, target=Status.accepted, at=at)
+
+
+def arrive(session: Session, *, ticket_id: int, who: Principal | None, at: datetime,
+           fix: CheckIn | None, radius_m: float) -> tuple[Ticket, Verdict | None]:
+    """On site (set off first if he had not said so). With the device's position it is a
+    check-in, judged against the ticket's location and site: far away it is still taken,
     flagged on the ticket and raised to the dispatcher as a `checkin_far` alert."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
     if ticket.status in (Status.assigned, Status.accepted):
         start(session, ticket_id=ticket.id, who=None, at=at)
     tickets.move(ticket, Status.on_site, at)
-    site = session.get(Site, ticket.site_id) if ticket.site_id else None
-    verdict = judge(ticket=(ticket.lat, ticket.lon), fix=(data.lat, data.lon), radius_m=radius_m,
-                    outline=site.outline if site else None)
-    ticket.checkin_lat, ticket.checkin_lon = data.lat, data.lon
-    ticket.checkin_accuracy_m = data.accuracy_m
-    ticket.checkin_distance_m, ticket.checkin_inside = verdict.distance_m, verdict.inside
-    _record(session, "checked_in", ticket, at, inside=verdict.inside,
-            distance_m=verdict.distance_m)
-    if not verdict.inside:
+    verdict = None if fix is None else _judge(session, ticket, fix, radius_m)
+    extra = {} if verdict is None else {"inside": verdict.inside,
+                                        "distance_m": verdict.distance_m}
+    _record(session, "on_site", ticket, at, **extra)
+    if verdict is not None and not verdict.inside:
         alerts.raise_(session, kind=AlertKind.checkin_far, ticket_id=ticket.id,
                       technician_id=ticket.technician_id, now=at, message=(
                           f"ticket {ticket.id}: check-in {verdict.distance_m:.0f} m from the "
@@ -77,31 +85,55 @@ def check_in(session: Session, *, ticket_id: int, who: Principal | None, data: C
     return ticket, verdict
 
 
+def _judge(session: Session, ticket: Ticket, fix: CheckIn, radius_m: float) -> Verdict:
+    """Judge the check-in position and keep it, with the verdict, on the ticket."""
+    site = session.get(Site, ticket.site_id) if ticket.site_id else None
+    verdict = judge(ticket=(ticket.lat, ticket.lon), fix=(fix.lat, fix.lon), radius_m=radius_m,
+                    outline=site.outline if site else None)
+    ticket.checkin_lat, ticket.checkin_lon = fix.lat, fix.lon
+    ticket.checkin_accuracy_m = fix.accuracy_m
+    ticket.checkin_distance_m, ticket.checkin_inside = verdict.distance_m, verdict.inside
+    return verdict
+
+
 def complete(session: Session, *, ticket_id: int, who: Principal | None, data: Completion,
-             at: datetime, policy: SlaPolicy) -> tuple[Ticket, Ticket | None]:
-    """Finish the work with notes and parts; not fixed: a linked routine follow-up ticket."""
+             at: datetime, now: datetime, settings: Settings,
+             policy: SlaPolicy) -> tuple[Ticket, Ticket | None]:
+    """Finish the work with notes and parts, and close the loop's next steps: the resident's
+    follow-up (or, for preventive work, the plan's next visit), and for "needs another visit"
+    the linked second-visit ticket, a rework like any other."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
     tickets.move(ticket, Status.completed, at)
     ticket.resolution_notes = data.notes
     ticket.parts = [p.model_dump() for p in data.parts]
     ticket.fixed_first_time = data.fixed
-    follow_up = None if data.fixed else _follow_up(session, ticket, data.notes, at, policy)
+    follow_up = None if data.fixed else _next_visit(session, ticket, data.notes, at, settings,
+                                                    policy)
     _record(session, "completed", ticket, at, fixed=data.fixed,
             follow_up_id=follow_up.id if follow_up else None)
+    closed_loop.after_completion(session, ticket=ticket, now=now, settings=settings)
     return ticket, follow_up
 
 
-def _follow_up(session: Session, original: Ticket, notes: str, at: datetime,
-               policy: SlaPolicy) -> Ticket:
-    """A routine ticket for the second visit: same place, category and skill."""
-    reason = f": {notes}" if notes else ""
-    follow = tickets.create(session, now=at, policy=policy, data=TicketCreate(
-        urgency=Urgency.routine, category=original.category, skill=original.skill,
-        lat=original.lat, lon=original.lon, site_id=original.site_id,
-        building=original.building, unit=original.unit,
-        description=f"follow-up of ticket {original.id}{reason}"[:4000],
-        service_minutes=original.service_minutes, reported_at=at))
-    follow.follow_up_of = original.id
+def _next_visit(session: Session, original: Ticket, notes: str, at: datetime,
+                settings: Settings, policy: SlaPolicy) -> Ticket:
+    """The ticket of the visit still needed: a rework of a repair; for preventive work (an
+    inspection that found a fault) a routine repair, which is new work, not a rework."""
+    if original.preventive:
+        reason = f": {notes}" if notes else ""
+        follow = tickets.create(session, now=at, policy=policy, data=TicketCreate(
+            urgency=Urgency.routine, category=original.category, skill=original.skill,
+            lat=original.lat, lon=original.lon, site_id=original.site_id,
+            building=original.building, unit=original.unit, asset_id=original.asset_id,
+            description=f"found at maintenance visit #{original.id}{reason}"[:4000],
+            service_minutes=original.service_minutes, reported_at=at))
+        created = True
+    else:
+        follow, created = rework.second_visit(session, original=original, notes=notes, now=at,
+                                              policy=policy)
+    follow.follow_up_of = follow.follow_up_of or original.id
+    if created:
+        closed_loop.after_create(session, ticket=follow, now=at, settings=settings)
     return follow
 
 

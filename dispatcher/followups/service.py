@@ -13,8 +13,6 @@ from dispatcher.errors import Gone, NotFound
 from dispatcher.events import service as events
 from dispatcher.followups.models import Channel, FollowUp, FollowUpState
 from dispatcher.followups.schemas import FollowUpAnswer
-from dispatcher.sla.policy import SlaPolicy
-from dispatcher.tickets import rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 
@@ -51,7 +49,7 @@ def of_ticket(session: Session, *, ticket_id: int) -> FollowUp:
 def issue_link(session: Session, *, ticket_id: int, now: datetime) -> tuple[FollowUp, str]:
     """A new one-time token for a pending follow-up; any earlier link stops working."""
     followup = of_ticket(session, ticket_id=ticket_id)
-    _check_pending(followup, now)
+    check_pending(followup, now)
     token = secrets.token_urlsafe(24)
     followup.token_hash, followup.link_issued_at = hash_token(token), now
     session.flush()
@@ -65,23 +63,20 @@ def by_token(session: Session, *, token: str, now: datetime) -> FollowUp:
     if followup is None:
         raise NotFound("this follow-up link is not valid (mistyped, or replaced by a newer "
                        "link)", field="token")
-    _check_pending(followup, now)
+    check_pending(followup, now)
     return followup
 
 
 def answer(session: Session, *, followup: FollowUp, data: FollowUpAnswer, channel: Channel,
-           by: str | None, now: datetime, policy: SlaPolicy) -> FollowUp:
-    """Record the answer and close the ticket; "not fixed" reopens it as a rework ticket."""
-    _check_pending(followup, now)
+           by: str | None, now: datetime, rework_ticket_id: int | None = None) -> FollowUp:
+    """Record the answer and close the ticket; a "not fixed" answer names its rework ticket
+    (made by the caller, `closed_loop.answer_followup`)."""
+    check_pending(followup, now)
     followup.state, followup.channel, followup.answered_at = FollowUpState.answered, channel, now
     followup.rating, followup.fixed, followup.comment = data.rating, data.fixed, data.comment
-    followup.answered_by = by
+    followup.answered_by, followup.rework_ticket_id = by, rework_ticket_id
     ticket = tickets.get(session, ticket_id=followup.ticket_id)
     tickets.close(session, ticket=ticket, now=now, why=f"follow-up answered ({channel.value})")
-    if not data.fixed:
-        redo = rework.reopen(session, original=ticket, comment=data.comment, now=now,
-                             policy=policy)
-        followup.rework_ticket_id = redo.id
     events.record(session, type="followup.answered", at=now, payload={
         "followup_id": followup.id, "ticket_id": ticket.id, "rating": data.rating,
         "fixed": data.fixed, "channel": channel.value, "region": ticket.region,
@@ -112,7 +107,8 @@ def list_(session: Session, *, state: FollowUpState | None = None) -> list[Follo
     return list(session.scalars(query))
 
 
-def _check_pending(followup: FollowUp, now: datetime) -> None:
+def check_pending(followup: FollowUp, now: datetime) -> None:
+    """`Gone` unless the follow-up still waits for its answer."""
     if followup.state is FollowUpState.answered:
         when = followup.answered_at.isoformat() if followup.answered_at else "earlier"
         raise Gone(f"this follow-up was already answered ({when}); thank you", field="token")

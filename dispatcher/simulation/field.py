@@ -1,6 +1,7 @@
 """Simulated technicians who follow the plan: accept, drive, check in, work, complete.
 
-They act only through the engine's public commands, the same ones the PWA calls.
+They act only through the engine's field commands (`engine.field`), the same ones the PWA's
+buttons call: start, check in at the ticket, complete.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from datetime import datetime, timedelta
 
 from dispatcher.engine import Engine
 from dispatcher.enums import Status
+from dispatcher.fieldwork.schemas import CheckIn, Completion, Progress
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianRead
-from dispatcher.tickets.schemas import StatusChange, TicketRead
+from dispatcher.tickets.schemas import TicketRead
 
 GPS_EVERY = timedelta(seconds=30)
 
@@ -63,9 +65,7 @@ class FieldTeam:
         seconds = self.engine.travel.seconds(origin, (ticket.lat, ticket.lon))
         if ticket.window is not None and now + timedelta(seconds=seconds) < ticket.window.start:
             return  # too early for the appointment: leave later
-        if ticket.status is Status.assigned:
-            self.engine.report_status(ticket.id, StatusChange(status=Status.accepted))
-        self.engine.report_status(ticket.id, StatusChange(status=Status.en_route))
+        self.engine.field.start(ticket.id, Progress())  # accepts an assigned ticket first
         actual = seconds * self.rng.uniform(0.8, 1.2)
         self.trips[tech.id] = Trip(origin, (ticket.lat, ticket.lon), now, actual, now)
 
@@ -78,7 +78,7 @@ class FieldTeam:
         done = min(1.0, (now - trip.left_at).total_seconds() / max(trip.seconds, 1.0))
         if done >= 1.0:
             del self.trips[tech.id]
-            self.engine.report_status(ticket.id, StatusChange(status=Status.on_site))
+            self.engine.field.check_in(ticket.id, CheckIn(lat=ticket.lat, lon=ticket.lon))
         elif now - trip.last_fix >= GPS_EVERY:
             lat = trip.origin[0] + (trip.target[0] - trip.origin[0]) * done
             lon = trip.origin[1] + (trip.target[1] - trip.origin[1]) * done
@@ -90,5 +90,5 @@ class FieldTeam:
             ticket.id, ticket.service_minutes * 60 * self.rng.uniform(0.8, 1.2))
         began = ticket.work_started_at or ticket.on_site_at
         if began and now >= began + timedelta(seconds=seconds):
-            self.engine.report_status(ticket.id, StatusChange(status=Status.completed))
+            self.engine.field.complete(ticket.id, Completion(notes="done (simulated)"))
             self.work.pop(ticket.id, None)

@@ -29,6 +29,8 @@ class Technician(Base):
     region: Mapped[str] = mapped_column(String(64), default="default", index=True)
     # The shift state the clock last saw (None before it first looked): an edge is an event.
     on_shift: Mapped[bool | None] = mapped_column(Boolean)
+    # When he was added (None for rows older than the column): no GPS is expected before.
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def position(self) -> tuple[float, float]:

@@ -22,7 +22,7 @@ def create(session: Session, *, data: TechnicianCreate, now: datetime) -> Techni
     tech = Technician(
         name=data.name, skills=[s.value for s in data.skills], shift_start=data.shift.start,
         shift_end=data.shift.end, home_lat=data.home.lat, home_lon=data.home.lon, active=True,
-        region=data.region,
+        region=data.region, created_at=now,
     )
     session.add(tech)
     session.flush()

@@ -1,8 +1,10 @@
 """Rework: a repair that did not hold comes back as a new ticket linked to the original.
 
-Two ways in: the resident answers the follow-up "not fixed", or a new report of the same
-category arrives from the same unit within the rework window of the original's completion.
-Either way the original is not first-time-fixed, and the optimizer prefers another technician.
+Three ways in: the technician completes it as "needs another visit", the resident answers the
+follow-up "not fixed", or a new report of the same category arrives from the same unit within
+the rework window of the original's completion. Each way links the new ticket with `rework_of`
+and marks the original not first-time-fixed (so the ticket and the KPI agree), and the
+optimizer prefers another technician.
 """
 
 from __future__ import annotations
@@ -44,32 +46,61 @@ def original_of(session: Session, *, ticket: Ticket, window: timedelta) -> Ticke
 
 def link_repeat(session: Session, *, ticket: Ticket, window: timedelta, now: datetime) -> None:
     """Mark a new report as rework of a recent repair at the same unit, if there is one."""
+    if ticket.rework_of is not None:
+        return  # already linked where it was made (a second visit, a "not fixed" answer)
     original = original_of(session, ticket=ticket, window=window)
-    if original is None:
-        return
+    if original is not None:
+        mark(session, ticket=ticket, original=original, now=now, why="repeat report")
+
+
+def mark(session: Session, *, ticket: Ticket, original: Ticket, now: datetime,
+         why: str) -> None:
+    """Link `ticket` as a rework of `original`, which was therefore not fixed first time."""
     ticket.rework_of = original.id
-    _record(session, ticket, now, "repeat report")
+    original.fixed_first_time = False
+    _record(session, ticket, now, why)
+
+
+def open_rework(session: Session, *, original: Ticket) -> Ticket | None:
+    """The open rework ticket already linked to `original`, if any."""
+    return session.scalars(select(Ticket).where(
+        Ticket.rework_of == original.id, Ticket.status.in_(OPEN_STATUSES))).first()
 
 
 def reopen(session: Session, *, original: Ticket, comment: str, now: datetime,
-           policy: SlaPolicy) -> Ticket:
-    """The rework ticket of an original the resident says is not fixed (an open one already
-    linked to it, e.g. from a repeat report, is reused rather than duplicated)."""
-    existing = session.scalars(select(Ticket).where(
-        Ticket.rework_of == original.id, Ticket.status.in_(OPEN_STATUSES))).first()
-    if existing is not None:
-        return existing
+           policy: SlaPolicy) -> tuple[Ticket, bool]:
+    """The rework ticket of an original the resident says is not fixed, and whether it is new
+    (an open one already linked to it, from a repeat report or a second visit, is reused)."""
     urgency = Urgency.routine if original.urgency is Urgency.scheduled else original.urgency
     note = f"Rework of ticket #{original.id}: not fixed." + (f" {comment}" if comment else "")
+    return _redo(session, original=original, urgency=urgency, note=note, now=now,
+                 policy=policy, why="not fixed at follow-up")
+
+
+def second_visit(session: Session, *, original: Ticket, notes: str, now: datetime,
+                 policy: SlaPolicy) -> tuple[Ticket, bool]:
+    """The technician completed `original` as "needs another visit": a routine rework ticket
+    (the emergency, if any, is contained; the rest waits for parts or a second trip)."""
+    reason = f": {notes}" if notes else ""
+    return _redo(session, original=original, urgency=Urgency.routine,
+                 note=f"Second visit of ticket #{original.id}{reason}", now=now, policy=policy,
+                 why="not fixed at completion")
+
+
+def _redo(session: Session, *, original: Ticket, urgency: Urgency, note: str, now: datetime,
+          policy: SlaPolicy, why: str) -> tuple[Ticket, bool]:
+    existing = open_rework(session, original=original)
+    if existing is not None:
+        original.fixed_first_time = False
+        return existing, False
     data = TicketCreate(
         urgency=urgency, category=original.category, skill=original.skill, lat=original.lat,
         lon=original.lon, site_id=original.site_id, building=original.building,
         unit=original.unit, description=note[:4000], service_minutes=original.service_minutes,
         reported_at=now, asset_id=original.asset_id)
     ticket = tickets.create(session, data=data, now=now, policy=policy)
-    ticket.rework_of = original.id
-    _record(session, ticket, now, "not fixed at follow-up")
-    return ticket
+    mark(session, ticket=ticket, original=original, now=now, why=why)
+    return ticket, True
 
 
 def avoided_technicians(session: Session, *, ticket_ids: list[int]) -> dict[int, tuple[str, ...]]:

@@ -58,11 +58,17 @@ class StatusChange(Strict):
     at: AwareDatetime | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
+    fixed: bool | None = Field(None, description="with `completed` only: false = another "
+                                                 "visit is needed (a linked rework ticket)")
+    notes: str | None = Field(None, max_length=4000, description="with `completed` only")
 
     @model_validator(mode="after")
     def _position_pair(self) -> StatusChange:
         if (self.lat is None) != (self.lon is None):
             raise ValueError("lat and lon must be given together")
+        if self.status is not Status.completed and (self.fixed is not None
+                                                    or self.notes is not None):
+            raise ValueError("fixed and notes go with status completed only")
         return self
 
 

@@ -106,7 +106,7 @@ def test_a_technician_works_a_ticket_from_route_to_completion(client: TestClient
     assert image.status_code == 200 and image.content == png()
     assert image.headers["content-type"] == "image/png"
     assert ok(client.get(f"{API}/me/route", headers=as_li))["stops"] == []
-    for kind in ("accepted", "en_route", "checked_in", "photo_added", "completed"):
+    for kind in ("accepted", "en_route", "on_site", "photo_added", "completed"):
         assert count(app_engine, f"ticket.{kind}") == 1, kind
 
 
@@ -225,7 +225,7 @@ def test_replayed_field_actions_apply_once(client: TestClient, app_engine: Engin
                                   data={"tag": "after"}) for _ in range(2)]
             assert [b.status_code for b in bodies] == [201, 201], bodies[1].text
             assert bodies[0].json() == bodies[1].json()
-    assert [count(app_engine, f"ticket.{k}") for k in ("accepted", "checked_in", "completed",
+    assert [count(app_engine, f"ticket.{k}") for k in ("accepted", "on_site", "completed",
                                                       "photo_added")] == [1, 1, 1, 1]
     with app_engine.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Photo)) == 1

@@ -98,6 +98,22 @@ def test_stale_gps_opens_and_recovers(engine: Engine, clock: ManualClock) -> Non
     assert live(engine, AlertKind.stale_gps) == []
 
 
+def test_stale_gps_counts_from_when_a_technician_was_added(engine: Engine,
+                                                          clock: ManualClock) -> None:
+    """Added an hour into his shift with only a home position: no fix is owed for that hour;
+    the alert comes 10 min after he was added and says from when it counts."""
+    clock.advance(60 * MIN)  # 10:00, his shift began at 08:00
+    wang = engine.create_technician(tech("Wang"))
+    clock.advance(1 * MIN)
+    engine.check_alerts()
+    assert live(engine, AlertKind.stale_gps) == []
+    clock.advance(10 * MIN)
+    engine.check_alerts()
+    [alert] = live(engine, AlertKind.stale_gps)
+    assert alert.technician_id == wang.id
+    assert "no GPS fix for 11 min (since he was added, 10:00)" in alert.message
+
+
 def test_unacknowledged_alerts_escalate_acknowledged_ones_do_not(
         engine: Engine, clock: ManualClock) -> None:
     engine.create_technician(tech("Wang", (Skill.general,)))

@@ -19,6 +19,7 @@ en route) are folded into the next re-plan: no decision reads the plan before th
 
 from __future__ import annotations
 
+import random
 import shutil
 import tempfile
 import time
@@ -29,10 +30,10 @@ from typing import Any
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.enums import Status
+from dispatcher.fieldwork.schemas import CheckIn, Completion, Progress
 from dispatcher.simulation.stream import SimTicket
 from dispatcher.simulation.world import Fate, Phase, SimTech, World, shift_intervals
 from dispatcher.technicians.schemas import Position, PositionUpdate, Shift, TechnicianCreate
-from dispatcher.tickets.schemas import StatusChange
 
 GPS_REPLAN = timedelta(seconds=120)
 
@@ -47,11 +48,16 @@ class EnginePolicy:
 
     name = "engine"
 
-    def __init__(self, *, deterministic: bool = True, **settings: Any) -> None:
+    def __init__(self, *, deterministic: bool = True, second_visit_share: float = 0.0,
+                 seed: int = 0, **settings: Any) -> None:
         # False keeps the server's search (guided local search for its time budget): the
         # latency a server would show, at the price of runs that differ. `settings` are
         # engine settings to change (e.g. `local_replan_from=0`: plan a compound as a city).
+        # `second_visit_share` of the jobs are completed "needs another visit" (drawn from
+        # `seed`), as a technician would in the app.
         self.search = DETERMINISTIC if deterministic else {}
+        self.second_visit_share = second_visit_share
+        self._rng = random.Random(seed)
         self.settings = settings
         self.replan_ms: list[float] = []
         self.churn = 0
@@ -123,17 +129,20 @@ class EnginePolicy:
         self._depart(self.ticket_ids[ticket.id])
 
     def _depart(self, tid: int) -> None:
-        status = self.engine.get_ticket(tid).status
-        if status is Status.assigned:
-            self._report(tid, Status.accepted)
-        if status is not Status.en_route:
-            self._report(tid, Status.en_route)
+        # The app's buttons: set off (accepting an assigned ticket on the way), check in,
+        # complete; the same commands a technician's phone sends.
+        if self.engine.get_ticket(tid).status is not Status.en_route:
+            self.engine.field.start(tid, Progress(at=self.world.now))
 
     def _on_reach(self, ticket: SimTicket, tech: SimTech) -> None:
-        self._report(self.ticket_ids[ticket.id], Status.on_site)
+        lat, lon = tech.position
+        self.engine.field.check_in(self.ticket_ids[ticket.id],
+                                   CheckIn(lat=lat, lon=lon, at=self.world.now))
 
     def _on_done(self, ticket: SimTicket, tech: SimTech) -> None:
-        self._report(self.ticket_ids[ticket.id], Status.completed)
+        fixed = not (self.second_visit_share and self._rng.random() < self.second_visit_share)
+        self.engine.field.complete(self.ticket_ids[ticket.id],
+                                   Completion(at=self.world.now, fixed=fixed))
 
     def _on_gps(self, ticket: SimTicket, tech: SimTech) -> None:
         self._fix(tech)
@@ -147,9 +156,6 @@ class EnginePolicy:
         lat, lon = tech.position
         self.engine.update_position(self.tech_ids[tech.id],
                                     PositionUpdate(lat=lat, lon=lon, at=self.world.now))
-
-    def _report(self, ticket_id: int, status: Status) -> None:
-        self.engine.report_status(ticket_id, StatusChange(status=status, at=self.world.now))
 
     # -- decisions -------------------------------------------------------------------------------
     def decide(self) -> list[tuple[int, int]]:
