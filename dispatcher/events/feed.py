@@ -2,8 +2,9 @@
 
 The database is the source, so a reader sees what any process committed, and a reconnecting
 client resumes exactly after the last event it saw. A technician sees only what concerns him:
-his own positions, status changes of his tickets, and each plan version of his region cut down
-to his route; alerts are for dispatchers.
+his own positions, status changes of his tickets, a dispatcher's overrides that name him (so his
+app can tell him a ticket was given to him), and each plan version of his region cut down to
+his route; alerts are for dispatchers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dispatcher.technicians import service as technicians
 from dispatcher.tickets.models import Ticket
 
 # What the live views show; `technician.` alone would also stream shift bookkeeping.
-STREAMED = ("plan.", "alert.", "ticket.", "technician.position")
+STREAMED = ("plan.", "alert.", "ticket.", "technician.position", "override.")
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ def _for_technician(session: Session, found: list[dict[str, Any]],
 
 
 def _concerns(kind: str, payload: dict[str, Any], owners: dict[int, int | None]) -> int | None:
-    """The technician a position or ticket event is about (None for alerts: dispatchers')."""
-    if kind == "technician.position":
+    """The technician a position, override or ticket event is about (None for alerts:
+    dispatchers')."""
+    if kind == "technician.position" or kind.startswith("override."):
         return payload.get("technician_id")
     if kind.startswith("ticket."):
         return _owner(payload, owners)

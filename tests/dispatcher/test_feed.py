@@ -23,8 +23,10 @@ def test_a_technician_sees_his_positions_tickets_and_region_plans_only(engine: E
     start = record(engine, "marker")
     mine = [record(engine, "technician.position", technician_id=li),
             record(engine, "ticket.accepted", ticket_id=7, technician_id=li),
+            record(engine, "override.move", ticket_id=7, technician_id=li, position=0),
             record(engine, "plan.updated", version=99, trigger="t", region="default")]
     record(engine, "technician.position", technician_id=wang)
+    record(engine, "override.pin", ticket_id=9, technician_id=wang)
     record(engine, "ticket.accepted", ticket_id=8, technician_id=wang)
     record(engine, "plan.updated", version=100, trigger="t", region="east")
     last = record(engine, "alert.opened", alert_id=1, technician_id=li)
@@ -34,7 +36,7 @@ def test_a_technician_sees_his_positions_tickets_and_region_plans_only(engine: E
         theirs = feed.after(s, cursor=start, technician_id=east)
     assert [e["id"] for e in page.events] == mine and page.cursor == last
     assert page.events[-1]["payload"]["route"] == {"technician_id": li, "stops": []}
-    assert len(everything.events) == 7  # the console sees all streamed kinds, no "marker"
+    assert len(everything.events) == 9  # the console sees all streamed kinds, no "marker"
     assert [e["payload"].get("version") for e in theirs.events] == [100]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from dispatcher.events.models import Event
@@ -127,9 +126,6 @@ def test_his_phone_says_the_dispatcher_gave_him_the_ticket(phone: Any, live: Liv
     assert li.evaluate("window.buzzes.length") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the server streams no override.* event: "
-                   "dispatcher/events/feed.py STREAMED lacks 'override.' and a technician's "
-                   "feed keeps only plan, ticket and position events")
 def test_the_dispatcher_s_move_reaches_his_phone_through_the_stream(
         phone: Any, live: Live) -> None:
     """The same move, with nothing handed to the page: the server's stream must tell him."""
