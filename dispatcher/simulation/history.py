@@ -241,6 +241,7 @@ class HistoryPolicy(EnginePolicy):
             if tech.spec.name not in self._names:
                 self._names[tech.spec.name] = self._create_technician(tech.spec)
             self.tech_ids[tech.id] = self._names[tech.spec.name]
+            self._world_tech[self.tech_ids[tech.id]] = tech.id
 
     def _create_technician(self, spec: TechSpec) -> int:
         existing = {t.name: t.id for t in self.engine.list_technicians()}

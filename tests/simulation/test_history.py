@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dispatcher.kpis.schemas import KpiQuery
-from dispatcher.simulation.history import Residents, generate, history_engine
+from dispatcher.simulation.history import (
+    HistoryPolicy,
+    Listener,
+    Residents,
+    demo_scenario,
+    generate,
+    history_engine,
+)
+from dispatcher.simulation.world import World
 
 FIRST = date(2026, 11, 2)
 TZ = ZoneInfo("Asia/Shanghai")
@@ -68,5 +76,21 @@ def test_kpis_of_days_worked_through_the_app_verbs_match_a_hand_count(tmp_path: 
         assert total["first_time_fix_rate"] == pytest.approx(
             sum(t.id not in redone for t in done) / len(done))
         assert total["first_time_fix_rate"] < 1.0
+    finally:
+        engine.sessions.kw["bind"].dispose()
+
+
+def test_bug_a_history_day_can_turn_a_technician_round(tmp_path: Path) -> None:
+    """The month run crashed (KeyError) on the first call-away: the history policy, which binds
+    technicians the days share, never told the engine policy which world technician each
+    engine technician is, and turning one round needs exactly that."""
+    engine = history_engine(f"sqlite:///{tmp_path}/h.db", FIRST)
+    try:
+        scenario = demo_scenario(FIRST, hours=1)
+        policy = HistoryPolicy(engine, {}, Listener(engine))
+        world = World(scenario, [], seed=1)
+        policy.bind(world)
+        assert policy._world_tech == {eid: wid for wid, eid in policy.tech_ids.items()}
+        assert len(policy.tech_ids) == len(scenario.technicians)
     finally:
         engine.sessions.kw["bind"].dispose()
