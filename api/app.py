@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.start()
         yield
         stream.stop_all(app)
-        engine.stop()
+        engine.stop()  # writes the GPS fixes still buffered
+        await engine.gps.aclose()
 
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
     app.state.engine = engine
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # The closed loop's desk work, equipment and figures are for the office, not the field.
     for router in (kpis.router, followups.router, assets.router, maintenance.router):
         v1.include_router(router, dependencies=[Depends(staff_only)])
+    # GPS fixes, the hot path: async, and it checks its caller itself with a short cache.
+    v1.include_router(technicians.gps_router)
     app.include_router(v1)
 
     @app.get("/healthz", tags=["health"])

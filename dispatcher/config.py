@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(None, min_length=16)
     token_ttl_min: int = Field(720, ge=1, le=10_000_000)
     checkin_radius_m: float = Field(150.0, gt=0, le=100_000)
+    # GPS ingest (`dispatcher.gps`): a fix is live at once and reaches the database in batches
+    # written this often, in one transaction each.
+    gps_flush_ms: int = Field(150, ge=10, le=60_000)
+    # A fix asks for a re-plan when it is this far from where his last re-plan request had him
+    # (about a minute's drive at 20 km/h; GPS noise and walking round a building stay below).
+    gps_replan_distance_m: float = Field(300.0, gt=0, le=100_000)
+    # ... or when he drives to a ticket he started and his ETAs were last re-timed this long ago.
+    gps_retime_s: float = Field(60.0, gt=0, le=24 * 3600)
+    # The GPS path re-reads the caller's account at most this often: a disabled account loses
+    # access to it within this many seconds (other routes read the account on every request).
+    auth_cache_s: float = Field(30.0, ge=0, le=3600)
     photo_dir: Path = Path("var/photos")
     photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 

@@ -32,6 +32,7 @@ from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
 from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.fieldwork.desk import FieldDesk
+from dispatcher.gps.ingest import GpsIngest
 from dispatcher.idempotency import service as idempotency
 from dispatcher.kpis import service as kpis
 from dispatcher.kpis.schemas import KpiQuery, KpiReport
@@ -60,7 +61,9 @@ from dispatcher.travel import GeodesicTravelTimes, TravelTimes
 from optimizer import SolveParams
 
 T = TypeVar("T")
-REPLAN_ON = ("ticket.", "technician.", "override.")
+# A GPS fix alone does not re-plan: the GPS ingest asks with one `gps.moved` per region and
+# batch, when a fix matters (see `dispatcher.gps.rule`).
+REPLAN_ON = ("ticket.", "technician.created", "technician.shift_", "override.", "gps.moved")
 
 
 class Engine(closed_loop.ClosedLoopCommands):
@@ -104,12 +107,17 @@ class Engine(closed_loop.ClosedLoopCommands):
         self._ticker = Ticker(self.tick, settings.alert_check_interval_s)
         self.accounts = Accounts(self)
         self.field = FieldDesk(self)
+        self.gps = GpsIngest(sessions=self.sessions, clock=self.clock, settings=settings,
+                             bus=self.bus, nudge=self.relay.nudge,
+                             principal=self.accounts.principal)
         if self.plans_here:
             self.bus.subscribe(self._on_event)
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the background threads: outbox relay, or re-planning and the alert clock."""
+        """Start the background threads: GPS writer; outbox relay, or re-planning and the
+        alert clock."""
+        self.gps.start()
         if self.durable:
             self.relay.start()
         if self.plans_here:
@@ -121,6 +129,7 @@ class Engine(closed_loop.ClosedLoopCommands):
         self._ticker.start()
 
     def stop(self) -> None:
+        self.gps.stop()  # first: its last batch's events still reach the re-planner or relay
         self._ticker.stop()
         self.replanner.stop()
         self.relay.stop()
@@ -213,17 +222,19 @@ class Engine(closed_loop.ClosedLoopCommands):
     def get_technician(self, technician_id: int) -> TechnicianRead:
         with self.sessions() as s:
             tech = technicians.get(s, technician_id=technician_id)
-            return self._read_tech(s, tech, self.clock.now())
+            read = self._read_tech(s, tech, self.clock.now())
+        return self.gps.overlay([read])[0]  # his live position, before the track has it
 
     def list_technicians(self) -> list[TechnicianRead]:
         now = self.clock.now()
         with self.sessions() as s:
-            return [self._read_tech(s, t, now) for t in technicians.list_(s)]
+            reads = [self._read_tech(s, t, now) for t in technicians.list_(s)]
+        return self.gps.overlay(reads)
 
     def update_position(self, technician_id: int, fix: PositionUpdate) -> TechnicianRead:
-        return self._run(lambda s, now: self._read_tech(s, technicians.update_position(
-            s, technician_id=technician_id, lat=fix.lat, lon=fix.lon, at=fix.at or now,
-            now=now), now))
+        """A GPS fix stored before this returns (the HTTP route buffers: `gps.accept`)."""
+        return self._run(lambda s, now: self._read_tech(
+            s, self.gps.write_through(s, technician_id, fix, now), now))
 
     def _read_tech(self, s: Session, tech: Any, now: datetime) -> TechnicianRead:
         return technicians.read(s, tech, now=now, tz=self.settings.tz)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from anyio import to_thread
+from fastapi import APIRouter, Request, status
 
-from api.deps import CurrentUser, EngineDep, StaffUser
+from api.deps import CachedUser, CurrentUser, EngineDep, StaffUser
+from api.idempotency import HEADER
 from dispatcher.auth import access
 from dispatcher.fieldwork.schemas import RouteRead
-from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
+from dispatcher.technicians.schemas import (
+    PositionAccepted,
+    PositionUpdate,
+    TechnicianCreate,
+    TechnicianRead,
+)
 
 router = APIRouter(prefix="/technicians", tags=["technicians"])
 me_router = APIRouter(prefix="/me", tags=["technicians"])
+# The GPS hot path checks its caller itself (`CachedUser`), not with the routers' dependency.
+gps_router = APIRouter(prefix="/technicians", tags=["technicians"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -32,12 +41,19 @@ def get_technician(technician_id: int, engine: EngineDep, user: CurrentUser) -> 
     return engine.get_technician(technician_id)
 
 
-@router.post("/{technician_id}/position")
-def update_position(technician_id: int, body: PositionUpdate, engine: EngineDep,
-                    user: CurrentUser) -> TechnicianRead:
-    """A GPS fix; the plan is recomputed from the new position."""
+@gps_router.post("/{technician_id}/position", status_code=status.HTTP_202_ACCEPTED)
+async def update_position(technician_id: int, body: PositionUpdate, request: Request,
+                          engine: EngineDep, user: CachedUser) -> PositionAccepted:
+    """A GPS fix: his live position at once; in the database, and a re-plan asked for if it
+    matters, within a few hundred ms. With an Idempotency-Key it is stored before the answer."""
     access.require_technician(user, technician_id)
-    return engine.update_position(technician_id, body)
+    if HEADER in request.headers:  # a keyed retry: the fix commits with its key
+        at = body.at or engine.clock.now()
+        read = await to_thread.run_sync(engine.update_position, technician_id,
+                                        body.model_copy(update={"at": at}))
+        return PositionAccepted(technician_id=technician_id, lat=body.lat, lon=body.lon, at=at,
+                                applied=read.position_at == at)
+    return await engine.gps.accept(technician_id, body)
 
 
 @router.get("/{technician_id}/route")

@@ -53,13 +53,28 @@ class RedisStreamBus:
         """Append to the stream once per event id (raises `redis.RedisError` when Redis is
         unreachable). A relay that crashed after XADD but before marking the row published
         will publish it again; the marker key makes that second XADD a no-op."""
-        self._xadd_once(keys=[self.stream, f"{self.stream}:published:{event['id']}"],
-                        args=[json.dumps(event), DEDUP_SECONDS, self.maxlen])
-        if event["type"] == "technician.position" and event["payload"].get("applied", True):
-            p = event["payload"]
-            self.redis.geoadd(POSITIONS_KEY, (p["lon"], p["lat"], str(p["technician_id"])))
+        self._send(self.redis, event)
         for handler in list(self._handlers):
             handler(event)
+
+    def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """`publish` for a batch in one round trip (the GPS writer's position events)."""
+        if not events:
+            return
+        with self.redis.pipeline(transaction=False) as pipe:
+            for event in events:
+                self._send(pipe, event)
+            pipe.execute()
+        for event in events:
+            for handler in list(self._handlers):
+                handler(event)
+
+    def _send(self, client: Any, event: dict[str, Any]) -> None:
+        self._xadd_once(keys=[self.stream, f"{self.stream}:published:{event['id']}"],
+                        args=[json.dumps(event), DEDUP_SECONDS, self.maxlen], client=client)
+        if event["type"] == "technician.position" and event["payload"].get("applied", True):
+            p = event["payload"]
+            client.geoadd(POSITIONS_KEY, (p["lon"], p["lat"], str(p["technician_id"])))
 
     def subscribe(self, handler: Handler) -> None:
         """Local handlers, called after each successful publish in this process."""

@@ -61,3 +61,15 @@ class TechnicianRead(BaseModel):
     state: TechState
     on_shift: bool
     ticket_id: int | None
+
+
+class PositionAccepted(BaseModel):
+    """A GPS fix taken (202): his live position at once, in the database and the plan's view
+    within a few hundred milliseconds."""
+
+    technician_id: int
+    lat: float
+    lon: float
+    at: datetime
+    applied: bool = Field(description="false: a newer fix is already live; this one only "
+                                      "joins his track")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from dispatcher.db import UtcDateTime
 from dispatcher.enums import Skill, Status, TechState
 from dispatcher.errors import NotFound
 from dispatcher.events import service as events
@@ -59,6 +62,42 @@ def update_position(
         "technician_id": tech.id, "region": tech.region, "lat": lat, "lon": lon,
         "at": at.isoformat(), "applied": fresh})
     return tech
+
+
+@dataclass(frozen=True)
+class Located:
+    """A technician's region and stored position (all None before his first fix)."""
+
+    region: str
+    lat: float | None
+    lon: float | None
+    at: datetime | None
+
+
+def located(session: Session, *, technician_ids: Iterable[int]) -> dict[int, Located]:
+    """Region and stored position of each of these technicians that exists (one query)."""
+    query = select(Technician.id, Technician.region, Technician.lat, Technician.lon,
+                   Technician.position_at).where(Technician.id.in_(set(technician_ids)))
+    return {row.id: Located(row.region, row.lat, row.lon, row.position_at)
+            for row in session.execute(query)}
+
+
+_at = bindparam("b_at", type_=UtcDateTime())
+# Newest wins in the database too: a fix taken before the stored one changes nothing, whichever
+# process or batch writes it.
+_MOVE = (update(Technician.__table__)
+         .where(Technician.__table__.c.id == bindparam("b_id"),
+                or_(Technician.__table__.c.position_at.is_(None),
+                    Technician.__table__.c.position_at <= _at))
+         .values(lat=bindparam("b_lat"), lon=bindparam("b_lon"), position_at=_at))
+
+
+def move_many(session: Session, *,
+              moves: Iterable[tuple[int, float, float, datetime]]) -> None:
+    """Set the position of many technicians in one statement: (id, lat, lon, taken at)."""
+    params = [{"b_id": i, "b_lat": lat, "b_lon": lon, "b_at": at} for i, lat, lon, at in moves]
+    if params:
+        session.execute(_MOVE, params)
 
 
 def on_shift(tech: Technician, now: datetime, tz: ZoneInfo) -> bool:

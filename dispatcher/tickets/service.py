@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -108,6 +108,14 @@ def in_hand(session: Session, *, technician_id: int) -> Ticket | None:
         Ticket.status.in_([Status.en_route, Status.on_site]),
     )
     return session.scalars(query).first()
+
+
+def in_hand_statuses(session: Session, *, technician_ids: Iterable[int]) -> dict[int, Status]:
+    """For each of these technicians with a ticket in hand, its status (en route, on site)."""
+    query = select(Ticket.technician_id, Ticket.status).where(
+        Ticket.technician_id.in_(set(technician_ids)),
+        Ticket.status.in_([Status.en_route, Status.on_site]))
+    return {tech: status for tech, status in session.execute(query)}
 
 
 def report_status(session: Session, *, ticket_id: int, target: Status, at: datetime) -> Ticket:

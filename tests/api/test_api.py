@@ -50,8 +50,9 @@ def test_report_plan_and_work_a_ticket(client: TestClient) -> None:
 def test_position_update_and_technician_reads(client: TestClient) -> None:
     li = post(client, "/technicians", tech_json())
     lat, lon = north(1)
-    moved = post(client, f"/technicians/{li['id']}/position", {"lat": lat, "lon": lon}, 200)
-    assert moved["position"] == {"lat": lat, "lon": lon} and moved["position_at"]
+    moved = post(client, f"/technicians/{li['id']}/position", {"lat": lat, "lon": lon}, 202)
+    assert moved == {"technician_id": li["id"], "lat": lat, "lon": lon, "at": moved["at"],
+                     "applied": True}
     assert client.get(f"{API}/technicians/{li['id']}").json()["position"]["lat"] == lat
     assert [t["id"] for t in client.get(f"{API}/technicians").json()] == [li["id"]]
 

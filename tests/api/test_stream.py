@@ -42,7 +42,9 @@ class Live:
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         response = httpx.post(self.url + API + path, json=body, headers=self.auth, timeout=10)
-        assert response.status_code in (200, 201), response.text
+        assert response.status_code in (200, 201, 202), response.text
+        if response.status_code == 202:  # a GPS fix: stored with the next batch; now, here
+            self.engine.gps.flush()
         return response.json()
 
 

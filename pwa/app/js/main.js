@@ -162,7 +162,8 @@ function openStream() {
   };
 }
 
-// GPS every 30 s while on shift and the app is open; a missed fix is simply skipped.
+// GPS every 30 s while on shift and the app is open; a missed fix is simply skipped. The server
+// takes a fix at once (202) and writes it with the next batch: the answer is not needed.
 async function sendPosition() {
   const me = api.session();
   if (!me?.technician_id || document.visibilityState !== "visible" || !navigator.geolocation) return;

@@ -1,0 +1,164 @@
+"""Technicians' live positions: the newest fix of each, kept the moment it is accepted.
+
+In memory for the embedded default; in Redis hashes when `DISPATCH_REDIS_URL` is set, so that
+several `dispatch serve` processes behind one address share them. A fix older than the one kept
+is not applied, in memory as in Redis (a Lua script compares the times), whatever order the
+processes see them in. The database gets the same fixes a few hundred ms later (`writer`).
+
+The store also keeps each technician's *anchor*: the fix of his last re-plan request (`rule`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import redis
+from redis import asyncio as aioredis
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# Newest wins: keep the stored fix when it was taken after this one (ties apply, as in the DB).
+_PUT = """
+local kept = redis.call('HGET', KEYS[1], ARGV[1])
+if kept and tonumber(string.match(kept, '^[^|]+')) > tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class LiveFix:
+    """A technician's position at an instant (aware)."""
+
+    technician_id: int
+    lat: float
+    lon: float
+    at: datetime
+
+
+class LivePositions(Protocol):
+    """Where the newest fix of each technician is kept, and his anchor."""
+
+    def put(self, fix: LiveFix) -> bool:
+        """Keep `fix` unless a newer one is kept; True if it is now the live position."""
+        ...
+
+    async def aput(self, fix: LiveFix) -> bool:
+        """`put` for the event loop: never blocks it on I/O."""
+        ...
+
+    def get(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]: ...
+
+    def anchors(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]: ...
+
+    def set_anchors(self, fixes: Iterable[LiveFix]) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class MemoryPositions:
+    """One process's positions, behind a lock (the writer thread reads them too)."""
+
+    def __init__(self) -> None:
+        self._live: dict[int, LiveFix] = {}
+        self._anchors: dict[int, LiveFix] = {}
+        self._lock = threading.Lock()
+
+    def put(self, fix: LiveFix) -> bool:
+        with self._lock:
+            kept = self._live.get(fix.technician_id)
+            if kept is not None and kept.at > fix.at:
+                return False
+            self._live[fix.technician_id] = fix
+            return True
+
+    async def aput(self, fix: LiveFix) -> bool:
+        return self.put(fix)
+
+    def get(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]:
+        with self._lock:
+            return {i: self._live[i] for i in technician_ids if i in self._live}
+
+    def anchors(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]:
+        with self._lock:
+            return {i: self._anchors[i] for i in technician_ids if i in self._anchors}
+
+    def set_anchors(self, fixes: Iterable[LiveFix]) -> None:
+        with self._lock:
+            self._anchors.update((f.technician_id, f) for f in fixes)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class RedisPositions:
+    """Hashes `<namespace>:gps:live` and `<namespace>:gps:anchors`: technician id ->
+    "microseconds since 1970|lat|lon" (exact: floats are written with `repr`)."""
+
+    def __init__(self, url: str, *, namespace: str) -> None:
+        self._url = url
+        self.live_key, self.anchor_key = f"{namespace}:gps:live", f"{namespace}:gps:anchors"
+        self._redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5,
+                                           socket_connect_timeout=2)
+        self._put = self._redis.register_script(_PUT)
+        # An asyncio client belongs to the loop it was made in: one per loop that calls `aput`.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._async: aioredis.Redis | None = None
+        self._aput: object = None
+
+    def put(self, fix: LiveFix) -> bool:
+        return bool(self._put(keys=[self.live_key], args=_args(fix)))
+
+    async def aput(self, fix: LiveFix) -> bool:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._async = aioredis.Redis.from_url(self._url, decode_responses=True,
+                                                  socket_timeout=5, socket_connect_timeout=2)
+            self._aput, self._loop = self._async.register_script(_PUT), loop
+        return bool(await self._aput(keys=[self.live_key], args=_args(fix)))  # type: ignore[operator]
+
+    def get(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]:
+        return self._read(self.live_key, technician_ids)
+
+    def anchors(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]:
+        return self._read(self.anchor_key, technician_ids)
+
+    def set_anchors(self, fixes: Iterable[LiveFix]) -> None:
+        mapping = {str(f.technician_id): "|".join(_args(f)[1:]) for f in fixes}
+        if mapping:
+            self._redis.hset(self.anchor_key, mapping=mapping)
+
+    async def aclose(self) -> None:
+        """Close this loop's asyncio client (the app's shutdown)."""
+        if self._async is not None and self._loop is asyncio.get_running_loop():
+            await self._async.aclose()
+        self._async, self._loop = None, None
+
+    def _read(self, key: str, technician_ids: Iterable[int]) -> dict[int, LiveFix]:
+        ids = list(technician_ids)
+        if not ids:
+            return {}
+        values = self._redis.hmget(key, [str(i) for i in ids])
+        return {i: _parse(i, v) for i, v in zip(ids, values, strict=True) if v is not None}
+
+
+def open_store(redis_url: str | None, *, namespace: str) -> LivePositions:
+    """Redis when configured (shared by every process), memory otherwise."""
+    if redis_url:
+        return RedisPositions(redis_url, namespace=namespace)
+    return MemoryPositions()
+
+
+def _args(fix: LiveFix) -> list[str]:
+    micros = (fix.at - EPOCH) // MICROSECOND
+    return [str(fix.technician_id), str(micros), f"{fix.lat!r}|{fix.lon!r}"]
+
+
+def _parse(technician_id: int, value: str) -> LiveFix:
+    micros, lat, lon = value.split("|")
+    return LiveFix(technician_id, float(lat), float(lon), EPOCH + int(micros) * MICROSECOND)
