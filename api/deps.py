@@ -20,7 +20,8 @@ NOT_LOGGED_IN = ("not logged in: send Authorization: Bearer <token> from "
                  "POST /api/v1/auth/login")
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    """The app's engine (async: no I/O here, so no hop to the thread pool)."""
     return request.app.state.engine
 
 

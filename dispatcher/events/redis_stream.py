@@ -24,6 +24,19 @@ end
 return false
 """
 
+# `_XADD_ONCE` for many events: KEYS = stream, then a marker per event; ARGV = ttl, maxlen,
+# then the events in the markers' order.
+_XADD_MANY = """
+local added = 0
+for i = 3, #ARGV do
+  if redis.call('SET', KEYS[i - 1], '1', 'NX', 'EX', ARGV[1]) then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[i])
+    added = added + 1
+  end
+end
+return added
+"""
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -47,34 +60,40 @@ class RedisStreamBus:
         self.maxlen = maxlen
         self._handlers: list[Handler] = []
         self._xadd_once = self.redis.register_script(_XADD_ONCE)
+        self._xadd_many = self.redis.register_script(_XADD_MANY)
 
     # -- publishing -------------------------------------------------------------------------
     def publish(self, event: dict[str, Any]) -> None:
         """Append to the stream once per event id (raises `redis.RedisError` when Redis is
         unreachable). A relay that crashed after XADD but before marking the row published
         will publish it again; the marker key makes that second XADD a no-op."""
-        self._send(self.redis, event)
+        self._xadd_once(keys=[self.stream, f"{self.stream}:published:{event['id']}"],
+                        args=[json.dumps(event), DEDUP_SECONDS, self.maxlen])
+        if event["type"] == "technician.position" and event["payload"].get("applied", True):
+            p = event["payload"]
+            self.redis.geoadd(POSITIONS_KEY, (p["lon"], p["lat"], str(p["technician_id"])))
         for handler in list(self._handlers):
             handler(event)
 
     def publish_many(self, events: list[dict[str, Any]]) -> None:
-        """`publish` for a batch in one round trip (the GPS writer's position events)."""
+        """`publish` for a batch: one script call and one GEOADD in one round trip (the GPS
+        writer's position events), each event still appended once per id."""
         if not events:
             return
+        markers = [f"{self.stream}:published:{e['id']}" for e in events]
+        places = [x for e in events if e["type"] == "technician.position"
+                  and e["payload"].get("applied", True)
+                  for x in (e["payload"]["lon"], e["payload"]["lat"],
+                            str(e["payload"]["technician_id"]))]
         with self.redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                self._send(pipe, event)
+            self._xadd_many(keys=[self.stream, *markers], client=pipe,
+                            args=[DEDUP_SECONDS, self.maxlen, *map(json.dumps, events)])
+            if places:
+                pipe.geoadd(POSITIONS_KEY, places)
             pipe.execute()
         for event in events:
             for handler in list(self._handlers):
                 handler(event)
-
-    def _send(self, client: Any, event: dict[str, Any]) -> None:
-        self._xadd_once(keys=[self.stream, f"{self.stream}:published:{event['id']}"],
-                        args=[json.dumps(event), DEDUP_SECONDS, self.maxlen], client=client)
-        if event["type"] == "technician.position" and event["payload"].get("applied", True):
-            p = event["payload"]
-            client.geoadd(POSITIONS_KEY, (p["lon"], p["lat"], str(p["technician_id"])))
 
     def subscribe(self, handler: Handler) -> None:
         """Local handlers, called after each successful publish in this process."""

@@ -3,6 +3,7 @@ position before the batch is written, no query for a known caller, nothing lost 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from tests.accounts import bearer
 from tests.builders import north, tech_json
 
 API = "/api/v1"
+BACKGROUND = {"replanner", "ticker", "gps-writer", "outbox"}  # the engine's own threads
 
 
 @pytest.fixture
@@ -84,7 +86,8 @@ def test_a_known_caller_costs_no_query(client: TestClient, app_engine: Engine) -
     statements: list[str] = []
 
     def seen(conn: object, cursor: object, statement: str, *rest: object) -> None:
-        statements.append(statement)
+        if threading.current_thread().name not in BACKGROUND:  # a re-plan may run meanwhile
+            statements.append(statement)
 
     db = app_engine.sessions.kw["bind"]
     event.listen(db, "before_cursor_execute", seen)

@@ -1,0 +1,276 @@
+"""GPS fixes from concurrent clients against a real `dispatch serve` process.
+
+Run ``python -m benchmarks.load_gps [--backend embedded|redis|both] [--techs 100 1000]
+[--clients 32] [--seconds 10] [--baseline REV]``. For each backend (embedded: SQLite, one
+process; redis: PostgreSQL + Redis + one `dispatch worker`) and each fleet size it starts the
+server, adds the technicians (on call), sends each his first fix, then measures with
+`--clients` concurrent asyncio clients, each on a keep-alive connection, spread over `--procs`
+processes (`--client raw`, the default, or `httpx`: see `gps_clients`): GET /healthz (the
+serving stack's own ceiling, a baseline measured in the same run), then
+POST /technicians/{id}/position. `--baseline REV` also runs the
+GPS phase against the code of git revision REV (a temporary worktree): before and after on the
+same machine, in the same run. After the server stops it counts the stored fixes against those
+accepted (nothing may be lost at shutdown). It prints fixes/s, p50, p99, the server process's
+CPU per request (less sensitive than rates to other work on the machine) and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+from sqlalchemy import create_engine, text
+
+from benchmarks.gps_clients import HOME, Job, drive
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("DISPATCH_TEST_POSTGRES_URL",
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+USER, PASSWORD = "bench", "bench-password"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One measured phase: what was sent and how it went."""
+
+    backend: str
+    techs: int
+    what: str
+    sent: int
+    errors: int
+    seconds: float
+    ms: np.ndarray
+    cpu_s: float  # the server process's CPU time (user + system) during the phase
+
+    def line(self) -> str:
+        rate = (self.sent - self.errors) / self.seconds
+        per = self.cpu_s / max(1, self.sent) * 1e6
+        return (f"{self.backend:<9} {self.techs:>5}  {self.what:<28} {rate:>8.0f}/s "
+                f"{np.percentile(self.ms, 50):>7.1f} {np.percentile(self.ms, 99):>8.1f} "
+                f"{self.ms.max():>8.1f} {self.errors:>7} {per:>8.0f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks.load_gps", description=__doc__)
+    parser.add_argument("--backend", choices=("embedded", "redis", "both"), default="both")
+    parser.add_argument("--techs", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--procs", type=int, default=2, help="client processes")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="raw: lean HTTP/1.1 loops (the server is measured); httpx: "
+                             "~1.7 ms of client CPU a request, the clients saturate first")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    print(f"GPS load: {args.clients} concurrent {args.client} clients in {args.procs} processes, "
+          f"{args.seconds:g} s a phase; load average {_load()} (1, 5, 15 min); "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'backend':<9} {'techs':>5}  {'what':<28} {'rate':>10} {'p50 ms':>7} "
+          f"{'p99 ms':>8} {'max ms':>8} {'errors':>7} {'server CPU µs/req':>8}")
+    backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
+    for backend in backends:
+        for techs in args.techs:
+            _measure(backend, techs, args, ROOT, "")
+            if args.baseline:
+                with _checkout(args.baseline) as root:
+                    _measure(backend, techs, args, root, f" ({args.baseline})")
+    print(f"load average after: {_load()}")
+    return 0
+
+
+def _measure(backend: str, techs: int, args: argparse.Namespace, root: Path,
+             label: str) -> None:
+    """Start a server of `root`'s code, set up `techs` technicians, run the phases, report."""
+    try:
+        with _environment(backend) as (env, count_fixes):
+            with _server(env, root) as (base, proc):
+                token = _token(base)
+                ids = asyncio.run(_setup(base, token, techs))
+                if not label:
+                    print(f"  server {proc.pid}: {_stack(proc.pid)}")
+                    print(Phase(backend, techs, "GET /healthz", *_run(
+                        base, token, ids, args, "health", proc.pid)).line())
+                phase = Phase(backend, techs, "POST position" + label,
+                              *_run(base, token, ids, args, "gps", proc.pid))
+                print(phase.line())
+            stored = count_fixes()
+            accepted = phase.sent - phase.errors + len(ids)  # and the first fix of each
+            print(f"  stored after shutdown: {stored} of {accepted} accepted fixes "
+                  f"({accepted - stored} lost)")
+    except (OSError, RuntimeError, httpx.HTTPError) as exc:
+        print(f"{backend:<9} {techs:>5}  unavailable: {exc}")
+
+
+@contextmanager
+def _environment(backend: str) -> Iterator[tuple[dict[str, str], object]]:
+    """The server's environment for a fresh database, and how to count its stored fixes."""
+    if backend == "embedded":
+        with tempfile.TemporaryDirectory(prefix="gps-load-") as tmp:
+            url = f"sqlite:///{tmp}/dispatch.db"
+            yield {"DISPATCH_DATABASE_URL": url}, lambda: _count(url)
+        return
+    schema, stream = f"gps_{uuid.uuid4().hex[:8]}", f"gpsload:{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    try:
+        yield ({"DISPATCH_DATABASE_URL": url, "DISPATCH_REDIS_URL": REDIS,
+                "DISPATCH_REDIS_STREAM": stream, "WORKERS": "1"}, lambda: _count(url))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        import redis  # only this backend needs it
+
+        client = redis.Redis.from_url(REDIS)
+        client.delete(stream, *client.scan_iter(f"{stream}:*", count=1000))
+
+
+def _count(url: str) -> int:
+    db = create_engine(url)
+    with db.connect() as conn:
+        found = conn.scalar(text("SELECT count(*) FROM events "
+                                 "WHERE type = 'technician.position'"))
+    db.dispose()
+    return int(found or 0)
+
+
+@contextmanager
+def _server(env: dict[str, str], root: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`dispatch serve` (and the workers a Redis setup needs) of `root`'s code."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    full = {**os.environ, **env, "PYTHONPATH": str(root), "DISPATCH_SOLVE_BUDGET_MS": "500"}
+    subprocess.run([sys.executable, "-m", "api.cli", "users", "add", USER, "--role",
+                    "dispatcher", "--password", PASSWORD], env=full, cwd=root,
+                   capture_output=True, check=False)
+    procs = [_spawn(["serve", "--port", str(port)], full, root)]
+    procs += [_spawn(["worker"], full, root) for _ in range(int(env.get("WORKERS", 0)))]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(base, procs[0])
+        yield base, procs[0]
+    finally:
+        for proc in procs:  # SIGTERM: a graceful stop, which writes the buffered fixes
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _spawn(args: list[str], env: dict[str, str], root: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env, cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_up(base: str, proc: subprocess.Popen) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise RuntimeError(f"dispatch serve exited with {proc.returncode}")
+        try:
+            httpx.get(base + "/healthz", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("dispatch serve did not come up")
+
+
+def _stack(pid: int) -> str:
+    """Whether the server runs on uvloop and httptools (their libraries are mapped)."""
+    maps = Path(f"/proc/{pid}/maps").read_text() if Path(f"/proc/{pid}/maps").exists() else ""
+    return ", ".join(f"{lib} {'yes' if lib in maps else 'no'}" for lib in ("uvloop", "httptools"))
+
+
+def _token(base: str) -> str:
+    answer = httpx.post(base + "/api/v1/auth/login", timeout=30,
+                        json={"username": USER, "password": PASSWORD})
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
+async def _setup(base: str, token: str, techs: int) -> list[int]:
+    """`techs` technicians on call (any hour), each with a first fix at home."""
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"skills": ["general"], "shift": {"start": "00:00", "end": "00:00"},
+            "home": {"lat": HOME[0], "lon": HOME[1]}}
+    gate = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=base + "/api/v1", headers=headers,
+                                 timeout=60) as http:
+        async def add(n: int) -> int:
+            async with gate:
+                made = await http.post("/technicians", json={**body, "name": f"T{n}"})
+                made.raise_for_status()
+                tech_id = made.json()["id"]
+                fix = await http.post(f"/technicians/{tech_id}/position",
+                                      json={"lat": HOME[0], "lon": HOME[1]})
+                fix.raise_for_status()
+                return tech_id
+        ids = await asyncio.gather(*(add(n) for n in range(techs)))
+    await asyncio.sleep(3)  # the re-plan their first fixes asked for
+    return list(ids)
+
+
+def _run(base: str, token: str, ids: list[int], args: argparse.Namespace, kind: str,
+         pid: int) -> tuple[int, int, float, np.ndarray, float]:
+    """One phase over `--procs` client processes: (sent, errors, seconds, latencies ms,
+    server CPU seconds)."""
+    start = time.time() + 1.0
+    share = [args.clients // args.procs + (i < args.clients % args.procs)
+             for i in range(args.procs)]
+    jobs = [Job(base, token, ids, n, args.seconds, start, kind, args.client, args.seed + i)
+            for i, n in enumerate(share) if n]
+    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+        pending = pool.map_async(drive, jobs)
+        time.sleep(max(0.0, start - time.time()))
+        cpu = _cpu_s(pid)
+        results = pending.get()
+        cpu = _cpu_s(pid) - cpu
+    ms = np.concatenate([np.array(r[1]) for r in results])
+    return len(ms), sum(r[0] for r in results), args.seconds, ms, cpu
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _checkout(rev: str) -> Iterator[Path]:
+    """A temporary worktree of revision `rev`, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="gps-baseline-"))
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(path), rev], cwd=ROOT,
+                   check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
+                       check=False)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
