@@ -226,8 +226,18 @@ async def _setup(base: str, token: str, techs: int) -> list[int]:
                 fix.raise_for_status()
                 return tech_id
         ids = await asyncio.gather(*(add(n) for n in range(techs)))
-    await asyncio.sleep(3)  # the re-plan their first fixes asked for
+        await _settled(http)
     return list(ids)
+
+
+async def _settled(http: httpx.AsyncClient, quiet_s: float = 3.0) -> None:
+    """Wait until the re-plans the set-up asked for are done: no new plan for `quiet_s`."""
+    version, since = None, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        await asyncio.sleep(0.5)
+        now = (await http.get("/plan")).json().get("version")
+        if now != version:
+            version, since = now, time.monotonic()
 
 
 def _run(base: str, token: str, ids: list[int], args: argparse.Namespace, kind: str,

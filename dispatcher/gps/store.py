@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from redis import asyncio as aioredis
@@ -109,18 +109,42 @@ class RedisPositions:
         # An asyncio client belongs to the loop it was made in: one per loop that calls `aput`.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._async: aioredis.Redis | None = None
-        self._aput: object = None
+        self._aput: Any = None
+        self._waiting: list[tuple[LiveFix, asyncio.Future[bool]]] = []
 
     def put(self, fix: LiveFix) -> bool:
         return bool(self._put(keys=[self.live_key], args=_args(fix)))
 
     async def aput(self, fix: LiveFix) -> bool:
+        """Puts made in one turn of the event loop go to Redis in one pipeline (concurrent
+        requests share a round trip); each waits for its own answer."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._async = aioredis.Redis.from_url(self._url, decode_responses=True,
                                                   socket_timeout=5, socket_connect_timeout=2)
-            self._aput, self._loop = self._async.register_script(_PUT), loop
-        return bool(await self._aput(keys=[self.live_key], args=_args(fix)))  # type: ignore[operator]
+            self._aput, self._loop, self._waiting = self._async.register_script(_PUT), loop, []
+        answer: asyncio.Future[bool] = loop.create_future()
+        if not self._waiting:
+            loop.call_soon(lambda: loop.create_task(self._send()))
+        self._waiting.append((fix, answer))
+        return await answer
+
+    async def _send(self) -> None:
+        batch, self._waiting = self._waiting, []
+        assert self._async is not None
+        try:
+            async with self._async.pipeline(transaction=False) as pipe:
+                for fix, _ in batch:
+                    await self._aput(keys=[self.live_key], args=_args(fix), client=pipe)
+                kept = await pipe.execute()
+        except Exception as exc:  # every put of the batch fails with it (a 500 each)
+            for _, answer in batch:
+                if not answer.done():  # done: its request was cancelled (client gone)
+                    answer.set_exception(exc)
+            return
+        for (_, answer), applied in zip(batch, kept, strict=True):
+            if not answer.done():
+                answer.set_result(bool(applied))
 
     def get(self, technician_ids: Iterable[int]) -> dict[int, LiveFix]:
         return self._read(self.live_key, technician_ids)
