@@ -15,8 +15,9 @@ from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
 from multiprocessing import get_context
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from dispatcher.context import PlanningContext
 from dispatcher.enums import Urgency
 from dispatcher.events import service as events
 from dispatcher.planning import apply as plans
@@ -29,16 +30,13 @@ from optimizer import Plan, Unassigned
 from optimizer.insert import insert_job
 from optimizer.regions import solve_filled, solve_regions
 
-if TYPE_CHECKING:
-    from dispatcher.engine import Engine
-
 log = logging.getLogger(__name__)
 
 
 class PlanningService:
     """Plans the engine's regions with the engine's settings, SLA policy and travel model."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PlanningContext) -> None:
         self._engine = engine
         self.local_budget_ms = engine.settings.local_replan_budget_ms
         # A large region's full solve improves its parts until the budget is spent; a number
