@@ -42,8 +42,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.start()
-        yield
-        stream.stop_all(app)
+        async with stream.fanout(app):  # the one reader that feeds every GET /stream
+            yield
         engine.stop()
 
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
