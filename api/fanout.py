@@ -35,10 +35,11 @@ FactsLoader = Callable[[list[dict[str, Any]]], feed.Facts]
 
 @dataclass(frozen=True)
 class Message:
-    """One event as a connection sends it: its id (to skip replayed ones) and its SSE text."""
+    """One event as a connection sends it: its id (to skip replayed ones) and its SSE bytes
+    (encoded once for all the connections that send it)."""
 
     event_id: int
-    text: str
+    data: bytes
 
 
 def sse(event: dict[str, Any]) -> str:
@@ -52,7 +53,7 @@ class Listener:
     def __init__(self, limit: int) -> None:
         self._limit = limit
         self._pending: deque[Message] = deque()
-        self._ready = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
         self.closed = False
         self.dropped = False  # closed because it fell too far behind
 
@@ -65,25 +66,39 @@ class Listener:
             self.close()
             return
         self._pending.extend(messages)
-        self._ready.set()
+        self._wake()
 
     def close(self) -> None:
         """End the connection's stream (what is still queued is not sent)."""
         self.closed = True
-        self._ready.set()
+        self._wake()
 
     async def next(self, timeout: float) -> list[Message] | None:
         """Everything queued, waiting up to `timeout` for something ([] if nothing came);
         None once closed."""
         if not self._pending and not self.closed:
-            self._ready.clear()
-            with anyio.move_on_after(timeout):
-                await self._ready.wait()
+            await self._wait(timeout)
         if self.closed:
             return None
         taken = list(self._pending)
         self._pending.clear()
         return taken
+
+    async def _wait(self, timeout: float) -> None:
+        """Until something is queued or `timeout` passes. A future and a timer: with 1,000
+        streams a cancel scope per wait cost more than sending the message."""
+        loop = asyncio.get_running_loop()
+        self._waiter = loop.create_future()
+        timer = loop.call_later(timeout, self._wake)
+        try:
+            await self._waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
 
 class Broadcaster:
@@ -193,7 +208,7 @@ def _messages(events: list[dict[str, Any]], audience: Audience,
     if technician_id is not None:
         events = [seen for event in events if (seen := feed.narrow(
             event, technician_id=technician_id, region=region or "", facts=facts)) is not None]
-    return [Message(event["id"], sse(event)) for event in events]
+    return [Message(event["id"], sse(event).encode()) for event in events]
 
 
 def _close(listeners: weakref.WeakSet[Listener]) -> None:

@@ -108,7 +108,7 @@ def _page(sessions: sessionmaker[Session], cursor: int, technician_id: int | Non
 
 
 async def _messages(listener: Listener, sessions: sessionmaker[Session], cursor: int | None,
-                    technician_id: int | None) -> AsyncIterator[str]:
+                    technician_id: int | None) -> AsyncIterator[str | bytes]:
     """The replay after `cursor` (if given), then the live fan-out; ends on disconnect, when
     the app stops, or when the client falls too far behind."""
     try:
@@ -119,7 +119,7 @@ async def _messages(listener: Listener, sessions: sessionmaker[Session], cursor:
                 replayed.update(event["id"] for event in events)
                 yield "".join(sse(event) for event in events)
         while (messages := await listener.next(PING_S)) is not None:
-            fresh = "".join(m.text for m in messages if m.event_id not in replayed)
+            fresh = b"".join(m.data for m in messages if m.event_id not in replayed)
             if fresh:
                 yield fresh
             elif not messages:
