@@ -156,8 +156,13 @@ class Broadcaster:
     async def _run(self) -> None:
         while not self._closing:
             events = await to_thread.run_sync(self._read, limiter=self._limiter)
-            if events and not self._closing:
+            if not events or self._closing:
+                continue
+            try:
                 await self._deliver(events)
+            except Exception:  # one bad batch must not silence every stream for good
+                log.exception("the live stream could not deliver events %s-%s",
+                              events[0]["id"], events[-1]["id"])
 
     def _read(self) -> list[dict[str, Any]]:
         try:
@@ -172,10 +177,10 @@ class Broadcaster:
         for audience, listeners in list(self._audiences.items()):
             if audience[0] is not None and facts is None:
                 _close(listeners)  # they reconnect and replay from the database
-                continue
-            messages = _messages(events, audience, facts or feed.NO_FACTS)
-            for listener in list(listeners):
-                listener.offer(messages)
+            else:
+                messages = _messages(events, audience, facts or feed.NO_FACTS)
+                for listener in list(listeners):
+                    listener.offer(messages)
             self._prune(audience, listeners)
 
     async def _facts(self, events: list[dict[str, Any]]) -> feed.Facts | None:

@@ -32,6 +32,7 @@ BLOCK_MS = 1000  # longest XREAD wait; also how long a stopping tail may take to
 RETRY_S = 1.0  # after a failed read (database or Redis briefly unavailable)
 BATCH = 500
 GAP_WAIT_S = 5.0  # how long an id skipped over may still turn up (a transaction committing late)
+GAP_SPAN = 1000  # ids skipped further back than this behind the newest are not looked for
 
 
 class Tail(Protocol):
@@ -114,7 +115,8 @@ class DatabaseTail:
             self._gaps.pop(found, None)
         newest = max(ids, default=self.cursor)
         until = time.monotonic() + GAP_WAIT_S
-        self._gaps.update((i, until) for i in set(range(self.cursor + 1, newest)) - set(ids))
+        skipped = set(range(max(self.cursor + 1, newest - GAP_SPAN), newest)) - set(ids)
+        self._gaps.update((i, until) for i in skipped)
         self.cursor = max(self.cursor, newest)
 
 
