@@ -56,8 +56,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         engine.start()
         for companion in companions:
             companion.start()
-        yield
-        stream.stop_all(app)
+        async with stream.fanout(app):  # the one reader that feeds every GET /stream
+            yield
         for companion in reversed(companions):
             companion.stop()
         engine.stop()
