@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -49,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--storm", type=int, default=0,
+                        help="instead: post this many tickets in 10 s from 16 threads, then "
+                             "time until each is placed or unassigned with a reason")
     args = parser.parse_args(argv)
+    if args.storm:
+        return _storms(args)
     backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
     heads = ("POST p50", "POST p99", "placed p50", "placed p99", "full p50", "full p99")
     print(f"{'backend':9}" + "".join(f"{h:>11}" for h in heads) + "  load")
@@ -61,6 +67,60 @@ def main(argv: list[str] | None = None) -> int:
     print("(milliseconds; 'placed' = until GET /tickets/{id} shows a technician; 'full' = until"
           " a full re-plan includes it)")
     return 0
+
+
+def _storms(args: argparse.Namespace) -> int:
+    backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
+    for backend in backends:
+        with ExitStack() as stack:
+            base = _start(stack, backend, args.workers)
+            print(f"{backend}: {_storm(base, args)}  {_load()}")
+    return 0
+
+
+def _storm(base: str, args: argparse.Namespace) -> str:
+    """Post `args.storm` tickets over 10 s; how many were refused, stored, and how long after
+    the last one until every ticket was on a route or unassigned with a reason."""
+    rng = random.Random(args.seed)
+    client = _client(base)
+    for k in range(args.techs):
+        client.post("/technicians", json={
+            "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
+            "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
+                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+    _settle(client)
+    bodies = [_ticket(rng) for _ in range(args.storm)]
+    codes: list[int] = []
+    ids: list[int] = []
+    began = time.perf_counter()
+
+    def post(k: int) -> None:
+        time.sleep(max(0.0, began + 10.0 * k / len(bodies) - time.perf_counter()))
+        answer = httpx.post(f"{client.base_url}tickets", json=bodies[k],
+                            headers=client.headers, timeout=60)
+        codes.append(answer.status_code)
+        if answer.status_code == 201:
+            ids.append(answer.json()["id"])
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(post, range(len(bodies))))
+    last = time.perf_counter()
+    settled = None
+    while time.perf_counter() - last < 60:
+        plan = client.get("/plan").json()
+        placed = {s["ticket_id"] for r in plan["routes"] for s in r["stops"]}
+        reasons = {u["ticket_id"]: u["reason"] for u in plan["unassigned"]}
+        if set(ids) <= placed | set(reasons) and all(reasons.values()):
+            settled = time.perf_counter() - last
+            break
+        time.sleep(0.25)
+    stored = len({t["id"] for t in client.get("/tickets").json()})
+    urgent = {t["id"] for t in client.get("/tickets").json() if t["urgency"] == "emergency"}
+    left = {u["ticket_id"]: u["reason"] for u in client.get("/plan").json()["unassigned"]}
+    why = sorted({r for i, r in left.items()})
+    return (f"{len(codes)} posted, {sum(c >= 500 for c in codes)} 5xx, "
+            f"{sum(400 <= c < 500 for c in codes)} 4xx, {stored} stored ({len(set(ids))} ids), "
+            f"settled {'never' if settled is None else f'{settled:.1f} s'} after the last, "
+            f"unassigned {len(left)} ({len(set(left) & urgent)} emergencies) {why[:3]}")
 
 
 def _load() -> str:
