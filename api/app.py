@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
@@ -35,15 +36,30 @@ from dispatcher.engine import Engine
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """Build the app around `engine` (or a new one from `settings`); re-planning starts with it."""
+class Companion(Protocol):
+    """Something that lives as long as the app (e.g. the planner process's supervisor)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               companions: Sequence[Companion] = ()) -> FastAPI:
+    """Build the app around `engine` (or a new one from `settings`); re-planning starts with it.
+    `companions` start with the app and stop with it, inside the server's shutdown (uvicorn
+    re-raises SIGTERM once it has stopped, so code after `uvicorn.run` may never run)."""
     engine = engine or Engine(settings or Settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.start()
-        yield
-        stream.stop_all(app)
+        for companion in companions:
+            companion.start()
+        async with stream.fanout(app):  # the one reader that feeds every GET /stream
+            yield
+        for companion in reversed(companions):
+            companion.stop()
         engine.stop()  # writes the GPS fixes still buffered
         await engine.gps.aclose()
 

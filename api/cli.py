@@ -16,15 +16,17 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
-from api.app import create_app
+from api.app import Companion, create_app
 from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import UserCreate
 from dispatcher.clock import ScaledClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.errors import DomainError
+from dispatcher.events.bus import InProcessBus
 from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.maintenance.plans_file import PlanFileError
+from dispatcher.planning.process import PlannerSupervisor, orphan_watch, run_planner
 from dispatcher.planning.worker import PlannerWorker
 from dispatcher.reports import monthly
 from dispatcher.simulation import history
@@ -80,13 +82,21 @@ def main(argv: list[str] | None = None) -> int:
     plans = actions.add_parser("import", help="create or update plans from a TOML plans file")
     plans.add_argument("file", type=Path, help="e.g. plans.toml (see README)")
     plans.add_argument("--database-url", help="default: DISPATCH_DATABASE_URL")
+    planner = commands.add_parser(
+        "planner", help="the embedded default's planner process (`serve` and `demo` start it)")
+    planner.add_argument("--database-url", help="default: DISPATCH_DATABASE_URL")
+    planner.add_argument("--clock-start", type=datetime.fromisoformat,
+                         help="the demo's simulated start (with --clock-speed, --clock-anchor)")
+    planner.add_argument("--clock-speed", type=float, default=1.0)
+    planner.add_argument("--clock-anchor", type=float, help="wall-clock epoch of the start")
     worker = commands.add_parser(
         "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
     worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        return {"serve": _serve, "demo": _demo, "worker": _worker, "history": _history,
+        return {"serve": _serve, "demo": _demo, "worker": _worker, "planner": _planner,
+                "history": _history,
                 "report": _report, "maintenance": _maintenance,
                 "users": _users}[args.command](args)
     except DomainError as exc:
@@ -101,9 +111,51 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    app = create_app(Settings())
+    settings = Settings()
+    engine = _api_engine(settings)
+    _run_api(engine, args, _planner_args(settings))
+    return 0
+
+
+def _api_engine(settings: Settings, **kwargs: Any) -> Engine:
+    """The API process's engine: it never solves (an OR-Tools solve would hold the GIL for
+    its whole length); its planner is a process of its own, or `dispatch worker`s with Redis."""
+    return Engine(settings, plans_here=False, **kwargs)
+
+
+def _planner_args(settings: Settings, clock: ScaledClock | None = None) -> list[str] | None:
+    """How to start the planner process, or None when `dispatch worker`s plan (Redis)."""
+    if settings.redis_url:
+        return None
+    args = ["--database-url", settings.database_url]
+    if clock is not None:
+        args += ["--clock-start", clock.start.isoformat(), "--clock-speed", str(clock.speed),
+                 "--clock-anchor", repr(clock.anchor)]
+    return args
+
+
+def _run_api(engine: Engine, args: argparse.Namespace, planner: list[str] | None,
+             *companions: Companion) -> None:
+    """Serve the API, with its planner process supervised beside it in the embedded default;
+    `companions` (the demo's simulation) start and stop with the app."""
+    if planner is not None:
+        companions = (PlannerSupervisor(planner), *companions)
     # Open live streams (GET /stream) would otherwise hold a graceful shutdown forever.
-    uvicorn.run(app, host=args.host, port=args.port, timeout_graceful_shutdown=GRACE_S)
+    uvicorn.run(create_app(engine=engine, companions=companions), host=args.host,
+                port=args.port, timeout_graceful_shutdown=GRACE_S)
+
+
+def _planner(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    clock = (ScaledClock(args.clock_start, args.clock_speed, args.clock_anchor)
+             if args.clock_start is not None else None)
+    engine = Engine(settings, clock=clock, bus=InProcessBus(), plans_here=True, listen=False)
+    engine.planning.use_solver_process()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    orphan_watch(stop)
+    run_planner(engine, stop)
     return 0
 
 
@@ -176,20 +228,16 @@ def _demo(args: argparse.Namespace) -> int:
     start = datetime.combine(datetime.now(settings.tz).date(), time(8, 0), tzinfo=settings.tz)
     if args.history_days > 0:
         _demo_history(db, start.date(), args.history_days, args.seed)
-    engine = Engine(settings, clock=ScaledClock(start, args.speed))
+    clock = ScaledClock(start, args.speed)
+    engine = _api_engine(settings, clock=clock)
     humans = {name.strip() for name in args.humans.split(",") if name.strip()}
     demo = Demo(engine, seed=args.seed, tickets_per_hour=args.tickets_per_hour, humans=humans)
     demo.seed()
-    demo.start()
     base = f"http://{args.host}:{args.port}"
     print(f"Demo: {base}/console/  technician app: {base}/app/  API docs: {base}/docs  "
           f"(simulated day from 08:00, x{args.speed:g})", flush=True)
     print(demo.credentials(), flush=True)
-    try:
-        uvicorn.run(create_app(engine=engine), host=args.host, port=args.port,
-                    timeout_graceful_shutdown=GRACE_S)
-    finally:
-        demo.stop()
+    _run_api(engine, args, _planner_args(settings, clock), demo)
     return 0
 
 

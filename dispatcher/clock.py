@@ -45,14 +45,23 @@ class ManualClock:
 
 
 class ScaledClock:
-    """Simulated time from `start`, running `speed` times faster than the wall clock (the demo)."""
+    """Simulated time from `start`, running `speed` times faster than the wall clock (the demo).
 
-    def __init__(self, start: datetime, speed: float = 1.0) -> None:
+    `anchor` (seconds since the epoch, the wall-clock instant `start` stands for) lets another
+    process (the demo's planner) keep the same time; without it the clock starts now.
+    """
+
+    def __init__(self, start: datetime, speed: float = 1.0, anchor: float | None = None) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self._start = start.astimezone(UTC)
-        self._t0 = time.monotonic()
+        self.anchor = time.time() if anchor is None else anchor
+        self._t0 = time.monotonic() - (time.time() - self.anchor)
         self.speed = speed
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
+
+    @property
+    def start(self) -> datetime:
+        return self._start

@@ -26,7 +26,7 @@ from dispatcher.auth.tokens import Principal
 from dispatcher.clock import Clock, SystemClock
 from dispatcher.config import Settings
 from dispatcher.db import create_schema, make_engine, make_sessionmaker
-from dispatcher.enums import Status, Urgency
+from dispatcher.enums import Status
 from dispatcher.events import service as events
 from dispatcher.events.bus import EventBus, InProcessBus
 from dispatcher.events.outbox import OutboxRelay, publish_pending
@@ -63,7 +63,8 @@ from optimizer import SolveParams
 T = TypeVar("T")
 # A GPS fix alone does not re-plan: the GPS ingest asks with one `gps.moved` per region and
 # batch, when a fix matters (see `dispatcher.gps.rule`).
-REPLAN_ON = ("ticket.", "technician.created", "technician.shift_", "override.", "gps.moved")
+REPLAN_ON = ("ticket.", "technician.created", "technician.shift_", "override.", "plan.requested",
+             "gps.moved")
 
 
 class Engine(closed_loop.ClosedLoopCommands):
@@ -73,7 +74,12 @@ class Engine(closed_loop.ClosedLoopCommands):
         self, settings: Settings, *, clock: Clock | None = None,
         sessions: sessionmaker[Session] | None = None, bus: EventBus | None = None,
         policy: SlaPolicy | None = None, travel: TravelTimes | None = None,
+        plans_here: bool | None = None, listen: bool = True,
     ) -> None:
+        """`plans_here`: this process re-plans (default: unless a durable stream is used, where
+        `dispatch worker`s plan). False for `dispatch serve`, whose planner is a process of its
+        own. `listen`: re-plan on the events this process publishes (False in the planner
+        process, which follows the events table instead)."""
         self.settings = settings
         self.clock = clock or SystemClock()
         if sessions is None:
@@ -85,7 +91,8 @@ class Engine(closed_loop.ClosedLoopCommands):
         # With a durable stream (Redis) the events reach it through the outbox relay and the
         # planner workers plan; with the in-process bus this process does both.
         self.durable = bool(getattr(self.bus, "durable", False))
-        self.plans_here = not self.durable
+        self.listen = listen
+        self.plans_here = not self.durable if plans_here is None else plans_here
         self.relay = OutboxRelay(
             lambda: publish_pending(self.sessions, self.bus, self.clock.now()))
         self.policy = policy or load_policy(settings.sla_policy_path)
@@ -110,7 +117,7 @@ class Engine(closed_loop.ClosedLoopCommands):
         self.gps = GpsIngest(sessions=self.sessions, clock=self.clock, settings=settings,
                              bus=self.bus, nudge=self.relay.nudge,
                              principal=self.accounts.principal)
-        if self.plans_here:
+        if self.plans_here and listen:
             self.bus.subscribe(self._on_event)
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -133,6 +140,7 @@ class Engine(closed_loop.ClosedLoopCommands):
         self._ticker.stop()
         self.replanner.stop()
         self.relay.stop()
+        self.planning.close()
 
     @contextmanager
     def command_session(self) -> Iterator[Session]:
@@ -176,17 +184,25 @@ class Engine(closed_loop.ClosedLoopCommands):
         if event["type"].startswith(REPLAN_ON):
             self.replanner.request(event["type"], event["payload"].get("region", ALL_REGIONS))
 
+    def hear(self, batch: list[dict[str, Any]]) -> None:
+        """Events stored by other processes (the planner process follows the table): new
+        tickets are placed at once by cheapest insertion, then a re-plan is asked for."""
+        self.planning.place_new(batch)
+        for event in batch:
+            self._on_event(event)
+
     # -- tickets --------------------------------------------------------------------------------
     def create_ticket(self, data: TicketCreate) -> TicketRead:
-        """Accept a new ticket; it is stored before this returns. An emergency is put at its
-        cheapest place in the current plan at once, before the full re-plan improves on it."""
+        """Accept a new ticket; it is stored before this returns. It is put at its cheapest
+        place in the current plan at once (here, or by the planner process), before the full
+        re-plan improves on it."""
         def run(s: Session, now: datetime) -> TicketRead:
             ticket = tickets.create(s, data=data, now=now, policy=self.policy)
             closed_loop.after_create(s, ticket=ticket, now=now, settings=self.settings)
             return TicketRead.of(ticket)
         created = self._run(run)
-        if created.urgency is Urgency.emergency and self.plans_here:
-            self.planning.provisional(created.id, created.region)
+        if self.plans_here and self.listen and self.planning.provisional([created.id],
+                                                                        created.region):
             return self.get_ticket(created.id)
         return created
 
@@ -322,6 +338,17 @@ class Engine(closed_loop.ClosedLoopCommands):
         """Regions with technicians or open tickets; each is planned on its own."""
         with self.sessions() as s:
             return snapshots.regions(s)
+
+    def replan(self, trigger: str = "manual") -> PlanView | None:
+        """Re-plan every region now: in this thread where this process plans, else by asking
+        the planner (a `plan.requested` event) and waiting for its next plan version."""
+        if self.plans_here:
+            return self.replan_now(trigger)
+        before = self.current_plan()
+        self._run(lambda s, now: events.record(s, type="plan.requested", at=now,
+                                               payload={"trigger": trigger}))
+        self._plan_after(before.version if before else 0)
+        return self.current_plan()
 
     def replan_now(self, trigger: str = "manual", region: str | None = None) -> PlanView:
         """Solve now in this thread (one region, or all) and store the plans."""

@@ -96,9 +96,16 @@ def construct_plan(snapshot: Snapshot, params: SolveParams,
 
 def seeded(snapshot: Snapshot, params: SolveParams,
            neighbours: int | None = NEIGHBOURS) -> Snapshot:
-    """The snapshot with the constructed routes as its warm start, unless it has one."""
-    if snapshot.warm_start or not snapshot.jobs or not snapshot.techs:
+    """The snapshot with a warm start that holds every job that fits: the previous routes
+    repaired with each new job inserted at its cheapest place (most urgent first), or, with
+    no previous routes, the constructed ones. New work is placed before any search, so a
+    search cut short by its budget (a storm of tickets) still has it on the routes."""
+    if not snapshot.jobs or not snapshot.techs:
         return snapshot
+    if snapshot.warm_start:
+        from optimizer.replan import repair  # repair builds on this module
+
+        return dataclasses.replace(snapshot, warm_start=repair(snapshot, params))
     sequences = construct(snapshot, params, neighbours)
     warm = {tech.id: tuple(snapshot.jobs[j].id for j in seq)
             for tech, seq in zip(snapshot.techs, sequences, strict=True) if seq}

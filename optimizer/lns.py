@@ -32,7 +32,8 @@ def focus_techs(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site
         owner += [v] * len(stops)
         places += stops
     near = np.full(len(snapshot.techs), np.iinfo(np.int64).max)
-    np.minimum.at(near, np.asarray(owner), np.asarray(snapshot.travel)[places, site])
+    np.minimum.at(near, np.asarray(owner, dtype=np.int64),
+                  np.asarray(snapshot.travel)[np.asarray(places, dtype=np.int64), site])
     if among is not None:
         near[np.setdiff1d(np.arange(len(near)), among)] = np.iinfo(np.int64).max
     chosen = {v for v, t in enumerate(snapshot.techs) if t.id in set(touched)}

@@ -75,6 +75,32 @@ def _plan(snapshot: Snapshot, params: SolveParams, state: RouteState, warm: bool
     return assemble(snapshot, params, sequences, eligible, None, "regions", warm, ms)
 
 
+def solve_filled(snapshot: Snapshot, params: SolveParams) -> Plan:
+    """One routing model of the whole snapshot, its new work inserted before the search
+    (`seeded`) and what the search leaves out that fits inserted after it (`fill`)."""
+    from optimizer.model import solve  # the model builds on this package's modules
+
+    start = seeded(snapshot, params)
+    return fill(start, params, solve(start, params))
+
+
+def fill(snapshot: Snapshot, params: SolveParams, plan: Plan) -> Plan:
+    """`plan` with every job it left out that still fits inserted at its cheapest feasible
+    place, most urgent first. A search cut short by its budget then leaves no placeable work
+    unassigned, and what stays unassigned has its true reason ("capacity" only when no
+    qualified technician has the time)."""
+    if not plan.unassigned or not snapshot.techs:
+        return plan
+    began = time.perf_counter()
+    routes = {r.tech_id: tuple(s.job_id for s in r.stops) for r in plan.routes}
+    state = repaired(snapshot, tables(snapshot, params), routes)
+    if sum(len(seq) for seq in state.seq) == sum(len(r) for r in routes.values()):
+        return plan
+    filled = _plan(snapshot, params, state, plan.warm_started, began)
+    return dataclasses.replace(filled, status=plan.status,
+                               solve_ms=plan.solve_ms + filled.solve_ms)
+
+
 def _by_regions(snapshot: Snapshot, params: SolveParams, t: Tables, pool: Executor | None,
                 size: int) -> Routes:
     """Each region constructed in its own process."""

@@ -70,4 +70,4 @@ def get_plan(engine: EngineDep, user: CurrentUser, region: str | None = None) ->
 @router.post("/replan")
 def replan(engine: EngineDep, _: StaffUser) -> PlanRead:
     """Re-optimize now and answer with the new plan."""
-    return PlanRead.of(engine.replan_now("manual"))
+    return PlanRead.of(engine.replan("manual"))

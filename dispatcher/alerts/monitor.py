@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.alerts.models import REPORTED_KINDS, Alert, AlertKind, AlertState
-from dispatcher.enums import OPEN_STATUSES, Status
+from dispatcher.enums import OPEN_STATUSES, Status, Urgency
 from dispatcher.events import service as events
+from dispatcher.overrides.models import HELD_BY
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.shifts import current_shift
 from dispatcher.tickets import service as tickets
@@ -77,10 +78,15 @@ def ticket_findings(t: Ticket, now: datetime, policy: AlertPolicy) -> dict[Key, 
                 + ", ".join(names))
     # An appointment made days ahead is not waiting before its window opens.
     waiting = now - max(t.reported_at, t.window_start or t.reported_at)
-    if t.status is Status.new and waiting >= policy.unassigned_after:
+    # An emergency a plan could not place is the dispatcher's at once: its whole arrival
+    # allowance may be shorter than the wait before other tickets are raised.
+    unplaced = (t.urgency is Urgency.emergency and t.unassigned_reason is not None
+                and not t.unassigned_reason.startswith(HELD_BY))
+    if t.status is Status.new and (waiting >= policy.unassigned_after or unplaced):
         reason = f": {t.unassigned_reason}" if t.unassigned_reason else ""
+        what = "emergency no plan can place" if unplaced else "unassigned"
         found[(AlertKind.unassigned, t.id, None)] = Finding(
-            "", f"ticket {t.id} unassigned for {int(waiting.total_seconds() // 60)} min{reason}")
+            "", f"ticket {t.id} {what} for {int(waiting.total_seconds() // 60)} min{reason}")
     return found
 
 

@@ -6,7 +6,6 @@ Part of the engine (`engine.accounts`): it runs its changes through the engine's
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -14,17 +13,15 @@ from dispatcher.auth import service as users
 from dispatcher.auth import tokens
 from dispatcher.auth.schemas import TokenRead, UserCreate, UserRead
 from dispatcher.auth.tokens import Principal
+from dispatcher.context import Context
 from dispatcher.errors import Unauthenticated
 from dispatcher.events import service as events
-
-if TYPE_CHECKING:
-    from dispatcher.engine import Engine
 
 
 class Accounts:
     """Logins of one engine; the token signing key is read once (configured or stored)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Context) -> None:
         self._engine = engine
         self._signing_secret = engine.settings.secret_key
 

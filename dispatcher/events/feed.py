@@ -4,7 +4,9 @@ The database is the source, so a reader sees what any process committed, and a r
 client resumes exactly after the last event it saw. A technician sees only what concerns him:
 his own positions, status changes of his tickets, a dispatcher's overrides that name him (so his
 app can tell him a ticket was given to him), and each plan version of his region cut down to
-his route; alerts are for dispatchers.
+his route; alerts are for dispatchers. `facts` reads what those rules need once for a batch of
+events, and `narrow` applies them to one event without the database, so a live fan-out can
+narrow each event once per technician connected.
 """
 
 from __future__ import annotations
@@ -32,6 +34,22 @@ class Page:
     cursor: int
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What narrowing a batch of events to a technician needs from the database."""
+
+    owners: dict[int, int | None]  # ticket id -> the technician it is given to
+    routes: dict[int, list[dict[str, Any]]]  # plan version -> its routes
+
+
+NO_FACTS = Facts({}, {})
+
+
+def streamed(kind: str) -> bool:
+    """Whether events of type `kind` go to the live views."""
+    return kind.startswith(STREAMED)
+
+
 def last_id(session: Session) -> int:
     """The id of the newest stored event (0 if none): where a live-only reader starts."""
     return session.scalar(select(func.max(Event.id))) or 0
@@ -47,23 +65,35 @@ def after(session: Session, *, cursor: int, technician_id: int | None = None,
         return Page([], cursor)
     found = [e.as_dict() for e in rows]
     if technician_id is not None:
-        found = _for_technician(session, found, technician_id)
+        region = technicians.get(session, technician_id=technician_id).region
+        known = facts(session, found)
+        found = [kept for e in found if (kept := narrow(
+            e, technician_id=technician_id, region=region, facts=known)) is not None]
     return Page(found, rows[-1].id)
 
 
-def _for_technician(session: Session, found: list[dict[str, Any]],
-                    technician_id: int) -> list[dict[str, Any]]:
-    owners = _ticket_owners(session, found)
-    region = technicians.get(session, technician_id=technician_id).region
-    kept = []
-    for event in found:
-        kind, payload = event["type"], event["payload"]
-        if kind == "plan.updated" and payload.get("region", region) == region:
-            kept.append({**event, "payload": {**payload, "route": _route(
-                session, payload.get("version"), technician_id)}})
-        elif _concerns(kind, payload, owners) == technician_id:
-            kept.append(event)
-    return kept
+def facts(session: Session, found: list[dict[str, Any]]) -> Facts:
+    """The owners of the tickets and the routes of the plans that `found` mentions."""
+    if not needs_facts(found):
+        return NO_FACTS
+    return Facts(_ticket_owners(session, found), _plan_routes(session, found))
+
+
+def needs_facts(found: list[dict[str, Any]]) -> bool:
+    """Whether narrowing `found` needs the database (ticket events, plan versions)."""
+    return any(e["type"].startswith("ticket.") or e["type"] == "plan.updated" for e in found)
+
+
+def narrow(event: dict[str, Any], *, technician_id: int, region: str,
+           facts: Facts) -> dict[str, Any] | None:
+    """`event` as technician `technician_id` of `region` sees it, or None if not his."""
+    kind, payload = event["type"], event["payload"]
+    if kind == "plan.updated":
+        if payload.get("region", region) != region:
+            return None
+        route = _route(facts.routes.get(payload.get("version", -1), []), technician_id)
+        return {**event, "payload": {**payload, "route": route}}
+    return event if _concerns(kind, payload, facts.owners) == technician_id else None
 
 
 def _concerns(kind: str, payload: dict[str, Any], owners: dict[int, int | None]) -> int | None:
@@ -92,9 +122,17 @@ def _ticket_owners(session: Session, found: list[dict[str, Any]]) -> dict[int, i
     return {ticket_id: owner for ticket_id, owner in rows}
 
 
-def _route(session: Session, version: int | None, technician_id: int) -> dict[str, Any]:
-    """The technician's route in plan `version` (no stops if the plan leaves him idle)."""
-    plan = session.get(PlanVersion, version) if version is not None else None
-    routes = plan.routes if plan is not None else []
+def _plan_routes(session: Session, found: list[dict[str, Any]]) -> dict[int, list[dict]]:
+    versions = {e["payload"].get("version") for e in found if e["type"] == "plan.updated"}
+    versions.discard(None)
+    if not versions:
+        return {}
+    rows = session.execute(select(PlanVersion.version, PlanVersion.routes)
+                           .where(PlanVersion.version.in_(versions)))
+    return {version: routes for version, routes in rows}
+
+
+def _route(routes: list[dict[str, Any]], technician_id: int) -> dict[str, Any]:
+    """The technician's route among `routes` (no stops if the plan leaves him idle)."""
     return next((r for r in routes if r["technician_id"] == technician_id),
                 {"technician_id": technician_id, "stops": []})

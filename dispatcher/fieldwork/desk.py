@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from dispatcher.auth.tokens import Principal
+from dispatcher.context import Context
 from dispatcher.enums import Status
 from dispatcher.errors import Conflict
 from dispatcher.fieldwork import route as routes
@@ -39,10 +39,6 @@ from dispatcher.tickets.lifecycle import REPORTED
 from dispatcher.tickets.models import Ticket
 from dispatcher.tickets.schemas import StatusChange, TicketRead
 
-if TYPE_CHECKING:
-    from dispatcher.engine import Engine
-
-
 Fix = tuple[float, float]
 
 
@@ -56,7 +52,7 @@ def _move(s: Session, ticket: Ticket, where: Fix, at: datetime, now: datetime) -
 class FieldDesk:
     """What the technician app (and a dispatcher acting for him) asks of the engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Context) -> None:
         self._engine = engine
 
     def route(self, technician_id: int) -> RouteRead:

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.db import Base, UtcDateTime
 
+# How a held ticket's unassigned reason begins (the SLA monitor tells it from a failure).
+HELD_BY = "held by"
 
 class OverrideKind(StrEnum):
     pin = "pin"  # this ticket goes to this technician

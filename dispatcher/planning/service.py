@@ -8,11 +8,17 @@ emergency is inserted into the current plan at once and a large region re-plans 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from multiprocessing import get_context
+from typing import Any
 
+from dispatcher.context import PlanningContext
+from dispatcher.enums import Urgency
 from dispatcher.events import service as events
 from dispatcher.planning import apply as plans
 from dispatcher.planning import diversion, incremental
@@ -20,19 +26,17 @@ from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.tickets import service as tickets
-from optimizer import Plan, Unassigned, solve
-from optimizer.construct import seeded
+from optimizer import Plan, Unassigned
 from optimizer.insert import insert_job
-from optimizer.regions import solve_regions
+from optimizer.regions import solve_filled, solve_regions
 
-if TYPE_CHECKING:
-    from dispatcher.engine import Engine
+log = logging.getLogger(__name__)
 
 
 class PlanningService:
     """Plans the engine's regions with the engine's settings, SLA policy and travel model."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: PlanningContext) -> None:
         self._engine = engine
         self.local_budget_ms = engine.settings.local_replan_budget_ms
         # A large region's full solve improves its parts until the budget is spent; a number
@@ -42,7 +46,11 @@ class PlanningService:
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
         self._full_at: dict[str, datetime] = {}  # per region, the instant of its last full solve
+        # Per region, tickets placed by quick insertion since the last solve: a guess the solve
+        # may undo without the stability penalty a planned assignment carries.
+        self._quick: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+        self.executor: Executor | None = None  # where solves run; None: in this thread
 
     def plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         """Build the region's snapshot as of now, solve it, store the plan, check alerts; then
@@ -73,6 +81,9 @@ class PlanningService:
                                                 policy=e.policy, travel=e.travel,
                                                 region=region)
             on_hold = snapshots.held(s, now=now, region=region)
+        with self._lock:
+            quick = self._quick.pop(region, set())
+        built = _unstick(built, quick)
         plan = self._solve(built, region, began)
         with self._lock:
             self._latest[region] = (built, plan)
@@ -93,8 +104,8 @@ class PlanningService:
         every = timedelta(minutes=settings.full_replan_every_min)
         if latest is not None and last_full is not None and built.now - last_full < every \
                 and len(built.snapshot.techs) >= settings.local_replan_from:
-            plan = incremental.replan_locally(latest[0], latest[1], built, params,
-                                              self.local_budget_ms)
+            plan = self._call(incremental.replan_locally, latest[0], latest[1], built, params,
+                              self.local_budget_ms)
             if plan is not None:
                 return plan
         self._full_at[region] = built.now
@@ -103,15 +114,42 @@ class PlanningService:
             # a second; by parts it does (every ticket inserted first, then parts improved).
             spent = int((time.perf_counter() - began) * 1000)
             left = max(params.time_budget_ms // 5, params.time_budget_ms - spent)
-            return solve_regions(built.snapshot, dataclasses.replace(params, time_budget_ms=left),
-                                 warm=built.snapshot.warm_start or None,
-                                 passes=self.region_passes)
-        # Without a previous plan (the first, or after a restart) start from our construction.
-        start = seeded(built.snapshot, params)
+            return self._call(solve_regions, built.snapshot,
+                              dataclasses.replace(params, time_budget_ms=left),
+                              warm=built.snapshot.warm_start or None, passes=self.region_passes)
+        # New work inserted into the previous routes (or, with none, our construction) before
+        # the search; what the search still leaves out but fits is inserted after it.
         spent = int((time.perf_counter() - began) * 1000)
         left = max(params.time_budget_ms // 5, params.time_budget_ms - spent)
-        return solve(start, dataclasses.replace(params, time_budget_ms=left,
-                                                budget_includes_build=True))
+        return self._call(solve_filled, built.snapshot, dataclasses.replace(
+            params, time_budget_ms=left, budget_includes_build=True))
+
+    def _call(self, fn: Callable[..., Plan], *args: Any, **kwargs: Any) -> Plan:
+        """Run a solve here, or in the solver process when one is set (`use_solver_process`):
+        an OR-Tools solve holds the GIL, which would stall the quick insertions meanwhile."""
+        if self.executor is None:
+            return fn(*args, **kwargs)
+        try:
+            return self.executor.submit(fn, *args, **kwargs).result()
+        except BrokenExecutor:
+            log.warning("the solver process died; starting another and solving again")
+            self.executor = self._new_executor()
+            return self.executor.submit(fn, *args, **kwargs).result()
+
+    def use_solver_process(self) -> None:
+        """Solve in a child process from now on (the planner process does: its quick
+        insertions and its event follower then never wait for a search)."""
+        self.executor = self._new_executor()
+
+    def close(self) -> None:
+        """Stop the solver process, if any."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    @staticmethod
+    def _new_executor() -> Executor:
+        return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
 
     def _store(self, plan: Plan, now: datetime, trigger: str, region: str) -> PlanVersion:
         with self._engine.command_session() as s:
@@ -122,20 +160,51 @@ class PlanningService:
                 "version": version.version, "trigger": trigger, "region": region})
         return version
 
-    def provisional(self, ticket_id: int, region: str) -> None:
-        """Cheapest feasible insertion of a new ticket into the region's current plan, stored
-        as a plan version of its own; the re-plan the ticket's event triggers follows."""
+    def place_new(self, events: list[dict[str, Any]]) -> None:
+        """The tickets created among `events`, placed by `provisional` region by region; a
+        failure is logged (the full re-plan the events ask for places them anyway)."""
+        created: dict[str, list[int]] = {}
+        for event in events:
+            if event["type"] == "ticket.created":
+                payload = event["payload"]
+                created.setdefault(payload.get("region", DEFAULT_REGION), []).append(
+                    payload["ticket_id"])
+        for region, ids in created.items():
+            try:
+                self.provisional(ids, region)
+            except Exception:
+                log.exception("quick insertion of tickets %s failed", ids)
+
+    def provisional(self, ticket_ids: list[int], region: str) -> bool:
+        """Cheapest feasible insertion of new tickets (emergencies first) into the region's
+        current plan, stored as one plan version; the re-plan their events trigger follows.
+        False when the region has no plan to insert into yet."""
         e = self._engine
         with self._lock:
             latest = self._latest.get(region)
             if latest is None:
-                return
+                return False
             built, plan = latest
             with e.sessions() as s:
-                ticket = tickets.get(s, ticket_id=ticket_id)
-                extended = snapshots.with_ticket(
-                    built, ticket, policy=e.policy, travel=e.travel,
-                    margin_pct=e.settings.emergency_arrive_margin_pct)
-            placed = insert_job(extended.snapshot, plan, str(ticket_id), e.params)
-            self._latest[region] = (extended, placed.plan)
-            self._store(placed.plan, built.now, f"provisional: emergency {ticket_id}", region)
+                new = [tickets.get(s, ticket_id=i) for i in ticket_ids]
+                new.sort(key=lambda t: (t.urgency is not Urgency.emergency, t.id))
+                for ticket in new:
+                    built = snapshots.with_ticket(
+                        built, ticket, policy=e.policy, travel=e.travel,
+                        margin_pct=e.settings.emergency_arrive_margin_pct)
+                    plan = insert_job(built.snapshot, plan, str(ticket.id), e.params).plan
+            self._latest[region] = (built, plan)
+            self._quick.setdefault(region, set()).update(str(t.id) for t in new)
+            more = f" +{len(new) - 1}" if len(new) > 1 else ""  # the trigger holds 64 characters
+            self._store(plan, latest[0].now,
+                        f"provisional: {new[0].urgency.value} {new[0].id}{more}", region)
+        return True
+
+
+def _unstick(built: snapshots.Built, quick: set[str]) -> snapshots.Built:
+    """`built` with the quick insertions' assignments free to move at no stability cost."""
+    if not quick:
+        return built
+    jobs = tuple(dataclasses.replace(j, assigned_to=None) if j.id in quick else j
+                 for j in built.snapshot.jobs)
+    return dataclasses.replace(built, snapshot=dataclasses.replace(built.snapshot, jobs=jobs))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dispatcher.config import Settings
 from dispatcher.enums import OPEN_STATUSES, Status, Urgency
 from dispatcher.overrides import service as overrides
+from dispatcher.overrides.models import HELD_BY
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.sla.policy import SlaPolicy
@@ -133,7 +134,7 @@ def held(session: Session, *, now: datetime, region: str = DEFAULT_REGION) -> di
     """A region's tickets kept off the routes, with the reason to show for each: held by a
     dispatcher, or an appointment window that opens after the look-ahead."""
     ours = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES, region=region)}
-    off = {ticket_id: f"held by {o.created_by} ({o.reason.value})"
+    off = {ticket_id: f"{HELD_BY} {o.created_by} ({o.reason.value})"
            for ticket_id, o in overrides.live(session, now=now).held.items() if ticket_id in ours}
     for t in ours.values():
         if t.id not in off and t.window_start is not None and _later(t, now):

@@ -46,11 +46,14 @@ class PlannerWorker:
             batch = self.bus.read(self.consumer, block_ms=block_ms)
         if not batch:
             return 0
+        self._place(batch)
         # Fold what arrives within the debounce window into the same solve; a window, not a
         # quiet gap, or a steady stream would never be planned.
         deadline = time.monotonic() + self.debounce_ms / 1000
         while (left := deadline - time.monotonic()) > 0:
-            batch += self.bus.read(self.consumer, block_ms=max(1, int(left * 1000)))
+            more = self.bus.read(self.consumer, block_ms=max(1, int(left * 1000)))
+            self._place(more)
+            batch += more
         for region, entries in self._by_region(batch).items():
             self._plan(region, entries)
         self.bus.ack(batch)
@@ -66,6 +69,11 @@ class PlannerWorker:
             except Exception:
                 log.exception("planner worker step failed; retrying")
                 stop.wait(1.0)
+
+    def _place(self, entries: list[Entry]) -> None:
+        """New tickets go into this worker's current plan at once (cheapest insertion), before
+        the debounce and the full re-plan."""
+        self.engine.planning.place_new([entry.event for entry in entries])
 
     def _by_region(self, batch: list[Entry]) -> dict[str, list[Entry]]:
         """The regions a burst touches (an event without a region touches them all)."""

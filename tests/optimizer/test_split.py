@@ -126,3 +126,14 @@ def test_a_place_that_cannot_be_had_leaves_the_job_out() -> None:
     first = dataclasses.replace(moved, position=0)
     snapshot = Snapshot((tech,), (started, first), travel)
     assert honour_positions(snapshot, PARAMS, {"t": ("a", "m")}) == ({"t": ("a",)}, {"t"})
+
+
+def test_bug_inserting_into_a_plan_without_technicians_leaves_the_job_unassigned() -> None:
+    """The planner process's first provisional insertion came before any technician was
+    planned: an empty index list became a float array and numpy refused it."""
+    snapshot = seeded_snapshot(1, n_techs=2, n_jobs=3)
+    empty = dataclasses.replace(snapshot, techs=(), jobs=())
+    plan = construct_plan(empty, PARAMS)
+    job = dataclasses.replace(snapshot.jobs[0], id="new")
+    placed = insert_job(dataclasses.replace(empty, jobs=(job,)), plan, "new", PARAMS)
+    assert placed.tech_id is None and [u.job_id for u in placed.plan.unassigned] == ["new"]

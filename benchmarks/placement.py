@@ -1,0 +1,267 @@
+"""How soon a new ticket shows a technician: `dispatch serve` with its planner process
+(embedded, SQLite) or with `dispatch worker`s (PostgreSQL + Redis), on a district-sized day.
+
+Run ``python -m benchmarks.placement [--backend embedded|redis|both] [--techs 40]
+[--open 600] [--tickets 30] [--rate 2]``. It starts the real processes, adds `--techs`
+technicians and `--open` open tickets through the API, waits for the plan to settle, then
+posts `--tickets` more at `--rate` a second and prints, per backend: the POST's latency, the
+time until `GET /tickets/{id}` shows a technician (its quick insertion), and the time until a
+full re-plan (a plan version not made by quick insertion) includes it; p50 and p99 of each,
+with the load average of the machine beside them. Figures are measured, never assumed; the
+targets of issue 16 are POST p99 <= 50 ms, placed p99 <= 150 ms, full re-plan p99 <= 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+import numpy as np
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("DISPATCH_TEST_POSTGRES_URL",
+                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+CENTRE = (31.2200, 121.5300)
+ALL_DAY = {"start": "00:00", "end": "23:59"}
+SKILLS = (["plumber", "general"], ["electrician", "general"], ["general", "hvac"])
+CATEGORIES = ("water", "electric", "general")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks.placement", description=__doc__)
+    parser.add_argument("--backend", choices=("embedded", "redis", "both"), default="both")
+    parser.add_argument("--techs", type=int, default=40)
+    parser.add_argument("--open", type=int, default=600)
+    parser.add_argument("--tickets", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=2.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--storm", type=int, default=0,
+                        help="instead: post this many tickets in 10 s from 16 threads, then "
+                             "time until each is placed or unassigned with a reason")
+    args = parser.parse_args(argv)
+    if args.storm:
+        return _storms(args)
+    backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
+    heads = ("POST p50", "POST p99", "placed p50", "placed p99", "full p50", "full p99")
+    print(f"{'backend':9}" + "".join(f"{h:>11}" for h in heads) + "  load")
+    for backend in backends:
+        with ExitStack() as stack:
+            base = _start(stack, backend, args.workers)
+            figures = _measure(base, args)
+        print(f"{backend:9}" + "".join(f"{v:>11.0f}" for v in figures) + f"  {_load()}")
+    print("(milliseconds; 'placed' = until GET /tickets/{id} shows a technician; 'full' = until"
+          " a full re-plan includes it)")
+    return 0
+
+
+def _storms(args: argparse.Namespace) -> int:
+    backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
+    for backend in backends:
+        with ExitStack() as stack:
+            base = _start(stack, backend, args.workers)
+            print(f"{backend}: {_storm(base, args)}  {_load()}")
+    return 0
+
+
+def _storm(base: str, args: argparse.Namespace) -> str:
+    """Post `args.storm` tickets over 10 s; how many were refused, stored, and how long after
+    the last one until every ticket was on a route or unassigned with a reason."""
+    rng = random.Random(args.seed)
+    client = _client(base)
+    for k in range(args.techs):
+        client.post("/technicians", json={
+            "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
+            "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
+                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+    _settle(client)
+    bodies = [_ticket(rng) for _ in range(args.storm)]
+    codes: list[int] = []
+    ids: list[int] = []
+    began = time.perf_counter()
+
+    def post(k: int) -> None:
+        time.sleep(max(0.0, began + 10.0 * k / len(bodies) - time.perf_counter()))
+        answer = httpx.post(f"{client.base_url}tickets", json=bodies[k],
+                            headers=client.headers, timeout=60)
+        codes.append(answer.status_code)
+        if answer.status_code == 201:
+            ids.append(answer.json()["id"])
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(post, range(len(bodies))))
+    last = time.perf_counter()
+    settled = None
+    while time.perf_counter() - last < 60:
+        plan = client.get("/plan").json()
+        placed = {s["ticket_id"] for r in plan["routes"] for s in r["stops"]}
+        reasons = {u["ticket_id"]: u["reason"] for u in plan["unassigned"]}
+        if set(ids) <= placed | set(reasons) and all(reasons.values()):
+            settled = time.perf_counter() - last
+            break
+        time.sleep(0.25)
+    stored = len({t["id"] for t in client.get("/tickets").json()})
+    urgent = {t["id"] for t in client.get("/tickets").json() if t["urgency"] == "emergency"}
+    left = {u["ticket_id"]: u["reason"] for u in client.get("/plan").json()["unassigned"]}
+    why = sorted({r for i, r in left.items()})
+    return (f"{len(codes)} posted, {sum(c >= 500 for c in codes)} 5xx, "
+            f"{sum(400 <= c < 500 for c in codes)} 4xx, {stored} stored ({len(set(ids))} ids), "
+            f"settled {'never' if settled is None else f'{settled:.1f} s'} after the last, "
+            f"unassigned {len(left)} ({len(set(left) & urgent)} emergencies) {why[:3]}")
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(stack: ExitStack, backend: str, workers: int) -> str:
+    """Start the processes of `backend` on a fresh database; the API's base URL."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPATCH_SOLVE_BUDGET_MS": "1000"}
+    env.pop("DISPATCH_REDIS_URL", None)
+    if backend == "embedded":
+        folder = stack.enter_context(TemporaryDirectory(prefix="placement-"))
+        env["DISPATCH_DATABASE_URL"] = f"sqlite:///{folder}/d.db"
+    else:
+        schema = f"place_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        stack.callback(_drop, admin, schema)
+        env.update(DISPATCH_DATABASE_URL=f"{PG}?options=-csearch_path%3D{schema}",
+                   DISPATCH_REDIS_URL=REDIS,
+                   DISPATCH_REDIS_STREAM=f"place:{uuid.uuid4().hex[:8]}")
+    cli = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*cli, "users", "add", "bench", "--role", "admin", "--password",
+                    "bench-password"], env=env, check=True, cwd=ROOT, capture_output=True)
+    port = _port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, **quiet)]
+    if backend == "redis":
+        procs += [subprocess.Popen([*cli, "worker"], env=env, cwd=ROOT, **quiet)
+                  for _ in range(workers)]
+    stack.callback(_stop, procs)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("dispatch serve did not start")
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _drop(admin: object, schema: str) -> None:
+    with admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _client(base: str) -> httpx.Client:
+    token = httpx.post(f"{base}/api/v1/auth/login", json={
+        "username": "bench", "password": "bench-password"}).json()["access_token"]
+    return httpx.Client(base_url=f"{base}/api/v1", timeout=60,
+                        headers={"Authorization": f"Bearer {token}"})
+
+
+def _ticket(rng: random.Random) -> dict[str, object]:
+    return {"urgency": rng.choice(("routine", "routine", "routine", "emergency")),
+            "category": rng.choice(CATEGORIES), "description": "bench",
+            "lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
+            "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}
+
+
+def _measure(base: str, args: argparse.Namespace) -> list[float]:
+    """[POST p50, p99, placed p50, p99, full p50, p99] in milliseconds."""
+    rng = random.Random(args.seed)
+    client = _client(base)
+    for k in range(args.techs):
+        client.post("/technicians", json={
+            "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
+            "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
+                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+    for _ in range(args.open):
+        client.post("/tickets", json=_ticket(rng)).raise_for_status()
+    _settle(client)
+    posts, placed, full = [], [], []
+    threads = []
+    for _ in range(args.tickets):
+        sent = time.perf_counter()
+        answer = client.post("/tickets", json=_ticket(rng))
+        posts.append(time.perf_counter() - sent)
+        thread = threading.Thread(target=_watch, args=(client, answer.json()["id"], sent,
+                                                       placed, full))
+        thread.start()
+        threads.append(thread)
+        time.sleep(max(0.0, 1 / args.rate - (time.perf_counter() - sent)))
+    for thread in threads:
+        thread.join(60)
+    out = []
+    for values in (posts, placed, full):
+        ms = np.array(values or [float("nan")]) * 1000
+        out += [float(np.percentile(ms, 50)), float(np.percentile(ms, 99))]
+    return out
+
+
+def _settle(client: httpx.Client, quiet_s: float = 3.0, limit_s: float = 120.0) -> None:
+    """Wait until no new plan version has appeared for `quiet_s`."""
+    last, since, began = -1, time.monotonic(), time.monotonic()
+    while time.monotonic() - began < limit_s:
+        version = client.get("/plan").json()["version"]
+        if version != last:
+            last, since = version, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+        time.sleep(0.25)
+
+
+def _watch(signed_in: httpx.Client, ticket_id: int, sent: float, placed: list[float],
+           full: list[float]) -> None:
+    """Poll the ticket until it shows a technician, then the plan until a full re-plan (not a
+    quick insertion) made after that includes it."""
+    client = httpx.Client(base_url=signed_in.base_url, headers=signed_in.headers, timeout=60)
+    deadline = sent + 30
+    while time.perf_counter() < deadline:
+        if client.get(f"/tickets/{ticket_id}").json()["assignment"]["technician_id"]:
+            placed.append(time.perf_counter() - sent)
+            break
+        time.sleep(0.005)
+    while time.perf_counter() < deadline:
+        plan = client.get("/plan").json()
+        if not plan["trigger"].startswith("provisional") and any(
+                s["ticket_id"] == ticket_id for r in plan["routes"] for s in r["stops"]):
+            full.append(time.perf_counter() - sent)
+            return
+        time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
