@@ -34,6 +34,7 @@ class Job:
     kind: str  # "health" or "gps"
     client: str  # "raw" or "httpx"
     seed: int
+    interval: float = 0.0  # seconds between one client's requests; 0: each as soon as answered
 
 
 def drive(job: Job) -> tuple[int, list[float]]:
@@ -65,11 +66,26 @@ def _request(job: Job, rng: random.Random) -> tuple[str, str, bytes]:
         fix).encode()
 
 
+async def _slot(job: Job, due: float) -> tuple[float, float]:
+    """Wait for the request due at `due` (paced) and return (its start, the next one's due).
+
+    Paced, latency counts from when the request was due, so a server that falls behind is
+    charged for the wait it caused (no coordinated omission)."""
+    if not job.interval:
+        now = time.perf_counter()
+        return now, now
+    if (wait := due - time.perf_counter()) > 0:
+        await asyncio.sleep(wait)
+    return due, due + job.interval
+
+
 async def _httpx(job: Job, end: float, rng: random.Random) -> tuple[int, list[float]]:
     errors, got = 0, []
     headers = {"Authorization": f"Bearer {job.token}", "Content-Type": "application/json"}
+    due = time.perf_counter() + rng.uniform(0, job.interval)
     async with httpx.AsyncClient(base_url=job.base, timeout=30, headers=headers) as http:
-        while (began := time.perf_counter()) < end:
+        while (slot := await _slot(job, due))[0] < end:
+            began, due = slot
             method, path, body = _request(job, rng)
             answer = await http.request(method, path, content=body or None)
             got.append((time.perf_counter() - began) * 1000)
@@ -83,8 +99,10 @@ async def _raw(job: Job, end: float, rng: random.Random) -> tuple[int, list[floa
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
     head = (f"Host: {url.netloc}\r\nAuthorization: Bearer {job.token}\r\n"
             "Content-Type: application/json\r\n")
+    due = time.perf_counter() + rng.uniform(0, job.interval)
     try:
-        while (began := time.perf_counter()) < end:
+        while (slot := await _slot(job, due))[0] < end:
+            began, due = slot
             method, path, body = _request(job, rng)
             writer.write(f"{method} {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}"
                          f"\r\n\r\n".encode() + body)

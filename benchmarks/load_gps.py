@@ -1,17 +1,19 @@
 """GPS fixes from concurrent clients against a real `dispatch serve` process.
 
 Run ``python -m benchmarks.load_gps [--backend embedded|redis|both] [--techs 100 1000]
-[--clients 32] [--seconds 10] [--baseline REV]``. For each backend (embedded: SQLite, one
-process; redis: PostgreSQL + Redis + one `dispatch worker`) and each fleet size it starts the
-server, adds the technicians (on call), sends each his first fix, then measures with
+[--clients 32] [--seconds 10] [--rate 1500] [--baseline REV]``. For each backend (embedded:
+SQLite, one process; redis: PostgreSQL + Redis + one `dispatch worker`) and each fleet size it
+starts the server, adds the technicians (on call), sends each his first fix, then measures with
 `--clients` concurrent asyncio clients, each on a keep-alive connection, spread over `--procs`
 processes (`--client raw`, the default, or `httpx`: see `gps_clients`): GET /healthz (the
 serving stack's own ceiling, a baseline measured in the same run), then
-POST /technicians/{id}/position. `--baseline REV` also runs the
-GPS phase against the code of git revision REV (a temporary worktree): before and after on the
-same machine, in the same run. After the server stops it counts the stored fixes against those
-accepted (nothing may be lost at shutdown). It prints fixes/s, p50, p99, the server process's
-CPU per request (less sensitive than rates to other work on the machine) and the load average.
+POST /technicians/{id}/position as fast as answered, and with `--rate` paced at that many fixes
+a second (the latency at a given load rather than at saturation). `--baseline REV` also runs
+the GPS phase against the code of git revision REV (a temporary worktree): before and after on
+the same machine, in the same run. After the server stops it counts the stored fixes against
+those accepted (nothing may be lost at shutdown). It prints fixes/s, p50, p99, the server
+process's CPU per request (less sensitive than rates to other work on the machine) and the
+load average.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                              "~1.7 ms of client CPU a request, the clients saturate first")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="also a GPS phase paced at this many fixes/s in all (latency at "
+                             "a given load rather than at saturation); 0: none")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     print(f"GPS load: {args.clients} concurrent {args.client} clients in {args.procs} processes, "
@@ -109,6 +114,11 @@ def _measure(backend: str, techs: int, args: argparse.Namespace, root: Path,
                 phase = Phase(backend, techs, "POST position" + label,
                               *_run(base, token, ids, args, "gps", proc.pid))
                 print(phase.line())
+                if args.rate:
+                    paced = Phase(backend, techs, f"POST position @{args.rate:g}/s" + label,
+                                  *_run(base, token, ids, args, "gps", proc.pid, args.rate))
+                    print(paced.line())
+                    phase = _sum(phase, paced)
             stored = count_fixes()
             accepted = phase.sent - phase.errors + len(ids)  # and the first fix of each
             print(f"  stored after shutdown: {stored} of {accepted} accepted fixes "
@@ -240,15 +250,22 @@ async def _settled(http: httpx.AsyncClient, quiet_s: float = 3.0) -> None:
             version, since = now, time.monotonic()
 
 
+def _sum(a: Phase, b: Phase) -> Phase:
+    """Two phases' requests together (for counting what was accepted)."""
+    return Phase(a.backend, a.techs, a.what, a.sent + b.sent, a.errors + b.errors,
+                 a.seconds + b.seconds, np.concatenate([a.ms, b.ms]), a.cpu_s + b.cpu_s)
+
+
 def _run(base: str, token: str, ids: list[int], args: argparse.Namespace, kind: str,
-         pid: int) -> tuple[int, int, float, np.ndarray, float]:
-    """One phase over `--procs` client processes: (sent, errors, seconds, latencies ms,
-    server CPU seconds)."""
+         pid: int, rate: float = 0.0) -> tuple[int, int, float, np.ndarray, float]:
+    """One phase over `--procs` client processes, flat out or paced at `rate` requests/s in
+    all: (sent, errors, seconds, latencies ms, server CPU seconds)."""
     start = time.time() + 1.0
     share = [args.clients // args.procs + (i < args.clients % args.procs)
              for i in range(args.procs)]
-    jobs = [Job(base, token, ids, n, args.seconds, start, kind, args.client, args.seed + i)
-            for i, n in enumerate(share) if n]
+    interval = args.clients / rate if rate else 0.0
+    jobs = [Job(base, token, ids, n, args.seconds, start, kind, args.client, args.seed + i,
+                interval) for i, n in enumerate(share) if n]
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         pending = pool.map_async(drive, jobs)
         time.sleep(max(0.0, start - time.time()))
