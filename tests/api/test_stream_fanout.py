@@ -26,6 +26,7 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.events import tail
 from dispatcher.technicians.schemas import PositionUpdate
+from tests import aio
 from tests.accounts import bearer
 from tests.api.streams import API, Live, events_of, open_stream, served, stored, wait_for
 from tests.builders import north, tech_json, ticket_json
@@ -92,7 +93,7 @@ def test_an_event_reaches_every_open_stream(live: Live) -> None:
             created = (await client.post("/tickets", json=ticket_json())).json()
             return await asyncio.gather(*(_until_ticket(it, created["id"]) for it in lines))
 
-    seen = asyncio.run(scenario())
+    seen = aio.run(scenario())
     assert all(got == seen[0] for got in seen) and len(seen) == 30
     assert [e["type"] for e in seen[0]].count("ticket.created") == 1
 

@@ -3,7 +3,6 @@ newest wins, nothing lost at stop, and at most one re-plan request per region an
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from dispatcher.gps.store import LiveFix
 from dispatcher.technicians.models import Technician
 from dispatcher.technicians.schemas import PositionUpdate
 from dispatcher.tickets.schemas import StatusChange
+from tests import aio
 from tests.builders import ORIGIN, north, tech, ticket
 
 FAR_KM = 1.0  # further than DISPATCH_GPS_REPLAN_DISTANCE_M (300 m) from where he was
@@ -41,7 +41,7 @@ def accept(engine: Engine, technician_id: int, where: tuple[float, float],
            at: datetime | None = None) -> Any:
     """What the HTTP route does with a fix (it runs on the event loop)."""
     fix = PositionUpdate(lat=where[0], lon=where[1], at=at)
-    return asyncio.run(engine.gps.accept(technician_id, fix))
+    return aio.run(engine.gps.accept(technician_id, fix))
 
 
 def commits(engine: Engine) -> list[int]:

@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from dispatcher.gps.store import LiveFix, LivePositions, MemoryPositions, RedisPositions
+from tests import aio
 from tests.conftest import unavailable
 
 REDIS_URL = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -47,7 +48,7 @@ def test_the_newest_of_concurrent_puts_wins(store: LivePositions) -> None:
         await store.aclose()
         return list(answers)
 
-    applied = dict(zip(fixes, asyncio.run(put_all()), strict=True))
+    applied = dict(zip(fixes, aio.run(put_all()), strict=True))
     newest = max(fixes, key=lambda f: f.at)
     assert applied[newest] and store.get([7]) == {7: newest}
     assert not store.put(LiveFix(7, 0.0, 0.0, T0))  # older than the live one: refused
