@@ -71,12 +71,18 @@ async def _slot(job: Job, due: float) -> tuple[float, float]:
 
     Paced, latency counts from when the request was due, so a server that falls behind is
     charged for the wait it caused (no coordinated omission)."""
+    now = time.perf_counter()
     if not job.interval:
-        now = time.perf_counter()
         return now, now
-    if (wait := due - time.perf_counter()) > 0:
-        await asyncio.sleep(wait)
+    if due - now > 0:
+        await asyncio.sleep(due - now)
     return due, due + job.interval
+
+
+def _on(slot: tuple[float, float], end: float) -> bool:
+    """Whether the phase still runs: the request is due, and sent, before its end (a server
+    that fell behind is not owed the backlog after the phase)."""
+    return slot[0] < end and time.perf_counter() < end
 
 
 async def _httpx(job: Job, end: float, rng: random.Random) -> tuple[int, list[float]]:
@@ -84,7 +90,7 @@ async def _httpx(job: Job, end: float, rng: random.Random) -> tuple[int, list[fl
     headers = {"Authorization": f"Bearer {job.token}", "Content-Type": "application/json"}
     due = time.perf_counter() + rng.uniform(0, job.interval)
     async with httpx.AsyncClient(base_url=job.base, timeout=30, headers=headers) as http:
-        while (slot := await _slot(job, due))[0] < end:
+        while _on(slot := await _slot(job, due), end):
             began, due = slot
             method, path, body = _request(job, rng)
             answer = await http.request(method, path, content=body or None)
@@ -101,7 +107,7 @@ async def _raw(job: Job, end: float, rng: random.Random) -> tuple[int, list[floa
             "Content-Type: application/json\r\n")
     due = time.perf_counter() + rng.uniform(0, job.interval)
     try:
-        while (slot := await _slot(job, due))[0] < end:
+        while _on(slot := await _slot(job, due), end):
             began, due = slot
             method, path, body = _request(job, rng)
             writer.write(f"{method} {path} HTTP/1.1\r\n{head}Content-Length: {len(body)}"
