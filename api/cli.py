@@ -21,7 +21,7 @@ from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import UserCreate
 from dispatcher.clock import ScaledClock
 from dispatcher.config import Settings
-from dispatcher.engine import Engine
+from dispatcher.engine import REPLAN_ON, Engine
 from dispatcher.errors import DomainError
 from dispatcher.events.bus import InProcessBus
 from dispatcher.events.redis_stream import RedisStreamBus
@@ -155,7 +155,7 @@ def _planner(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     orphan_watch(stop)
-    run_planner(engine, stop)
+    run_planner(engine, stop, kinds=REPLAN_ON)
     return 0
 
 

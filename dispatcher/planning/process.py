@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatcher.events.models import Event
@@ -48,9 +48,11 @@ class EventFollower:
     LOOKBACK = 64
 
     def __init__(self, sessions: sessionmaker[Session], handle: Handler, *,
-                 poll_s: float = 0.01, batch: int = 500) -> None:
+                 kinds: Sequence[str] = (), poll_s: float = 0.01, batch: int = 500) -> None:
         self._sessions = sessions
         self._handle = handle
+        # Only these event types (prefixes) are read: GPS fixes alone are thousands a second.
+        self._kinds = or_(*(Event.type.startswith(k) for k in kinds)) if kinds else true()
         self._poll_s = poll_s
         self._batch = batch
         self._seen: deque[int] = deque(maxlen=4 * self.LOOKBACK)
@@ -61,13 +63,14 @@ class EventFollower:
         with self._sessions() as s:
             self.cursor = s.scalar(select(func.max(Event.id))) or 0
             self._seen.extend(s.scalars(select(Event.id).where(
-                Event.id > self.cursor - self.LOOKBACK)))
+                Event.id > self.cursor - self.LOOKBACK, self._kinds)))
 
     def poll(self) -> int:
         """Hand on the events stored since the last poll; returns how many. They count as
         seen before they are handed on: a handler that fails is not fed them again."""
         with self._sessions() as s:
-            rows = list(s.scalars(select(Event).where(Event.id > self.cursor - self.LOOKBACK)
+            rows = list(s.scalars(select(Event).where(Event.id > self.cursor - self.LOOKBACK,
+                                                      self._kinds)
                                   .order_by(Event.id).limit(self._batch)))
             fresh = [e.as_dict() for e in rows if e.id not in self._seen]
         if not fresh:
@@ -147,11 +150,12 @@ class PlannerSupervisor:
             self._spawn()
 
 
-def run_planner(engine: Engine, stop: threading.Event, *, poll_s: float = 0.01) -> None:
+def run_planner(engine: Engine, stop: threading.Event, *, kinds: Sequence[str] = (),
+                poll_s: float = 0.01) -> None:
     """The planner process's life: follow the events table from its end, place new tickets
     and re-plan after each burst (the engine's re-planner thread), evaluate alerts on its
     clock; plan everything once at start, since events before it were not heard."""
-    follower = EventFollower(engine.sessions, engine.hear, poll_s=poll_s)
+    follower = EventFollower(engine.sessions, engine.hear, kinds=kinds, poll_s=poll_s)
     follower.start_at_end()
     engine.start()
     engine.replanner.request("planner started")
