@@ -83,11 +83,7 @@ def _storm(base: str, args: argparse.Namespace) -> str:
     the last one until every ticket was on a route or unassigned with a reason."""
     rng = random.Random(args.seed)
     client = _client(base)
-    for k in range(args.techs):
-        client.post("/technicians", json={
-            "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
-            "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
-                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+    _team(client, rng, args.techs)
     _settle(client)
     bodies = [_ticket(rng) for _ in range(args.storm)]
     codes: list[int] = []
@@ -192,6 +188,15 @@ def _client(base: str) -> httpx.Client:
                         headers={"Authorization": f"Bearer {token}"})
 
 
+def _team(client: httpx.Client, rng: random.Random, n: int) -> None:
+    """`n` technicians on shift all day, spread over the district, skills in turn."""
+    for k in range(n):
+        client.post("/technicians", json={
+            "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
+            "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
+                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+
+
 def _ticket(rng: random.Random) -> dict[str, object]:
     return {"urgency": rng.choice(("routine", "routine", "routine", "emergency")),
             "category": rng.choice(CATEGORIES), "description": "bench",
@@ -203,11 +208,7 @@ def _measure(base: str, args: argparse.Namespace) -> list[float]:
     """[POST p50, p99, placed p50, p99, full p50, p99] in milliseconds."""
     rng = random.Random(args.seed)
     client = _client(base)
-    for k in range(args.techs):
-        client.post("/technicians", json={
-            "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
-            "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
-                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+    _team(client, rng, args.techs)
     for _ in range(args.open):
         client.post("/tickets", json=_ticket(rng)).raise_for_status()
     _settle(client)
