@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-history serve test lint bench bench-scale bench-load bench-solomon sim
+.PHONY: setup demo demo-history serve test lint bench bench-scale bench-load bench-placement bench-solomon sim
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ bench-scale: setup  ## cities of 50/500, 200/2,000 and 1,000/10,000: first plan,
 
 bench-load: setup  ## a district's day through serve + 2 workers on PostgreSQL and Redis
 	$(BIN)/python -m benchmarks.load
+
+bench-placement: setup  ## a new ticket to its quick insertion and full re-plan, both backends; a 500-ticket storm
+	$(BIN)/python -m benchmarks.placement --backend both
+	$(BIN)/python -m benchmarks.placement --backend both --storm 500
 
 bench-solomon: setup  ## Solomon VRPTW: ours vs textbook OR-Tools, PyVRP, VROOM (5 s each, ~20 min)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
