@@ -37,8 +37,7 @@ from dispatcher.idempotency import service as idempotency
 from dispatcher.kpis import service as kpis
 from dispatcher.kpis.schemas import KpiQuery, KpiReport
 from dispatcher.overrides import service as overrides
-from dispatcher.overrides.models import Override, Reason
-from dispatcher.overrides.schemas import OverrideEffect, OverrideRead
+from dispatcher.overrides.commands import OverrideCommands
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning import view as plan_view
 from dispatcher.planning.replanner import ALL_REGIONS, Replanner, Ticker
@@ -51,7 +50,6 @@ from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.schemas import (
-    Assignment,
     StatusChange,
     TicketCreate,
     TicketPreview,
@@ -67,7 +65,7 @@ REPLAN_ON = ("ticket.", "technician.created", "technician.shift_", "override.", 
              "gps.moved")
 
 
-class Engine(closed_loop.ClosedLoopCommands):
+class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
     """Owns the database, the clock, the SLA policy, the travel model and the re-planner."""
 
     def __init__(
@@ -263,59 +261,6 @@ class Engine(closed_loop.ClosedLoopCommands):
         with self.sessions() as s:
             return [SiteRead.model_validate(site) for site in sites.list_(s)]
 
-    # -- overrides ------------------------------------------------------------------------------
-    def pin(self, ticket_id: int, technician_id: int, *, by: str, reason: str = "other",
-            position: int | None = None) -> OverrideEffect:
-        """Pin a ticket to a technician (at a position of his route: a move); refused with the
-        reason if he cannot take it. The answer carries the re-planned assignment."""
-        return self._override(lambda s, now: overrides.pin(
-            s, ticket_id=ticket_id, technician_id=technician_id, by=by, reason=Reason(reason),
-            now=now, tz=self.settings.tz, position=position))
-
-    def hold(self, ticket_id: int, *, by: str, reason: str = "other") -> OverrideEffect:
-        """Keep a ticket off every route until the hold is cleared."""
-        return self._override(lambda s, now: overrides.hold(
-            s, ticket_id=ticket_id, by=by, reason=Reason(reason), now=now))
-
-    def lock_route(self, technician_id: int, *, minutes: int, by: str,
-                   reason: str = "other") -> OverrideEffect:
-        """Freeze a technician's route as the current plan has it, for `minutes`."""
-        plan = self.current_plan()
-        route = next((r for r in (plan.routes if plan else [])
-                      if r["technician_id"] == technician_id), {"stops": []})
-        sequence = [st["ticket_id"] for st in route["stops"] if not st["in_progress"]]
-        return self._override(lambda s, now: overrides.lock(
-            s, technician_id=technician_id, sequence=sequence, minutes=minutes, by=by,
-            reason=Reason(reason), now=now))
-
-    def clear_override(self, ticket_id: int, *, by: str) -> OverrideEffect:
-        """Clear a ticket's pin, move or hold."""
-        return self._override(lambda s, now: overrides.clear_ticket(
-            s, ticket_id=ticket_id, by=by, now=now))
-
-    def unpin(self, ticket_id: int, *, by: str) -> OverrideEffect:
-        return self.clear_override(ticket_id, by=by)
-
-    def clear_lock(self, technician_id: int, *, by: str) -> OverrideEffect:
-        return self._override(lambda s, now: overrides.clear_lock(
-            s, technician_id=technician_id, by=by, now=now))
-
-    def list_overrides(self) -> list[OverrideRead]:
-        with self.sessions() as s:
-            return [OverrideRead.model_validate(o)
-                    for o in overrides.list_live(s, now=self.clock.now())]
-
-    def _override(self, fn: Callable[[Session, datetime], Override]) -> OverrideEffect:
-        """Store the override, let the plan follow, and answer with what it did."""
-        before = self.current_plan()
-        row = OverrideRead.model_validate(self._run(fn))
-        version = self._plan_after(before.version if before else 0)
-        ids = [row.ticket_id] if row.ticket_id is not None else list(row.sequence or [])
-        assignments = {t.id: t.assignment for t in (self.get_ticket(i) for i in ids)}
-        warnings = [w for i, a in assignments.items() for w in _warnings(i, a)]
-        return OverrideEffect(override=row, plan_version=version, assignments=assignments,
-                              warnings=warnings)
-
     def _plan_after(self, version: int, timeout_s: float = 10.0) -> int | None:
         """Re-plan here, or wait for a planner worker to store a newer plan version."""
         if self.plans_here:
@@ -396,14 +341,3 @@ def _default_bus(settings: Settings) -> EventBus:
         return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
     return InProcessBus()
 
-
-def _warnings(ticket_id: int, a: Assignment) -> list[str]:
-    """What a dispatcher must know about one overridden ticket's place in the new plan."""
-    if a.plan_version is None:
-        return [f"ticket {ticket_id}: no plan yet reflects the override"]
-    if a.technician_id is None:
-        return [f"ticket {ticket_id} is unassigned: {a.unassigned_reason}"]
-    if a.predicted_late_minutes:
-        return [f"ticket {ticket_id} is predicted {a.predicted_late_minutes:g} min late "
-                "(SLA breach)"]
-    return []
