@@ -199,6 +199,7 @@ def _worker(args: argparse.Namespace) -> int:
         raise ValueError("dispatch worker needs DISPATCH_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
     engine = Engine(settings)
     assert isinstance(engine.bus, RedisStreamBus)
+    engine.planning.use_solver_process()  # its stream reader places tickets meanwhile
     worker = PlannerWorker(engine, engine.bus, consumer=args.consumer,
                            debounce_ms=settings.debounce_ms,
                            claim_idle_ms=settings.worker_claim_idle_ms)

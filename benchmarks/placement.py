@@ -14,6 +14,7 @@ targets of issue 16 are POST p99 <= 50 ms, placed p99 <= 150 ms, full re-plan p9
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import socket
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storm", type=int, default=0,
                         help="instead: post this many tickets in 10 s from 16 threads, then "
                              "time until each is placed or unassigned with a reason")
+    parser.add_argument("--log", type=Path, default=None,
+                        help="keep the processes' logs in this folder")
     args = parser.parse_args(argv)
     if args.storm:
         return _storms(args)
@@ -61,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'backend':9}" + "".join(f"{h:>11}" for h in heads) + "  load")
     for backend in backends:
         with ExitStack() as stack:
-            base = _start(stack, backend, args.workers)
-            figures = _measure(base, args)
+            base, db_url = _start(stack, backend, args.workers, args.log)
+            figures = _measure(base, db_url, args)
         print(f"{backend:9}" + "".join(f"{v:>11.0f}" for v in figures) + f"  {_load()}")
     print("(milliseconds; 'placed' = until GET /tickets/{id} shows a technician; 'full' = until"
           " a full re-plan includes it)")
@@ -73,7 +76,7 @@ def _storms(args: argparse.Namespace) -> int:
     backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
     for backend in backends:
         with ExitStack() as stack:
-            base = _start(stack, backend, args.workers)
+            base, _ = _start(stack, backend, args.workers, args.log)
             print(f"{backend}: {_storm(base, args)}  {_load()}")
     return 0
 
@@ -129,8 +132,10 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _start(stack: ExitStack, backend: str, workers: int) -> str:
-    """Start the processes of `backend` on a fresh database; the API's base URL."""
+def _start(stack: ExitStack, backend: str, workers: int,
+           logs: Path | None = None) -> tuple[str, str]:
+    """Start the processes of `backend` on a fresh database; the API's base URL and the
+    database's."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPATCH_SOLVE_BUDGET_MS": "1000"}
     env.pop("DISPATCH_REDIS_URL", None)
     if backend == "embedded":
@@ -149,18 +154,24 @@ def _start(stack: ExitStack, backend: str, workers: int) -> str:
     subprocess.run([*cli, "users", "add", "bench", "--role", "admin", "--password",
                     "bench-password"], env=env, check=True, cwd=ROOT, capture_output=True)
     port = _port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    procs = [subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT, **quiet)]
+    def out(name: str) -> dict[str, object]:
+        if logs is None:
+            return {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        logs.mkdir(parents=True, exist_ok=True)
+        sink = stack.enter_context(open(logs / f"{backend}-{name}.log", "w"))  # noqa: SIM115 (closed by the stack)
+        return {"stdout": sink, "stderr": subprocess.STDOUT}
+    procs = [subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT,
+                              **out("serve"))]  # type: ignore[call-overload]
     if backend == "redis":
-        procs += [subprocess.Popen([*cli, "worker"], env=env, cwd=ROOT, **quiet)
-                  for _ in range(workers)]
+        procs += [subprocess.Popen([*cli, "worker"], env=env, cwd=ROOT,  # type: ignore[call-overload]
+                                   **out(f"worker{k}")) for k in range(workers)]
     stack.callback(_stop, procs)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return base
+                return base, env["DISPATCH_DATABASE_URL"]
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError("dispatch serve did not start")
@@ -204,7 +215,7 @@ def _ticket(rng: random.Random) -> dict[str, object]:
             "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}
 
 
-def _measure(base: str, args: argparse.Namespace) -> list[float]:
+def _measure(base: str, db_url: str, args: argparse.Namespace) -> list[float]:
     """[POST p50, p99, placed p50, p99, full p50, p99] in milliseconds."""
     rng = random.Random(args.seed)
     client = _client(base)
@@ -212,24 +223,74 @@ def _measure(base: str, args: argparse.Namespace) -> list[float]:
     for _ in range(args.open):
         client.post("/tickets", json=_ticket(rng)).raise_for_status()
     _settle(client)
-    posts, placed, full = [], [], []
+    versions = _Versions(db_url)
+    posts, placed = [], []
+    sent_at: dict[int, float] = {}
     threads = []
-    for _ in range(args.tickets):
-        sent = time.perf_counter()
-        answer = client.post("/tickets", json=_ticket(rng))
-        posts.append(time.perf_counter() - sent)
-        thread = threading.Thread(target=_watch, args=(client, answer.json()["id"], sent,
-                                                       placed, full))
-        thread.start()
-        threads.append(thread)
-        time.sleep(max(0.0, 1 / args.rate - (time.perf_counter() - sent)))
-    for thread in threads:
-        thread.join(60)
+    try:
+        for _ in range(args.tickets):
+            sent = time.perf_counter()
+            answer = client.post("/tickets", json=_ticket(rng))
+            posts.append(time.perf_counter() - sent)
+            sent_at[answer.json()["id"]] = sent
+            thread = threading.Thread(target=_watch, args=(client, answer.json()["id"], sent,
+                                                           placed))
+            thread.start()
+            threads.append(thread)
+            time.sleep(max(0.0, 1 / args.rate - (time.perf_counter() - sent)))
+        for thread in threads:
+            thread.join(60)
+        full = [seen - sent_at[i] for i, seen in versions.wait_for(set(sent_at), 30).items()]
+    finally:
+        versions.stop()
     out = []
     for values in (posts, placed, full):
         ms = np.array(values or [float("nan")]) * 1000
         out += [float(np.percentile(ms, 50)), float(np.percentile(ms, 99))]
     return out
+
+
+class _Versions:
+    """Watches the plans table (every 20 ms, straight from the database, so the API is not
+    loaded by it) and notes when each ticket first shows in a full re-plan (a version not
+    made by quick insertion)."""
+
+    def __init__(self, db_url: str) -> None:
+        self._db = create_engine(db_url)
+        with self._db.connect() as conn:
+            self._last = conn.execute(text("SELECT max(version) FROM plans")).scalar() or 0
+        self.first: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            with self._db.connect() as conn:
+                rows = conn.execute(text("SELECT version, trigger, routes FROM plans "
+                                         "WHERE version > :v ORDER BY version"),
+                                    {"v": self._last}).all()
+            seen = time.perf_counter()
+            for version, trigger, routes in rows:
+                self._last = version
+                if trigger.startswith("provisional"):
+                    continue
+                routes = routes if isinstance(routes, list) else json.loads(routes)
+                for route in routes:
+                    for stop in route["stops"]:
+                        self.first.setdefault(stop["ticket_id"], seen)
+
+    def wait_for(self, ids: set[int], timeout_s: float) -> dict[int, float]:
+        """When each of `ids` first showed in a full re-plan (those that did within the time)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not ids <= set(self.first):
+            time.sleep(0.1)
+        return {i: self.first[i] for i in ids if i in self.first}
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._db.dispose()
 
 
 def _settle(client: httpx.Client, quiet_s: float = 3.0, limit_s: float = 120.0) -> None:
@@ -244,24 +305,15 @@ def _settle(client: httpx.Client, quiet_s: float = 3.0, limit_s: float = 120.0) 
         time.sleep(0.25)
 
 
-def _watch(signed_in: httpx.Client, ticket_id: int, sent: float, placed: list[float],
-           full: list[float]) -> None:
-    """Poll the ticket until it shows a technician, then the plan until a full re-plan (not a
-    quick insertion) made after that includes it."""
+def _watch(signed_in: httpx.Client, ticket_id: int, sent: float, placed: list[float]) -> None:
+    """Poll the ticket until it shows a technician."""
     client = httpx.Client(base_url=signed_in.base_url, headers=signed_in.headers, timeout=60)
     deadline = sent + 30
     while time.perf_counter() < deadline:
         if client.get(f"/tickets/{ticket_id}").json()["assignment"]["technician_id"]:
             placed.append(time.perf_counter() - sent)
-            break
-        time.sleep(0.005)
-    while time.perf_counter() < deadline:
-        plan = client.get("/plan").json()
-        if not plan["trigger"].startswith("provisional") and any(
-                s["ticket_id"] == ticket_id for r in plan["routes"] for s in r["stops"]):
-            full.append(time.perf_counter() - sent)
             return
-        time.sleep(0.1)
+        time.sleep(0.005)
 
 
 if __name__ == "__main__":

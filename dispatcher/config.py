@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     circuity: float = Field(1.3, ge=1.0, le=5.0)
     solve_budget_ms: int = Field(1000, ge=10, le=600_000)
     debounce_ms: int = Field(200, ge=0, le=60_000)
+    # A new ticket stops the search in flight once it has run this long (its plan is kept),
+    # so that the next solve takes the ticket in: a 1 s search would otherwise delay it.
+    interrupt_after_ms: int = Field(300, ge=0, le=600_000)
     max_overtime_min: int = Field(120, ge=0, le=24 * 60)
     # Cost of a resident's minute of waiting, in seconds of travel: spreads work over idle
     # technicians instead of queueing it behind one. At 10 it kept every technician busy with

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +28,10 @@ from optimizer.snapshot import Snapshot
 from optimizer.terms import add_dispatch_terms
 from optimizer.warm import warm_routes
 
-__all__ = ["BuiltModel", "SolveParams", "build_model", "solve"]
+__all__ = ["BuiltModel", "SolveParams", "build_model", "solve", "stop_when"]
+
+# Asked by every search built while set: stop now, with the best plan found so far?
+_STOP: ContextVar[Callable[[], bool] | None] = ContextVar("optimizer_stop", default=None)
 
 _DEFAULTS = SolveParams()  # frozen, so safe to share as a default argument
 
@@ -48,6 +54,19 @@ class BuiltModel:
     eligible: tuple[Eligibility, ...]
     params: SolveParams
     search: object  # RoutingSearchParameters
+    monitors: tuple[object, ...] = ()  # kept alive as long as the model
+
+
+@contextmanager
+def stop_when(check: Callable[[], bool]) -> Iterator[None]:
+    """Searches started inside end early, with their best plan so far, once `check()` holds
+    (asked some 30,000 times a second, so keep it cheap): a re-planner stops a search made
+    stale by new work instead of waiting out its budget."""
+    token = _STOP.set(check)
+    try:
+        yield
+    finally:
+        _STOP.reset(token)
 
 
 def solve(snapshot: Snapshot, params: SolveParams = _DEFAULTS) -> Plan:
@@ -100,8 +119,13 @@ def build_model(
         if elig.started is None:
             routing.AddDisjunction([manager.NodeToIndex(j)], penalties[j])
     search = search_parameters(params)
+    monitors: tuple[object, ...] = ()
+    check = _STOP.get()
+    if check is not None:
+        monitors = (routing.solver().CustomLimit(check),)
+        routing.AddSearchMonitor(monitors[0])
     routing.CloseModelWithParameters(search)
-    return BuiltModel(manager, routing, layout, eligible, params, search)
+    return BuiltModel(manager, routing, layout, eligible, params, search, monitors)
 
 
 def _add_time(routing: pywrapcp.RoutingModel, transit: np.ndarray, span: int):

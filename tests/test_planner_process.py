@@ -131,6 +131,35 @@ def test_a_gps_fix_is_answered_while_a_five_second_solve_runs(server: Server) ->
                                 for v in _versions(server, before)), 30)
 
 
+@pytest.mark.parametrize("server", [20_000], indirect=True)
+def test_a_new_ticket_cuts_a_long_search_short(server: Server) -> None:
+    """A ticket that comes while a 20 s search runs ends it (after DISPATCH_INTERRUPT_AFTER_MS):
+    its plan is stored at once and the next search takes the ticket in. Without the
+    interruption the first full plan with the earlier ticket would come 20 s after it."""
+    _team(server, 6, 40)
+    assert wait_for(lambda: server.plan()["version"] > 0, 30)
+    first = _post(server)
+    time.sleep(1.5)  # the planner is inside the 20 s search that takes `first` in
+    _post(server)
+    posted = time.monotonic()
+    assert wait_for(lambda: _fully_planned(server, first), 30)
+    assert time.monotonic() - posted < 10
+
+
+def _post(server: Server) -> int:
+    answer = server.client.post("/tickets", json={"urgency": "routine", "category": "water",
+                                                  "lat": HOME[0], "lon": HOME[1]})
+    answer.raise_for_status()
+    return answer.json()["id"]
+
+
+def _fully_planned(server: Server, ticket_id: int) -> bool:
+    """Whether the latest plan is a full re-plan (not a quick insertion) with the ticket."""
+    plan = server.plan()
+    return not plan["trigger"].startswith("provisional") and any(
+        s["ticket_id"] == ticket_id for r in plan["routes"] for s in r["stops"])
+
+
 def _versions(server: Server, after: int) -> list[str]:
     """Triggers of the plan versions stored after `after` (the latest one, if newer)."""
     plan = server.plan()

@@ -8,7 +8,8 @@ claimed by another after `claim_idle_ms`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -40,10 +41,11 @@ return added
 
 @dataclass(frozen=True)
 class Entry:
-    """One stream entry: its stream id and the event it carries."""
+    """One stream entry: its stream id, the event it carries and when this process read it."""
 
     stream_id: str
     event: dict[str, Any]
+    read_at: float = field(default_factory=time.monotonic, compare=False)
 
 
 class RedisStreamBus:
@@ -113,6 +115,14 @@ class RedisStreamBus:
         answer = self.redis.xreadgroup(self.group, consumer, {self.stream: ">"}, count=count,
                                        block=block_ms)
         return [_entry(i, f) for _, items in answer or [] for i, f in items]
+
+    def follow(self, after: str, *, count: int = 1000,
+               block_ms: int = 1000) -> tuple[list[Entry], str]:
+        """Every entry after stream id `after` (outside the group: each follower sees all),
+        waiting up to `block_ms`; with the id to follow from next ("$": from now on)."""
+        answer = self.redis.xread({self.stream: after}, count=count, block=block_ms)
+        entries = [_entry(i, f) for _, items in answer or [] for i, f in items]
+        return entries, entries[-1].stream_id if entries else after
 
     def claim_stale(self, consumer: str, *, min_idle_ms: int, count: int = 1000) -> list[Entry]:
         """Take over entries another consumer read but never acked (it crashed)."""

@@ -28,6 +28,7 @@ class Replanner:
         self._wake = threading.Condition()
         self._solve_lock = threading.Lock()
         self._pending: dict[str, list[str]] = {}
+        self._since = 0.0  # when the oldest pending request came
         self._busy = False
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -53,6 +54,8 @@ class Replanner:
         """Ask for a re-plan of `region` soon; cheap, never blocks on a solve."""
         with self._wake:
             self.requests += 1
+            if not self._pending:
+                self._since = time.monotonic()
             self._pending.setdefault(region, []).append(trigger)
             self._wake.notify_all()
 
@@ -81,7 +84,11 @@ class Replanner:
                 if self._stopped:
                     return
                 self._busy = True
-            time.sleep(self._debounce_s)
+                # A window from the first request: one that waited for a solve in flight has
+                # had its window already, and waits no more.
+                wait = self._debounce_s - (time.monotonic() - self._since)
+            if wait > 0:
+                time.sleep(wait)
             with self._wake:
                 pending, self._pending = self._pending, {}
             try:

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from multiprocessing import get_context
 from typing import Any
 
+from sqlalchemy import func, select
+
 from dispatcher.context import PlanningContext
 from dispatcher.enums import Urgency
 from dispatcher.events import service as events
@@ -28,6 +30,7 @@ from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.tickets import service as tickets
 from optimizer import Plan, Unassigned
 from optimizer.insert import insert_job
+from optimizer.model import stop_when
 from optimizer.regions import solve_filled, solve_regions
 
 log = logging.getLogger(__name__)
@@ -45,12 +48,17 @@ class PlanningService:
         self.region_passes: int | None = None
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
+        self._stored: dict[str, int] = {}  # per region, the last version stored here
         self._full_at: dict[str, datetime] = {}  # per region, the instant of its last full solve
         # Per region, tickets placed by quick insertion since the last solve: a guess the solve
         # may undo without the stability penalty a planned assignment carries.
         self._quick: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         self.executor: Executor | None = None  # where solves run; None: in this thread
+        # Set by `interrupt` (new work came): the search in flight stops once it has run
+        # `interrupt_after_ms`, its plan is stored, and the next solve takes the new work in.
+        self.interrupt_after_ms = engine.settings.interrupt_after_ms
+        self._stop: Any = threading.Event()
 
     def plan_once(self, trigger: str, region: str = DEFAULT_REGION) -> PlanVersion:
         """Build the region's snapshot as of now, solve it, store the plan, check alerts; then
@@ -76,21 +84,35 @@ class PlanningService:
         e = self._engine
         began = time.perf_counter()
         now = e.clock.now()
+        self._stop.clear()  # what comes from now on is not in this snapshot: it interrupts
         with e.sessions() as s:
             built = snapshots.build_with_points(s, now=now, settings=e.settings,
                                                 policy=e.policy, travel=e.travel,
                                                 region=region)
-            on_hold = snapshots.held(s, now=now, region=region)
+        on_hold = built.held
         with self._lock:
             quick = self._quick.pop(region, set())
         built = _unstick(built, quick)
+        snapped = time.perf_counter()
         plan = self._solve(built, region, began)
+        solved = time.perf_counter()
+        stored = plan
+        if on_hold:
+            stored = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
+                Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
+        # Stored before it becomes the plan quick insertions go into: one made meanwhile goes
+        # into the previous plan and is stored on top of the previous version (the next
+        # re-plan takes its ticket in), never mixed into this one. The store is not locked:
+        # holding the lock for it made quick insertions wait up to 180 ms.
+        version = self._store(stored, now, trigger, region)
         with self._lock:
             self._latest[region] = (built, plan)
-        if on_hold:
-            plan = dataclasses.replace(plan, unassigned=plan.unassigned + tuple(
-                Unassigned(str(ticket_id), reason) for ticket_id, reason in on_hold.items()))
-        return self._store(plan, now, trigger, region), built, plan
+            self._stored[region] = version.version
+        log.info("region %s planned (%s) in %.0f ms: snapshot %.0f, solve %.0f, store %.0f",
+                 region, trigger, (time.perf_counter() - began) * 1000,
+                 (snapped - began) * 1000, (solved - snapped) * 1000,
+                 (time.perf_counter() - solved) * 1000)
+        return version, built, stored
 
     def _solve(self, built: snapshots.Built, region: str, began: float) -> Plan:
         """A large region re-plans what changed since its last solve locally, and in full
@@ -126,20 +148,31 @@ class PlanningService:
 
     def _call(self, fn: Callable[..., Plan], *args: Any, **kwargs: Any) -> Plan:
         """Run a solve here, or in the solver process when one is set (`use_solver_process`):
-        an OR-Tools solve holds the GIL, which would stall the quick insertions meanwhile."""
+        an OR-Tools solve holds the GIL, which would stall the quick insertions meanwhile.
+        Either way `interrupt` ends its search early."""
         if self.executor is None:
-            return fn(*args, **kwargs)
+            return _interruptible(fn, self.interrupt_after_ms, self._stop, *args, **kwargs)
         try:
-            return self.executor.submit(fn, *args, **kwargs).result()
+            return self.executor.submit(_interruptible, fn, self.interrupt_after_ms, None,
+                                        *args, **kwargs).result()
         except BrokenExecutor:
             log.warning("the solver process died; starting another and solving again")
-            self.executor = self._new_executor()
-            return self.executor.submit(fn, *args, **kwargs).result()
+            self.use_solver_process()
+            return self.executor.submit(_interruptible, fn, self.interrupt_after_ms, None,
+                                        *args, **kwargs).result()
+
+    def interrupt(self) -> None:
+        """New work came: the search in flight (if any) ends once it has run
+        `interrupt_after_ms`, so that the next solve, which takes the work in, starts."""
+        self._stop.set()
 
     def use_solver_process(self) -> None:
         """Solve in a child process from now on (the planner process does: its quick
         insertions and its event follower then never wait for a search)."""
-        self.executor = self._new_executor()
+        context = get_context("spawn")
+        self._stop = context.Event()
+        self.executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                            initializer=_solver_started, initargs=(self._stop,))
 
     def close(self) -> None:
         """Stop the solver process, if any."""
@@ -147,22 +180,26 @@ class PlanningService:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
 
-    @staticmethod
-    def _new_executor() -> Executor:
-        return ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-
-    def _store(self, plan: Plan, now: datetime, trigger: str, region: str) -> PlanVersion:
+    def _store(self, plan: Plan, now: datetime, trigger: str, region: str,
+               before: Plan | None = None) -> PlanVersion:
+        """Store `plan` as the region's new version; given the plan it changed (`before`, the
+        latest version's), only what differs is written."""
         with self._engine.command_session() as s:
-            version = plans.store(s, plan=plan, now=now, trigger=trigger, region=region)
+            if before is None:
+                version = plans.store(s, plan=plan, now=now, trigger=trigger, region=region)
+            else:
+                version = plans.store_changes(s, plan=plan, before=before, now=now,
+                                              trigger=trigger, region=region)
             # A stored event, so live views can replay plan versions (the engine does not
             # re-plan on plan.*).
             events.record(s, type="plan.updated", at=now, payload={
                 "version": version.version, "trigger": trigger, "region": region})
         return version
 
-    def place_new(self, events: list[dict[str, Any]]) -> None:
+    def place_new(self, events: list[dict[str, Any]], only_if_latest: bool = False) -> None:
         """The tickets created among `events`, placed by `provisional` region by region; a
-        failure is logged (the full re-plan the events ask for places them anyway)."""
+        failure is logged (the full re-plan the events ask for places them anyway). Then
+        the search in flight is interrupted: the next solve takes them in."""
         created: dict[str, list[int]] = {}
         for event in events:
             if event["type"] == "ticket.created":
@@ -171,21 +208,32 @@ class PlanningService:
                     payload["ticket_id"])
         for region, ids in created.items():
             try:
-                self.provisional(ids, region)
+                self.provisional(ids, region, only_if_latest)
             except Exception:
                 log.exception("quick insertion of tickets %s failed", ids)
+        if created:
+            self.interrupt()
 
-    def provisional(self, ticket_ids: list[int], region: str) -> bool:
+    def provisional(self, ticket_ids: list[int], region: str,
+                    only_if_latest: bool = False) -> bool:
         """Cheapest feasible insertion of new tickets (emergencies first) into the region's
         current plan, stored as one plan version; the re-plan their events trigger follows.
-        False when the region has no plan to insert into yet."""
+        False when the region has no plan to insert into yet, or (`only_if_latest`: several
+        workers plan) when the region's latest version is not this service's."""
         e = self._engine
+        began = time.perf_counter()
         with self._lock:
             latest = self._latest.get(region)
             if latest is None:
                 return False
             built, plan = latest
             with e.sessions() as s:
+                # Is the plan inserted into the region's latest version? Not when another
+                # worker planned since, nor in the instant between a store and `_latest`.
+                current = self._stored.get(region) == s.scalar(
+                    select(func.max(PlanVersion.version)).where(PlanVersion.region == region))
+                if only_if_latest and not current:
+                    return False
                 new = [tickets.get(s, ticket_id=i) for i in ticket_ids]
                 new.sort(key=lambda t: (t.urgency is not Urgency.emergency, t.id))
                 for ticket in new:
@@ -196,9 +244,33 @@ class PlanningService:
             self._latest[region] = (built, plan)
             self._quick.setdefault(region, set()).update(str(t.id) for t in new)
             more = f" +{len(new) - 1}" if len(new) > 1 else ""  # the trigger holds 64 characters
-            self._store(plan, latest[0].now,
-                        f"provisional: {new[0].urgency.value} {new[0].id}{more}", region)
+            version = self._store(plan, latest[0].now,
+                                  f"provisional: {new[0].urgency.value} {new[0].id}{more}",
+                                  region, before=latest[1] if current else None)
+            self._stored[region] = version.version
+        log.info("placed %s in %.0f ms", ticket_ids, (time.perf_counter() - began) * 1000)
         return True
+
+
+_SOLVER_STOP: Any = None  # in the solver process: the planner's interrupt
+
+
+def _solver_started(stop: Any) -> None:
+    """The solver process's start: keep the planner's interrupt (an Event shared only so)."""
+    global _SOLVER_STOP
+    _SOLVER_STOP = stop
+
+
+def _interruptible(fn: Callable[..., Plan], after_ms: int, stop: Any, *args: Any,
+                   **kwargs: Any) -> Plan:
+    """`fn(*args, **kwargs)`, its searches stopped early once `stop` is set (the solver
+    process's own when None) and they have run `after_ms`."""
+    stop = stop if stop is not None else _SOLVER_STOP
+    if stop is None:
+        return fn(*args, **kwargs)
+    ends = time.perf_counter() + after_ms / 1000
+    with stop_when(lambda: stop.is_set() and time.perf_counter() >= ends):
+        return fn(*args, **kwargs)
 
 
 def _unstick(built: snapshots.Built, quick: set[str]) -> snapshots.Built:

@@ -59,6 +59,8 @@ class Built:
     # dispatcher: technician -> (ticket id, at a booked appointment). Routine work qualifies
     # without an arrival deadline; an appointment's arrival is recorded and it has no other.
     interruptible: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # Open tickets kept off the routes, with the reason to show for each (see `_off`).
+    held: dict[int, str] = field(default_factory=dict)
 
 
 def build(
@@ -100,7 +102,8 @@ def build_with_points(
     interruptible = {str(t.technician_id): (str(t.id), t.window is not None)
                      for t in hands.values() if t.status is Status.on_site
                      and t.id not in live.pins and _interruptible(t)}
-    return Built(snapshot, now, tuple(points.coords), interruptible)
+    return Built(snapshot, now, tuple(points.coords), interruptible,
+                 _off(open_tickets, live, now))
 
 
 def _interruptible(ticket: Ticket) -> bool:
@@ -127,15 +130,15 @@ def with_ticket(built: Built, ticket: Ticket, *, policy: SlaPolicy,
         matrix[:n, n] = travel.between(known, new)[:, 0]
     snapshot = dataclasses.replace(built.snapshot, jobs=(*built.snapshot.jobs, job),
                                    travel=matrix)
-    return Built(snapshot, built.now, tuple(points.coords), built.interruptible)
+    return Built(snapshot, built.now, tuple(points.coords), built.interruptible, built.held)
 
 
-def held(session: Session, *, now: datetime, region: str = DEFAULT_REGION) -> dict[int, str]:
-    """A region's tickets kept off the routes, with the reason to show for each: held by a
+def _off(open_tickets: list[Ticket], live: overrides.Live, now: datetime) -> dict[int, str]:
+    """Open tickets kept off the routes, with the reason to show for each: held by a
     dispatcher, or an appointment window that opens after the look-ahead."""
-    ours = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES, region=region)}
+    ours = {t.id: t for t in open_tickets}
     off = {ticket_id: f"{HELD_BY} {o.created_by} ({o.reason.value})"
-           for ticket_id, o in overrides.live(session, now=now).held.items() if ticket_id in ours}
+           for ticket_id, o in live.held.items() if ticket_id in ours}
     for t in ours.values():
         if t.id not in off and t.window_start is not None and _later(t, now):
             off[t.id] = f"window opens {t.window_start.isoformat()}: planned nearer the time"

@@ -1,9 +1,12 @@
 """The planner worker: consume the event stream, coalesce bursts, re-plan, then ack.
 
-Several workers share one consumer group; a Redis lock with expiry makes sure one plan is
-computed at a time (one region today: regions come with per-region locks). Entries are acked
-only after the plan that reflects them is stored, so a worker killed mid-burst leaves them
-pending, and the next worker claims them.
+Several workers share one consumer group; a Redis lock with expiry makes sure one plan of a
+region is computed at a time. Entries are acked only after the plan that reflects them is
+stored, so a worker killed mid-burst leaves them pending, and the next worker claims them.
+
+`run` reads the stream in a thread of its own and places each new ticket as it arrives (cheapest
+insertion into the current plan), while the solves run in a child process: a ticket that came
+during a solve waited for its end before, a second in a district.
 """
 
 from __future__ import annotations
@@ -37,23 +40,23 @@ class PlannerWorker:
         self.lock_key = f"{bus.stream}:lock:plan"
         self.handled = 0
         self.solves = 0
+        self._inbox: list[Entry] = []
+        self._arrived = threading.Condition()
+        self._reader: threading.Thread | None = None
         bus.ensure_group()
 
     def run_once(self, block_ms: int = 1000) -> int:
         """Handle one burst: stale entries first, else new ones. Returns how many were acked."""
-        batch = self.bus.claim_stale(self.consumer, min_idle_ms=self.claim_idle_ms)
-        if not batch:
-            batch = self.bus.read(self.consumer, block_ms=block_ms)
+        batch = self._next(block_ms)
         if not batch:
             return 0
-        self._place(batch)
         # Fold what arrives within the debounce window into the same solve; a window, not a
-        # quiet gap, or a steady stream would never be planned.
-        deadline = time.monotonic() + self.debounce_ms / 1000
+        # quiet gap, or a steady stream would never be planned. Entries that waited for the
+        # solve before need no window: they were folded while it ran.
+        waited = time.monotonic() - batch[0].read_at
+        deadline = time.monotonic() + max(0.0, self.debounce_ms / 1000 - waited)
         while (left := deadline - time.monotonic()) > 0:
-            more = self.bus.read(self.consumer, block_ms=max(1, int(left * 1000)))
-            self._place(more)
-            batch += more
+            batch += self._next(max(1, int(left * 1000)))
         for region, entries in self._by_region(batch).items():
             self._plan(region, entries)
         self.bus.ack(batch)
@@ -61,14 +64,74 @@ class PlannerWorker:
         return len(batch)
 
     def run(self, stop: threading.Event) -> None:
-        """Loop until `stop` is set; errors are logged and retried after a pause."""
+        """Loop until `stop` is set, reading and placing in a second thread; errors are logged
+        and retried after a pause."""
         log.info("planner worker %s on stream %s", self.consumer, self.bus.stream)
+        self._reader = threading.Thread(target=self._read_on, args=(stop,), name="stream-reader",
+                                        daemon=True)
+        self._reader.start()
+        placer = threading.Thread(target=self._place_on, args=(stop,), name="placer",
+                                  daemon=True)
+        placer.start()
         while not stop.is_set():
             try:
                 self.run_once()
             except Exception:
                 log.exception("planner worker step failed; retrying")
                 stop.wait(1.0)
+        with self._arrived:
+            self._arrived.notify_all()
+        self._reader.join(5)
+        placer.join(5)
+
+    def _place_on(self, stop: threading.Event) -> None:
+        """The placer thread: follows the whole stream (not only this worker's share of the
+        group) for new tickets; the worker that stored the region's latest plan places them
+        in it at once, and every worker stops its search in flight, so that whichever holds
+        the region's lock solves again with the new tickets."""
+        after = self.bus.redis.xinfo_stream(self.bus.stream)["last-generated-id"]
+        while not stop.is_set():
+            try:
+                entries, after = self.bus.follow(after, block_ms=500)
+                self.engine.planning.place_new([e.event for e in entries],
+                                               only_if_latest=True)
+            except Exception:
+                log.exception("placing new tickets failed; retrying")
+                stop.wait(1.0)
+
+    def _read_on(self, stop: threading.Event) -> None:
+        """The reader thread: this worker's share of the group's entries into the inbox."""
+        while not stop.is_set():
+            try:
+                batch = self._read(block_ms=500)
+            except Exception:
+                log.exception("reading the stream failed; retrying")
+                stop.wait(1.0)
+                continue
+            if batch:
+                with self._arrived:
+                    self._inbox += batch
+                    self._arrived.notify_all()
+
+    def _read(self, block_ms: int) -> list[Entry]:
+        """Stale entries of a dead worker first, else new ones."""
+        batch = self.bus.claim_stale(self.consumer, min_idle_ms=self.claim_idle_ms)
+        if not batch:
+            batch = self.bus.read(self.consumer, block_ms=block_ms)
+        return batch
+
+    def _next(self, block_ms: int) -> list[Entry]:
+        """What was read since the last call, waiting up to `block_ms` for something; read
+        here when no reader thread runs (`run_once` alone, as the tests drive it)."""
+        if self._reader is None:
+            batch = self._read(block_ms)
+            self._place(batch)
+            return batch
+        with self._arrived:
+            if not self._inbox:
+                self._arrived.wait(block_ms / 1000)
+            batch, self._inbox = self._inbox, []
+        return batch
 
     def _place(self, entries: list[Entry]) -> None:
         """New tickets go into this worker's current plan at once (cheapest insertion), before

@@ -293,3 +293,34 @@ def test_shift_edges_are_events_recorded_once_and_replan(engine: Engine, databas
     while "technician.shift_ended" not in last_trigger() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "technician.shift_ended" in last_trigger()
+
+
+def test_a_quick_insertion_writes_only_what_it_changed(engine: Engine) -> None:
+    """The version a quick insertion stores equals the whole plan stored afresh, yet only the
+    route that took the ticket is rewritten: tickets on other routes keep their version."""
+    from dispatcher.planning import apply as plans
+
+    for km in (0, 3, 6):
+        engine.create_technician(tech(f"T{km}", (Skill.general,), at=north(km)))
+    old = [engine.create_ticket(ticket(Urgency.routine, at=north(km))).id
+           for km in (0.2, 0.4, 3.1, 3.3, 6.2, 6.4)]
+    full = engine.replan_now().version
+    new = engine.create_ticket(ticket(Urgency.emergency, at=north(3.2)))
+    quick = engine.current_plan()
+    assert quick.trigger.startswith("provisional") and quick.version == full + 1
+    taker = new.assignment.technician_id
+    rewritten = {i for r in quick.routes if r["technician_id"] == taker for s in r["stops"]
+                 for i in [s["ticket_id"]]}
+    assert new.id in rewritten
+    versions = {i: engine.get_ticket(i).assignment.plan_version for i in old}
+    assert all(versions[i] == (quick.version if i in rewritten else full) for i in old)
+    assert any(v == full for v in versions.values())
+    _, plan = engine.planning._latest["default"]
+    with engine.command_session() as s:  # the same plan stored whole, for comparison
+        whole = plans.store(s, plan=plan, now=engine.planning._latest["default"][0].now,
+                            trigger="whole", region="default")
+        by_tech = {r["technician_id"]: r for r in whole.routes}
+        assert sorted(quick.routes, key=lambda r: r["technician_id"]) == [
+            by_tech[t] for t in sorted(by_tech)]
+        assert sorted(quick.unassigned, key=str) == sorted(whole.unassigned, key=str)
+        s.rollback()
