@@ -10,7 +10,9 @@ serving stack's own ceiling, a baseline measured in the same run), then
 POST /technicians/{id}/position as fast as answered, and with `--rate` paced at that many fixes
 a second (the latency at a given load rather than at saturation). `--baseline REV` also runs
 the GPS phase against the code of git revision REV (a temporary worktree): before and after on
-the same machine, in the same run. After the server stops it counts the stored fixes against
+the same machine, in the same run. `--replanning OPEN` adds a phase with OPEN open tickets
+and two new ones a second, so that re-plans run back to back while the fixes come. After the
+server stops it counts the stored fixes against
 those accepted (nothing may be lost at shutdown). It prints fixes/s, p50, p99, the server
 process's CPU per request (less sensitive than rates to other work on the machine) and the
 load average.
@@ -20,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import multiprocessing
 import os
+import random
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -81,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=0.0,
                         help="also a GPS phase paced at this many fixes/s in all (latency at "
                              "a given load rather than at saturation); 0: none")
+    parser.add_argument("--replanning", type=int, default=0, metavar="OPEN",
+                        help="also a GPS phase while re-plans run back to back: OPEN open "
+                             "tickets, then two new ones a second during the phase (paced at "
+                             "--rate when given); 0: none")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     print(f"GPS load: {args.clients} concurrent {args.client} clients in {args.procs} processes, "
@@ -119,6 +128,12 @@ def _measure(backend: str, techs: int, args: argparse.Namespace, root: Path,
                                   *_run(base, token, ids, args, "gps", proc.pid, args.rate))
                     print(paced.line())
                     phase = _sum(phase, paced)
+                if args.replanning:
+                    busy, plans = _while_replanning(base, token, ids, args, proc.pid,
+                                                    env["DISPATCH_DATABASE_URL"])
+                    print(busy.line() + f"  ({plans} full re-plans stored in "
+                                        f"{args.seconds:g} s)")
+                    phase = _sum(phase, busy)
             stored = count_fixes()
             accepted = phase.sent - phase.errors + len(ids)  # and the first fix of each
             print(f"  stored after shutdown: {stored} of {accepted} accepted fixes "
@@ -248,6 +263,54 @@ async def _settled(http: httpx.AsyncClient, quiet_s: float = 3.0) -> None:
         now = (await http.get("/plan")).json().get("version")
         if now != version:
             version, since = now, time.monotonic()
+
+
+def _while_replanning(base: str, token: str, ids: list[int], args: argparse.Namespace,
+                      pid: int, db_url: str) -> tuple[Phase, int]:
+    """The GPS phase again, while a thread posts two tickets a second onto `--replanning`
+    open ones (each one placed at once and re-planned): the phase, and how many full
+    re-plans were stored during it."""
+    headers = {"Authorization": f"Bearer {token}"}
+    http = httpx.Client(base_url=base + "/api/v1", headers=headers, timeout=60)
+    rng = random.Random(args.seed)
+
+    def ticket() -> dict[str, object]:
+        return {"urgency": rng.choice(("routine", "routine", "emergency")),
+                "category": "general", "description": "load",
+                "lat": HOME[0] + rng.uniform(-0.03, 0.03),
+                "lon": HOME[1] + rng.uniform(-0.03, 0.03)}
+    for _ in range(args.replanning):
+        http.post("/tickets", json=ticket()).raise_for_status()
+    asyncio.run(_settled_sync(base, headers))
+    db = create_engine(db_url)
+    with db.connect() as conn:
+        before = conn.scalar(text("SELECT coalesce(max(version), 0) FROM plans"))
+    stop = threading.Event()
+
+    def post() -> None:
+        while not stop.wait(0.5):
+            http.post("/tickets", json=ticket())
+    poster = threading.Thread(target=post, daemon=True)
+    poster.start()
+    try:
+        what = "POST position, re-planning" + (f" @{args.rate:g}/s" if args.rate else "")
+        phase = Phase("", len(ids), what, *_run(base, token, ids, args, "gps", pid, args.rate))
+    finally:
+        stop.set()
+        poster.join(10)
+    with db.connect() as conn:
+        plans = conn.scalar(text("SELECT count(*) FROM plans WHERE version > :v AND "
+                                 "trigger NOT LIKE 'provisional%'"), {"v": before})
+    db.dispose()
+    http.close()
+    backend = "redis" if "postgresql" in db_url else "embedded"
+    return dataclasses.replace(phase, backend=backend), int(plans or 0)
+
+
+async def _settled_sync(base: str, headers: dict[str, str]) -> None:
+    async with httpx.AsyncClient(base_url=base + "/api/v1", headers=headers,
+                                 timeout=60) as http:
+        await _settled(http)
 
 
 def _sum(a: Phase, b: Phase) -> Phase:

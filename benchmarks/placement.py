@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import socket
@@ -27,10 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
 
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
+
+from benchmarks.gps_clients import Job, drive
 
 ROOT = Path(__file__).resolve().parents[1]
 PG = os.environ.get("DISPATCH_TEST_POSTGRES_URL",
@@ -54,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storm", type=int, default=0,
                         help="instead: post this many tickets in 10 s from 16 threads, then "
                              "time until each is placed or unassigned with a reason")
+    parser.add_argument("--gps", type=float, default=0.0, metavar="RATE",
+                        help="with --storm: GPS fixes at RATE a second in all meanwhile")
     parser.add_argument("--log", type=Path, default=None,
                         help="keep the processes' logs in this folder")
     args = parser.parse_args(argv)
@@ -86,8 +92,9 @@ def _storm(base: str, args: argparse.Namespace) -> str:
     the last one until every ticket was on a route or unassigned with a reason."""
     rng = random.Random(args.seed)
     client = _client(base)
-    _team(client, rng, args.techs)
+    team = _team(client, rng, args.techs)
     _settle(client)
+    gps = _gps(base, client, team, args.gps, seconds=20.0) if args.gps else None
     bodies = [_ticket(rng) for _ in range(args.storm)]
     codes: list[int] = []
     ids: list[int] = []
@@ -116,10 +123,39 @@ def _storm(base: str, args: argparse.Namespace) -> str:
     urgent = {t["id"] for t in client.get("/tickets").json() if t["urgency"] == "emergency"}
     left = {u["ticket_id"]: u["reason"] for u in client.get("/plan").json()["unassigned"]}
     why = sorted({r for i, r in left.items()})
+    fixes = ""
+    if gps is not None:
+        errors, ms = gps.get()
+        fixes = (f"; GPS meanwhile {len(ms) / 20:.0f}/s p50 {np.percentile(ms, 50):.0f} ms "
+                 f"p99 {np.percentile(ms, 99):.0f} ms, {errors} errors")
     return (f"{len(codes)} posted, {sum(c >= 500 for c in codes)} 5xx, "
             f"{sum(400 <= c < 500 for c in codes)} 4xx, {stored} stored ({len(set(ids))} ids), "
             f"settled {'never' if settled is None else f'{settled:.1f} s'} after the last, "
-            f"unassigned {len(left)} ({len(set(left) & urgent)} emergencies) {why[:3]}")
+            f"unassigned {len(left)} ({len(set(left) & urgent)} emergencies) {why[:3]}{fixes}")
+
+
+class _Fixes:
+    """GPS fixes sent by a client process in the background; `get` waits for its figures."""
+
+    def __init__(self, pool: Any, pending: Any) -> None:
+        self._pool, self._pending = pool, pending
+
+    def get(self) -> tuple[int, np.ndarray]:
+        errors, ms = self._pending.get()
+        self._pool.close()
+        return errors, np.array(ms or [float("nan")])
+
+
+def _gps(base: str, client: httpx.Client, team: list[int], rate: float,
+         seconds: float) -> _Fixes:
+    """`rate` fixes a second in all for `seconds`, from 32 connections in one client process
+    (benchmarks.gps_clients), starting now."""
+    token = client.headers["Authorization"].split()[1]
+    job = Job(base, token, team, 32, seconds, time.time() + 0.5, "gps", "raw", 1, 32 / rate)
+    pool = multiprocessing.get_context("spawn").Pool(1)
+    fixes = _Fixes(pool, pool.apply_async(drive, (job,)))
+    time.sleep(0.5)
+    return fixes
 
 
 def _load() -> str:
@@ -199,13 +235,17 @@ def _client(base: str) -> httpx.Client:
                         headers={"Authorization": f"Bearer {token}"})
 
 
-def _team(client: httpx.Client, rng: random.Random, n: int) -> None:
-    """`n` technicians on shift all day, spread over the district, skills in turn."""
+def _team(client: httpx.Client, rng: random.Random, n: int) -> list[int]:
+    """`n` technicians on shift all day, spread over the district, skills in turn; their ids."""
+    ids = []
     for k in range(n):
-        client.post("/technicians", json={
+        answer = client.post("/technicians", json={
             "name": f"T{k}", "skills": SKILLS[k % len(SKILLS)], "shift": ALL_DAY,
             "home": {"lat": CENTRE[0] + rng.uniform(-0.03, 0.03),
-                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}}).raise_for_status()
+                     "lon": CENTRE[1] + rng.uniform(-0.03, 0.03)}})
+        answer.raise_for_status()
+        ids.append(answer.json()["id"])
+    return ids
 
 
 def _ticket(rng: random.Random) -> dict[str, object]:
