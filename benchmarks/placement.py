@@ -333,16 +333,25 @@ class _Versions:
         self._db.dispose()
 
 
-def _settle(client: httpx.Client, quiet_s: float = 3.0, limit_s: float = 120.0) -> None:
-    """Wait until no new plan version has appeared for `quiet_s`."""
+def _settle(client: httpx.Client, quiet_s: float = 3.0, limit_s: float = 300.0) -> None:
+    """Wait until a full re-plan (not a quick insertion) speaks of every open ticket and no
+    new plan version has appeared for `quiet_s`: the set-up's backlog is planned."""
     last, since, began = -1, time.monotonic(), time.monotonic()
     while time.monotonic() - began < limit_s:
-        version = client.get("/plan").json()["version"]
-        if version != last:
-            last, since = version, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
+        plan = client.get("/plan").json()
+        if plan["version"] != last:
+            last, since = plan["version"], time.monotonic()
+        elif time.monotonic() - since >= quiet_s and not plan["trigger"].startswith(
+                "provisional") and _all_planned(client, plan):
             return
         time.sleep(0.25)
+    raise RuntimeError(f"the plan did not settle within {limit_s:g} s")
+
+
+def _all_planned(client: httpx.Client, plan: dict[str, Any]) -> bool:
+    spoken = {s["ticket_id"] for r in plan["routes"] for s in r["stops"]}
+    spoken |= {u["ticket_id"] for u in plan["unassigned"]}
+    return {t["id"] for t in client.get("/tickets").json()} <= spoken
 
 
 def _watch(signed_in: httpx.Client, ticket_id: int, sent: float, placed: list[float]) -> None:

@@ -170,10 +170,41 @@ def test_a_killed_planner_is_started_again_and_plans(server: Server) -> None:
     _team(server, 2, 1)
     first = server.planner_pid()
     assert first is not None
+    assert wait_for(lambda: _children(first), 15)  # its solver process
+    solvers = _children(first)
     os.kill(first, signal.SIGKILL)
     assert wait_for(lambda: server.planner_pid() not in (None, first), 5)
     [later] = _team(server, 0, 1)
     assert wait_for(lambda: server.assigned(later), 10)
+    # The killed planner's solver process does not live on as an orphan.
+    assert wait_for(lambda: not any(_alive(pid) for pid in solvers), 10)
+
+
+@pytest.mark.parametrize("server", [20_000], indirect=True)
+def test_a_planner_killed_mid_solve_leaves_no_solver_behind(server: Server) -> None:
+    """Killed in the middle of a 20 s search, the planner's solver process ends within
+    seconds rather than searching on (and then idling) as an orphan."""
+    _team(server, 4, 30)
+    planner = server.planner_pid()
+    assert planner is not None and wait_for(lambda: _children(planner), 15)
+    solvers = _children(planner)
+    _post(server)
+    time.sleep(1.5)  # inside the 20 s search that takes the ticket in
+    os.kill(planner, signal.SIGKILL)
+    assert wait_for(lambda: not any(_alive(pid) for pid in solvers), 8)
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.split(") ", 1)[1][0] != "Z"  # a zombie has ended
 
 
 def test_a_storm_with_the_planner_killed_midway_loses_nothing(server: Server) -> None:

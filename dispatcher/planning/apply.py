@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import ColumnElement, inspect, select, update
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import OPEN_STATUSES, Status
@@ -20,8 +20,7 @@ from optimizer import Plan, Route, Stop
 def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
           region: str = DEFAULT_REGION) -> PlanVersion:
     """Save a region's `plan` (times made absolute) and update every open ticket it speaks of."""
-    open_tickets = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES,
-                                                     region=region)}
+    open_tickets = _locked(session, (Ticket.status.in_(OPEN_STATUSES), Ticket.region == region))
     held = _held(session, now, open_tickets)
     routes = [_route(r, open_tickets, held, now) for r in plan.routes]
     unassigned = [{"ticket_id": int(u.job_id), "reason": u.reason} for u in plan.unassigned]
@@ -48,8 +47,7 @@ def store_changes(session: Session, *, plan: Plan, before: Plan, now: datetime, 
     was_out = {u.job_id for u in before.unassigned}
     out = [u for u in plan.unassigned if u.job_id not in was_out]
     ids = {int(s.job_id) for r in changed.values() for s in r.stops} | {int(u.job_id) for u in out}
-    touched = {t.id: t for t in session.scalars(
-        select(Ticket).where(Ticket.id.in_(ids), Ticket.status.in_(OPEN_STATUSES)))}
+    touched = _locked(session, (Ticket.id.in_(ids), Ticket.status.in_(OPEN_STATUSES)))
     held = _held(session, now, touched)
     routes = [_route(changed[str(r["technician_id"])], touched, held, now)
               if str(r["technician_id"]) in changed else r for r in previous.routes]
@@ -64,6 +62,14 @@ def store_changes(session: Session, *, plan: Plan, before: Plan, now: datetime, 
     version = _add(session, plan, now, trigger, region, routes, unassigned)
     _update_tickets(session, touched, plan, version.version, now, held)
     return version
+
+
+def _locked(session: Session, where: tuple[ColumnElement[bool], ...]) -> dict[int, Ticket]:
+    """The tickets a plan will write, locked in the order of their ids (PostgreSQL; SQLite
+    has one writer anyway): a quick insertion and a full re-plan stored at the same time
+    deadlocked when each locked its rows in its own order."""
+    query = select(Ticket).where(*where).order_by(Ticket.id).with_for_update()
+    return {t.id: t for t in session.scalars(query)}
 
 
 def _held(session: Session, now: datetime, open_tickets: dict[int, Ticket]) -> dict[int, str]:

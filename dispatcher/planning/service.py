@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -85,10 +86,13 @@ class PlanningService:
         began = time.perf_counter()
         now = e.clock.now()
         self._stop.clear()  # what comes from now on is not in this snapshot: it interrupts
+        with self._lock:
+            previous = self._latest.get(region)
         with e.sessions() as s:
             built = snapshots.build_with_points(s, now=now, settings=e.settings,
                                                 policy=e.policy, travel=e.travel,
-                                                region=region)
+                                                region=region,
+                                                previous=previous[0] if previous else None)
         on_hold = built.held
         with self._lock:
             quick = self._quick.pop(region, set())
@@ -107,7 +111,8 @@ class PlanningService:
         version = self._store(stored, now, trigger, region)
         with self._lock:
             self._latest[region] = (built, plan)
-            self._stored[region] = version.version
+            # A quick insertion may have stored a later version meanwhile.
+            self._stored[region] = max(version.version, self._stored.get(region, 0))
         log.info("region %s planned (%s) in %.0f ms: snapshot %.0f, solve %.0f, store %.0f",
                  region, trigger, (time.perf_counter() - began) * 1000,
                  (snapped - began) * 1000, (solved - snapped) * 1000,
@@ -230,17 +235,22 @@ class PlanningService:
             with e.sessions() as s:
                 # Is the plan inserted into the region's latest version? Not when another
                 # worker planned since, nor in the instant between a store and `_latest`.
-                current = self._stored.get(region) == s.scalar(
+                newest = s.scalar(
                     select(func.max(PlanVersion.version)).where(PlanVersion.region == region))
+                current = self._stored.get(region) == newest
                 if only_if_latest and not current:
+                    log.debug("not placing %s: version %s is not ours (%s)", ticket_ids,
+                              newest, self._stored.get(region))
                     return False
                 new = [tickets.get(s, ticket_id=i) for i in ticket_ids]
                 new.sort(key=lambda t: (t.urgency is not Urgency.emergency, t.id))
-                for ticket in new:
-                    built = snapshots.with_ticket(
-                        built, ticket, policy=e.policy, travel=e.travel,
-                        margin_pct=e.settings.emergency_arrive_margin_pct)
-                    plan = insert_job(built.snapshot, plan, str(ticket.id), e.params).plan
+                known = len(built.snapshot.jobs)
+                built = snapshots.with_tickets(built, new, policy=e.policy, travel=e.travel,
+                                               margin_pct=e.settings.emergency_arrive_margin_pct)
+                for k, ticket in enumerate(new):  # each into the plan with those before it
+                    upto = dataclasses.replace(built.snapshot,
+                                               jobs=built.snapshot.jobs[:known + k + 1])
+                    plan = insert_job(upto, plan, str(ticket.id), e.params).plan
             self._latest[region] = (built, plan)
             self._quick.setdefault(region, set()).update(str(t.id) for t in new)
             more = f" +{len(new) - 1}" if len(new) > 1 else ""  # the trigger holds 64 characters
@@ -248,7 +258,7 @@ class PlanningService:
                                   f"provisional: {new[0].urgency.value} {new[0].id}{more}",
                                   region, before=latest[1] if current else None)
             self._stored[region] = version.version
-        log.info("placed %s in %.0f ms", ticket_ids, (time.perf_counter() - began) * 1000)
+        log.debug("placed %s in %.0f ms", ticket_ids, (time.perf_counter() - began) * 1000)
         return True
 
 
@@ -256,9 +266,18 @@ _SOLVER_STOP: Any = None  # in the solver process: the planner's interrupt
 
 
 def _solver_started(stop: Any) -> None:
-    """The solver process's start: keep the planner's interrupt (an Event shared only so)."""
+    """The solver process's start: keep the planner's interrupt (an Event shared only so), and
+    end when the planner is gone (killed, it cannot stop its pool: orphaned solver processes
+    were found piling up)."""
     global _SOLVER_STOP
     _SOLVER_STOP = stop
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _interruptible(fn: Callable[..., Plan], after_ms: int, stop: Any, *args: Any,

@@ -324,3 +324,29 @@ def test_a_quick_insertion_writes_only_what_it_changed(engine: Engine) -> None:
             by_tech[t] for t in sorted(by_tech)]
         assert sorted(quick.unassigned, key=str) == sorted(whole.unassigned, key=str)
         s.rollback()
+
+
+def test_a_snapshot_reuses_the_travel_times_it_already_had(engine: Engine) -> None:
+    """Built on the previous snapshot (a technician moved, a ticket came, one was done), the
+    travel matrix is the one computed afresh, point for point."""
+    import numpy as np
+
+    from dispatcher.planning import snapshot as snapshots
+
+    techs = [engine.create_technician(tech(f"T{k}", (Skill.general,), at=north(k)))
+             for k in range(3)]
+    done = [engine.create_ticket(ticket(Urgency.routine, at=north(k + 0.5))).id
+            for k in range(4)]
+
+    def build(previous: snapshots.Built | None = None) -> snapshots.Built:
+        with engine.sessions() as s:
+            return snapshots.build_with_points(
+                s, now=engine.clock.now(), settings=engine.settings, policy=engine.policy,
+                travel=engine.travel, previous=previous)
+    first = build()
+    engine.update_position(techs[1].id, PositionUpdate(lat=north(7)[0], lon=north(7)[1]))
+    engine.create_ticket(ticket(Urgency.emergency, at=north(2.2)))
+    engine.cancel_ticket(done[0])
+    again, fresh = build(first), build()
+    assert again.coords == fresh.coords and again.coords != first.coords
+    assert np.array_equal(again.snapshot.travel, fresh.snapshot.travel)
