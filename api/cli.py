@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sqlite3
 import sys
@@ -146,16 +145,11 @@ def _run_api(engine: Engine, args: argparse.Namespace, planner: list[str] | None
                 port=args.port, timeout_graceful_shutdown=GRACE_S)
 
 
-PLANNER_NICENESS = 10
-
-
 def _placements_first() -> None:
-    """A planner process yields the CPU to the API process (nice 10, inherited by its solver
-    process): on two cores, solves running back to back took GPS fixes' p99 from 42 ms to
-    100-400 ms. And its quick insertions wait on the database a score of times each, and
-    after each for the GIL, which the thread building the next snapshot gives up only every
-    5 ms by default (1 ms: placed p99 at 200 / 2,000 458 -> 358 ms, one noisy run each)."""
-    os.nice(PLANNER_NICENESS)
+    """A planner's quick insertions wait on the database a score of times each, and after
+    each for the GIL, which the thread building the next snapshot gives up only every 5 ms
+    by default (1 ms: placed p99 at 200 / 2,000 458 -> 358 ms, one noisy run each). Its
+    solver process runs at a lower priority (`SOLVER_NICENESS`)."""
     sys.setswitchinterval(0.001)
 
 

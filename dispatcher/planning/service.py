@@ -263,14 +263,18 @@ class PlanningService:
 
 
 _SOLVER_STOP: Any = None  # in the solver process: the planner's interrupt
+SOLVER_NICENESS = 10
 
 
 def _solver_started(stop: Any) -> None:
-    """The solver process's start: keep the planner's interrupt (an Event shared only so), and
-    end when the planner is gone (killed, it cannot stop its pool: orphaned solver processes
-    were found piling up)."""
+    """The solver process's start: keep the planner's interrupt (an Event shared only so), run
+    at a lower priority, and end when the planner is gone (killed, it cannot stop its pool:
+    orphaned solver processes were found piling up)."""
     global _SOLVER_STOP
     _SOLVER_STOP = stop
+    # Searches yield the CPU to the API and to quick insertions: on two cores, solves run
+    # back to back took GPS fixes' p99 from 42 ms to 100-400 ms.
+    os.nice(SOLVER_NICENESS)
     parent = os.getppid()
 
     def watch() -> None:
