@@ -38,9 +38,9 @@ bench-scale: setup  ## cities of 50/500, 200/2,000 and 1,000/10,000: first plan,
 bench-load: setup  ## a district's day through serve + 2 workers on PostgreSQL and Redis
 	$(BIN)/python -m benchmarks.load
 
-bench-placement: setup  ## a new ticket to its quick insertion and full re-plan, both backends; a 500-ticket storm
+bench-placement: setup  ## a new ticket to its quick insertion and full re-plan, both backends; a 500-ticket storm with GPS
 	$(BIN)/python -m benchmarks.placement --backend both
-	$(BIN)/python -m benchmarks.placement --backend both --storm 500
+	$(BIN)/python -m benchmarks.placement --backend both --storm 500 --gps 1000
 
 bench-solomon: setup  ## Solomon VRPTW: ours vs textbook OR-Tools, PyVRP, VROOM (5 s each, ~20 min)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

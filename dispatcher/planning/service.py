@@ -177,7 +177,8 @@ class PlanningService:
         context = get_context("spawn")
         self._stop = context.Event()
         self.executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                            initializer=_solver_started, initargs=(self._stop,))
+                                            initializer=_solver_started,
+                                            initargs=(self._stop, os.getpid()))
 
     def close(self) -> None:
         """Stop the solver process, if any."""
@@ -266,16 +267,15 @@ _SOLVER_STOP: Any = None  # in the solver process: the planner's interrupt
 SOLVER_NICENESS = 10
 
 
-def _solver_started(stop: Any) -> None:
+def _solver_started(stop: Any, parent: int) -> None:
     """The solver process's start: keep the planner's interrupt (an Event shared only so), run
-    at a lower priority, and end when the planner is gone (killed, it cannot stop its pool:
-    orphaned solver processes were found piling up)."""
+    at a lower priority, and end when the planner (process `parent`) is gone, even before
+    this ran (killed, it cannot stop its pool: orphaned solver processes piled up)."""
     global _SOLVER_STOP
     _SOLVER_STOP = stop
     # Searches yield the CPU to the API and to quick insertions: on two cores, solves run
     # back to back took GPS fixes' p99 from 42 ms to 100-400 ms.
     os.nice(SOLVER_NICENESS)
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
