@@ -26,7 +26,7 @@ from pathlib import Path
 from benchmarks.peers.instance import Instance, check, read_instance
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "benchmarks" / "solomon"
+DEFAULT_DATA = REPO / "benchmarks" / "data" / "solomon"  # sources: its README.md
 FAMILIES = ("C1", "C2", "R1", "R2", "RC1", "RC2")
 SOLVERS = ("engine", "ortools", "pyvrp", "vroom")
 # Ours on two processes (two differently-tuned searches, the best kept): not one thread,
@@ -52,7 +52,7 @@ class Result:
 
 
 def data_dir(given: str | None = None) -> Path:
-    """`given`, else ``$DISPATCH_BENCH_DATA``, else ``../shared/benchmarks/solomon``."""
+    """`given`, else ``$DISPATCH_BENCH_DATA``, else the copy in ``benchmarks/data/solomon``."""
     return Path(given or os.environ.get("DISPATCH_BENCH_DATA") or DEFAULT_DATA)
 
 
