@@ -141,3 +141,29 @@ def test_users_add_explains_each_refusal(tmp_path: Path, capsys, monkeypatch) ->
     assert "invalid choice: 'boss'" in capsys.readouterr().err
     assert main(["users", "list"]) == 0
     assert capsys.readouterr().out.split() == ["1", "amy", "dispatcher"]
+
+
+@pytest.mark.parametrize("flag", [False, True])
+def test_requests_are_logged_only_when_asked(tmp_path: Path, flag: bool) -> None:
+    """No access log by default (a line per GPS fix cost ~30 % of the server's CPU per fix);
+    `--access-log` turns it on."""
+    env = {"DISPATCH_DATABASE_URL": f"sqlite:///{tmp_path}/log.db",
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    port = free_port()
+    args = ["serve", "--port", str(port)] + (["--access-log"] if flag else [])
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", *args], env={**os.environ, **env},
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert ('"GET /healthz HTTP/1.1" 200' in out) is flag, out
