@@ -177,7 +177,15 @@ def test_a_reconnect_replays_then_joins_live_without_gap_or_duplicate(
         last = stored(live)[-1]
         got += events_of(lines, lambda e: e["id"] >= last)
     assert len(edges) == 2
-    assert [e["id"] for e in got] == [i for i in stored(live) if seen < i <= last]
+    ids = [e["id"] for e in got]
+    # Every event once. On PostgreSQL two transactions may commit out of id order (the
+    # engine's own planner records plan.updated meanwhile): the tail then delivers the lower
+    # id late, by design (DatabaseTail's gaps), so the order is checked for this test's own
+    # fixes, committed one after the other.
+    assert sorted(ids) == [i for i in stored(live) if seen < i <= last]
+    assert len(set(ids)) == len(ids)
+    mine = [e["id"] for e in got if e["type"] == "technician.position"]
+    assert mine == sorted(mine)
 
 
 def test_with_redis_the_stream_is_the_source(redis_live: Live) -> None:
