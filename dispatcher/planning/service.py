@@ -24,7 +24,7 @@ from dispatcher.context import PlanningContext
 from dispatcher.enums import Urgency
 from dispatcher.events import service as events
 from dispatcher.planning import apply as plans
-from dispatcher.planning import diversion, incremental
+from dispatcher.planning import diversion, incremental, shipping
 from dispatcher.planning import snapshot as snapshots
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
@@ -50,6 +50,7 @@ class PlanningService:
         # Per region, the last snapshot solved and its plan: new emergencies are inserted here.
         self._latest: dict[str, tuple[snapshots.Built, Plan]] = {}
         self._stored: dict[str, int] = {}  # per region, the last version stored here
+        self._rows: dict[str, plans.Stored] = {}  # and what it holds (its latest one stored)
         self._full_at: dict[str, datetime] = {}  # per region, the instant of its last full solve
         # Per region, tickets placed by quick insertion since the last solve: a guess the solve
         # may undo without the stability penalty a planned assignment carries.
@@ -165,6 +166,8 @@ class PlanningService:
             self.use_solver_process()
             return self.executor.submit(_interruptible, fn, self.interrupt_after_ms, None,
                                         *args, **kwargs).result()
+        finally:
+            shipping.release()  # the call's arrays have been read (or never will be)
 
     def interrupt(self) -> None:
         """New work came: the search in flight (if any) ends once it has run
@@ -175,6 +178,7 @@ class PlanningService:
         """Solve in a child process from now on (the planner process does: its quick
         insertions and its event follower then never wait for a search)."""
         context = get_context("spawn")
+        shipping.ship_large_arrays()
         self._stop = context.Event()
         self.executor = ProcessPoolExecutor(max_workers=1, mp_context=context,
                                             initializer=_solver_started,
@@ -194,12 +198,19 @@ class PlanningService:
             if before is None:
                 version = plans.store(s, plan=plan, now=now, trigger=trigger, region=region)
             else:
+                rows = self._rows.get(region)
                 version = plans.store_changes(s, plan=plan, before=before, now=now,
-                                              trigger=trigger, region=region)
+                                              trigger=trigger, region=region,
+                                              latest=rows if rows and rows.version ==
+                                              self._stored.get(region) else None)
+            stored = plans.Stored.of(version)
             # A stored event, so live views can replay plan versions (the engine does not
             # re-plan on plan.*).
             events.record(s, type="plan.updated", at=now, payload={
                 "version": version.version, "trigger": trigger, "region": region})
+        rows = self._rows.get(region)  # not under `_lock`: a quick insertion holds it here
+        if rows is None or stored.version > rows.version:
+            self._rows[region] = stored  # (a race leaves an older one: then it is read back)
         return version
 
     def place_new(self, events: list[dict[str, Any]], only_if_latest: bool = False) -> None:
@@ -229,6 +240,7 @@ class PlanningService:
         e = self._engine
         began = time.perf_counter()
         with self._lock:
+            locked = time.perf_counter()
             latest = self._latest.get(region)
             if latest is None:
                 return False
@@ -245,6 +257,7 @@ class PlanningService:
                     return False
                 new = [tickets.get(s, ticket_id=i) for i in ticket_ids]
                 new.sort(key=lambda t: (t.urgency is not Urgency.emergency, t.id))
+                loaded = time.perf_counter()
                 known = len(built.snapshot.jobs)
                 built = snapshots.with_tickets(built, new, policy=e.policy, travel=e.travel,
                                                margin_pct=e.settings.emergency_arrive_margin_pct)
@@ -252,6 +265,7 @@ class PlanningService:
                     upto = dataclasses.replace(built.snapshot,
                                                jobs=built.snapshot.jobs[:known + k + 1])
                     plan = insert_job(upto, plan, str(ticket.id), e.params).plan
+            inserted = time.perf_counter()
             self._latest[region] = (built, plan)
             self._quick.setdefault(region, set()).update(str(t.id) for t in new)
             more = f" +{len(new) - 1}" if len(new) > 1 else ""  # the trigger holds 64 characters
@@ -259,7 +273,10 @@ class PlanningService:
                                   f"provisional: {new[0].urgency.value} {new[0].id}{more}",
                                   region, before=latest[1] if current else None)
             self._stored[region] = version.version
-        log.debug("placed %s in %.0f ms", ticket_ids, (time.perf_counter() - began) * 1000)
+        log.debug("placed %s in %.0f ms: lock %.0f, load %.0f, insert %.0f, store %.0f", ticket_ids,
+                  (time.perf_counter() - began) * 1000, (locked - began) * 1000,
+                  (loaded - locked) * 1000,
+                  (inserted - loaded) * 1000, (time.perf_counter() - inserted) * 1000)
         return True
 
 

@@ -13,6 +13,7 @@ from dispatcher.engine import Engine
 from dispatcher.enums import Category, Skill, Status, TechState, Urgency
 from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.technicians.schemas import PositionUpdate
+from dispatcher.tickets.models import Ticket
 from dispatcher.tickets.schemas import StatusChange
 from tests.builders import ORIGIN, north, tech, ticket
 
@@ -350,3 +351,30 @@ def test_a_snapshot_reuses_the_travel_times_it_already_had(engine: Engine) -> No
     again, fresh = build(first), build()
     assert again.coords == fresh.coords and again.coords != first.coords
     assert np.array_equal(again.snapshot.travel, fresh.snapshot.travel)
+
+
+def test_new_tickets_grow_the_travel_matrix_in_place_without_overwriting(engine: Engine
+                                                                        ) -> None:
+    """Quick insertions grow the snapshot's matrix in its spare room; two growths from one
+    snapshot (a stale branch) each get their own, right travel times."""
+    import numpy as np
+
+    from dispatcher.planning import snapshot as snapshots
+
+    engine.create_technician(tech("T", (Skill.general,), at=north(0)))
+    engine.create_ticket(ticket(Urgency.routine, at=north(1)))
+    with engine.sessions() as s:
+        built = snapshots.build_with_points(s, now=engine.clock.now(), settings=engine.settings,
+                                            policy=engine.policy, travel=engine.travel)
+        a = s.get(Ticket, engine.create_ticket(ticket(Urgency.routine, at=north(5))).id)
+        b = s.get(Ticket, engine.create_ticket(ticket(Urgency.routine, at=north(9))).id)
+        grow = dict(policy=engine.policy, travel=engine.travel)
+        first = snapshots.with_tickets(built, [a], **grow)
+        second = snapshots.with_tickets(first, [b], **grow)
+        branch = snapshots.with_tickets(built, [b], **grow)  # from the older snapshot again
+    assert second.room is first.room is built.room  # grown in place, twice
+    assert branch.room is not built.room  # the room was filled past it: copied
+    for grown in (first, second, branch):
+        fresh = engine.travel.matrix(np.array(grown.coords))
+        assert np.array_equal(grown.snapshot.travel, fresh)
+    assert built.snapshot.travel.shape[0] + 1 == first.snapshot.travel.shape[0]
