@@ -1,11 +1,14 @@
-"""Solomon VRPTW benchmark: our engine against a textbook OR-Tools model, PyVRP and VROOM.
+"""VRPTW benchmark: our engine against a textbook OR-Tools model, PyVRP and VROOM.
 
 Run ``python -m benchmarks.solomon --seconds 5 [--instances C1,R101] [--data DIR]
 [--solvers engine,ortools,pyvrp,vroom] [--json PATH]``. Every solver gets the same budget and
-one thread, in this process; every solution is re-checked with unrounded Euclidean times and
-its distance compared with the distance-only best-known value (``bks_distance_only.csv``,
-column ``distance_unrounded``). PyVRP and VROOM come from the ``bench`` extra and are skipped,
-with a message, when missing.
+one thread, in this process; every solution is re-checked independently and its cost
+compared with the best known. `--data` is a folder of Solomon files (the default: the 56
+instances, with ``bks_distance_only.csv``, column ``distance_unrounded``, unrounded Euclidean
+distance) or of VRPLIB files with an explicit, possibly asymmetric matrix (e.g. the EURO
+Meets NeurIPS 2022 instances, or ``benchmarks/data/city``), each with a ``.sol`` beside it
+whose ``Cost`` is the best known total travel time. PyVRP and VROOM come from the ``bench``
+extra and are skipped, with a message, when missing.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks.peers.instance import Instance, check, read_instance
+from benchmarks.peers.instance import Instance, check, read_instance, read_solution_cost
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO / "benchmarks" / "data" / "solomon"  # sources: its README.md
@@ -64,7 +67,8 @@ def family(name: str) -> str:
 
 def instance_files(folder: Path, wanted: Iterable[str] | None = None) -> list[Path]:
     """Instance files of `folder` (stems matched case-insensitively) by family or name."""
-    files = sorted(p for p in folder.glob("*.txt") if p.stem.upper() != "README")
+    files = sorted(p for p in [*folder.glob("*.txt"), *folder.glob("*.vrp")]
+                   if p.stem.upper() != "README")
     if not wanted:
         return files
     keys = {w.strip().upper() for w in wanted if w.strip()}
@@ -76,10 +80,15 @@ def instance_files(folder: Path, wanted: Iterable[str] | None = None) -> list[Pa
 
 
 def best_known(folder: Path) -> dict[str, float]:
-    """Upper-cased instance name -> distance-only best-known (unrounded) distance."""
-    with (folder / "bks_distance_only.csv").open(newline="") as f:
-        return {row["instance"].upper(): float(row["distance_unrounded"])
-                for row in csv.DictReader(f)}
+    """Upper-cased instance name -> best-known cost: the distance-only (unrounded) distance
+    of ``bks_distance_only.csv``, and the ``Cost`` of each VRPLIB ``.sol`` file."""
+    found = {p.stem.upper(): read_solution_cost(p) for p in folder.glob("*.sol")}
+    table = folder / "bks_distance_only.csv"
+    if table.is_file():
+        with table.open(newline="") as f:
+            found.update({row["instance"].upper(): float(row["distance_unrounded"])
+                          for row in csv.DictReader(f)})
+    return found
 
 
 def available(names: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -208,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     ns = _arguments().parse_args(argv)
     folder = data_dir(ns.data)
     if not folder.is_dir():
-        raise SystemExit(f"no Solomon data at {folder} (set --data or DISPATCH_BENCH_DATA)")
+        raise SystemExit(f"no instances at {folder} (set --data or DISPATCH_BENCH_DATA)")
     names, missing = available(n.strip() for n in ns.solvers.split(",") if n.strip())
     for message in missing:
         print(message)
@@ -225,7 +234,8 @@ def _arguments() -> argparse.ArgumentParser:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="budget per solve")
     parser.add_argument("--instances", help="families and names, e.g. C1,R101 (default all)")
-    parser.add_argument("--data", help="folder of instances and bks_distance_only.csv")
+    parser.add_argument("--data", help="folder of Solomon instances and "
+                        "bks_distance_only.csv, or of VRPLIB instances with .sol files")
     parser.add_argument("--solvers", default=",".join(SOLVERS), help="comma-separated")
     parser.add_argument("--json", help="write one object per (instance, solver) here")
     return parser

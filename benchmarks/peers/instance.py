@@ -1,9 +1,10 @@
-"""A Solomon VRPTW instance, read from its text file, and an independent route checker.
+"""A VRPTW instance, read from a Solomon or a VRPLIB file, and an independent route checker.
 
-The checker follows the Solomon conventions of the data folder's README: unrounded Euclidean
-distances, travel time equal to distance, service starting at max(arrival, ready) no later
-than due, every route back at the depot by the depot's due date, capacity per route and every
-customer served exactly once. It uses doubles, never a solver's integer scaling.
+The checker follows the Solomon conventions of the data folder's README: travel time equal to
+distance (unrounded Euclidean for Solomon files, the explicit and possibly asymmetric matrix
+of a VRPLIB file, e.g. integer driving seconds), service starting at max(arrival, ready) no
+later than due, every route back at the depot by the depot's due date, capacity per route and
+every customer served exactly once. It uses doubles, never a solver's integer scaling.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class Instance:
     ready: np.ndarray
     due: np.ndarray
     service: np.ndarray
+    # Explicit travel times (= costs) from row to column, e.g. integer seconds of a road
+    # network, asymmetric; None: Euclidean distances between `xy`.
+    matrix: np.ndarray | None = None
 
     @property
     def n_customers(self) -> int:
@@ -38,7 +42,10 @@ class Instance:
 
     @cached_property
     def distance(self) -> np.ndarray:
-        """Unrounded Euclidean distance (and travel time) between every two nodes."""
+        """Travel time (= distance) from every node to every node: the explicit matrix, or
+        unrounded Euclidean distances."""
+        if self.matrix is not None:
+            return self.matrix.astype(float)
         delta = self.xy[:, None, :] - self.xy[None, :, :]
         return np.sqrt((delta**2).sum(axis=2))
 
@@ -60,6 +67,73 @@ class Verdict:
 
 
 def read_instance(path: Path) -> Instance:
+    """A Solomon or a VRPLIB file (told apart by VRPLIB's ``KEY : value`` header)."""
+    first = path.read_text().lstrip().split("\n", 1)[0]
+    return read_vrplib(path) if ":" in first else read_solomon(path)
+
+
+def read_vrplib(path: Path) -> Instance:
+    """A VRPTW in VRPLIB format with an explicit ``EDGE_WEIGHT_SECTION`` (the EURO Meets
+    NeurIPS 2022 instances': asymmetric integer travel times), via the `vrplib` package.
+    The depot must be node 1 (as in those files)."""
+    import vrplib
+
+    data = vrplib.read_instance(str(path), compute_edge_weights=False)
+    if data.get("edge_weight") is None:
+        raise ValueError(f"{path}: no EDGE_WEIGHT_SECTION (only explicit matrices are read)")
+    if [int(d) for d in data.get("depot", [0])] != [0]:
+        raise ValueError(f"{path}: the depot must be node 1, the only one")
+    matrix = np.asarray(data["edge_weight"], dtype=np.int64)
+    n = len(matrix)
+    windows = np.asarray(data.get("time_window", [[0, np.iinfo(np.int64).max // 4]] * n),
+                         dtype=np.int64)
+    coords = data.get("node_coord")
+    return Instance(
+        name=str(data.get("name", path.stem)),
+        vehicles=int(data.get("vehicles", n - 1)), capacity=int(data.get("capacity", 10**9)),
+        xy=np.zeros((n, 2)) if coords is None else np.asarray(coords, dtype=float),
+        demand=np.asarray(data.get("demand", np.zeros(n)), dtype=np.int64),
+        ready=windows[:, 0], due=windows[:, 1],
+        service=np.asarray(data.get("service_time", np.zeros(n)), dtype=np.int64),
+        matrix=matrix,
+    )
+
+
+def write_vrplib(instance: Instance, path: Path, comment: str = "") -> None:
+    """`instance` (with an explicit matrix) as a VRPLIB file `read_vrplib` reads back."""
+    import vrplib
+
+    if instance.matrix is None:
+        raise ValueError("only an instance with an explicit matrix is written")
+    fields: dict = {"NAME": instance.name, "TYPE": "VRPTW"}
+    if comment:
+        fields["COMMENT"] = comment
+    fields.update({
+        "DIMENSION": len(instance.matrix), "VEHICLES": instance.vehicles,
+        "CAPACITY": instance.capacity, "EDGE_WEIGHT_TYPE": "EXPLICIT",
+        "EDGE_WEIGHT_FORMAT": "FULL_MATRIX", "NODE_COORD_SECTION": instance.xy,
+        "DEMAND_SECTION": instance.demand, "DEPOT_SECTION": np.array([1]),
+        "SERVICE_TIME_SECTION": instance.service,
+        "TIME_WINDOW_SECTION": np.column_stack([instance.ready, instance.due]),
+        "EDGE_WEIGHT_SECTION": instance.matrix})
+    vrplib.write_instance(str(path), fields)
+
+
+def read_solution_cost(path: Path) -> float:
+    """The ``Cost`` line of a VRPLIB ``.sol`` file (its routes: `read_solution_routes`)."""
+    import vrplib
+
+    return float(vrplib.read_solution(str(path))["cost"])
+
+
+def read_solution_routes(path: Path) -> list[list[int]]:
+    """The routes of a VRPLIB ``.sol`` file, as customer numbers 1..n."""
+    import vrplib
+
+    return [list(map(int, r)) for r in vrplib.read_solution(str(path))["routes"]]
+
+
+def read_solomon(path: Path) -> Instance:
     """Parse a Solomon-format file (CRLF or LF)."""
     lines = [line.split() for line in path.read_text().splitlines()]
     rows = [[int(x) for x in line] for line in lines if len(line) == 7 and line[0].isdigit()]
