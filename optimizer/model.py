@@ -23,7 +23,7 @@ from optimizer.layout import Layout
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.schedule import empty_plan, read_plan
-from optimizer.search import search_parameters, warm_search_parameters
+from optimizer.search import arc_scale, search_parameters, warm_search_parameters
 from optimizer.snapshot import Snapshot
 from optimizer.terms import add_dispatch_terms
 from optimizer.warm import warm_routes
@@ -118,7 +118,9 @@ def build_model(
     for j, elig in enumerate(eligible):
         if elig.started is None:
             routing.AddDisjunction([manager.NodeToIndex(j)], penalties[j])
-    search = search_parameters(params)
+    jobs = len(snapshot.jobs)
+    scale = arc_scale(arcs.cost[:jobs, :jobs]) if params.ruin_recreate else 1.0
+    search = search_parameters(params, scale)
     monitors: tuple[object, ...] = ()
     check = _STOP.get()
     if check is not None:

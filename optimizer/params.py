@@ -42,7 +42,11 @@ class SolveParams:
         warm-started solve keeps `metaheuristic`.
     ruin_size: average number of visits one ruin removes.
     ruin_string: longest string of consecutive visits one ruin removes from a route.
-    ruin_temperatures: (start, end) simulated-annealing temperature, in objective units.
+    ruin_heat: (start, end) simulated-annealing temperature in multiples of the instance's
+        mean arc cost between neighbouring jobs (`optimizer.search.arc_scale`), so that the
+        same settings anneal alike in seconds, metres or thousandths of a unit.
+    ruin_temperatures: (start, end) temperature in objective units, overriding `ruin_heat`;
+        None (the default) derives it from the instance.
     search_text: further OR-Tools `RoutingSearchParameters` fields in protobuf text format,
         merged last, e.g. ``"use_full_propagation: true"``; empty keeps the defaults.
     """
@@ -63,7 +67,8 @@ class SolveParams:
     ruin_recreate: bool = False
     ruin_size: int = 15
     ruin_string: int = 15
-    ruin_temperatures: tuple[float, float] = (10_000.0, 100.0)
+    ruin_heat: tuple[float, float] = (5.0, 5.0 / 300)
+    ruin_temperatures: tuple[float, float] | None = None
     search_text: str = ""
 
     def __post_init__(self) -> None:
@@ -80,8 +85,11 @@ class SolveParams:
         _require(self.rework_penalty >= 0, "rework_penalty", "must be >= 0")
         _require(self.due_margin >= 0, "due_margin", "must be >= 0")
         _require(self.ruin_size > 0 and self.ruin_string > 0, "ruin_size", "must be positive")
-        hot, cold = self.ruin_temperatures
-        _require(hot >= cold > 0, "ruin_temperatures", "must be start >= end > 0")
+        hot, cold = self.ruin_heat
+        _require(hot >= cold > 0, "ruin_heat", "must be start >= end > 0")
+        if self.ruin_temperatures is not None:
+            hot, cold = self.ruin_temperatures
+            _require(hot >= cold > 0, "ruin_temperatures", "must be start >= end > 0")
         _require(_parses(self.search_text), "search_text", "not RoutingSearchParameters text")
 
 

@@ -13,6 +13,7 @@ Two tunings measured on the Solomon VRPTW benchmark (``benchmarks/solomon.py``):
 
 from __future__ import annotations
 
+import numpy as np
 from google.protobuf import text_format
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -30,8 +31,35 @@ LEAN_OFF = (
 )
 
 
-def search_parameters(params: SolveParams):
-    """The `RoutingSearchParameters` of one solve; raises ValueError if OR-Tools refuses them."""
+NEAREST = 5  # neighbours of each job in `arc_scale`
+
+
+def arc_scale(cost: np.ndarray) -> float:
+    """The instance's unit of cost: the mean cost of an arc from a job to one of its
+    `NEAREST` nearest other jobs (`cost`: jobs x jobs). It scales with the cost unit, so
+    temperatures given as its multiples make a search independent of that unit; 1.0 when
+    there are too few jobs to tell."""
+    n = len(cost)
+    if n < 2:
+        return 1.0
+    k = min(NEAREST, n - 1)
+    off = cost.astype(float) + np.diag(np.full(n, np.inf))
+    nearest = np.partition(off, k - 1, axis=1)[:, :k]
+    return max(1.0, float(nearest.mean()))
+
+
+def temperatures(params: SolveParams, scale: float) -> tuple[float, float]:
+    """The annealing (start, end) of a solve: `ruin_temperatures` if given, else `ruin_heat`
+    times the instance's `arc_scale`."""
+    if params.ruin_temperatures is not None:
+        return params.ruin_temperatures
+    hot, cold = params.ruin_heat
+    return hot * scale, cold * scale
+
+
+def search_parameters(params: SolveParams, scale: float = 1.0):
+    """The `RoutingSearchParameters` of one solve (`scale`: the instance's `arc_scale`);
+    raises ValueError if OR-Tools refuses them."""
     search = pywrapcp.DefaultRoutingSearchParameters()
     strategies = routing_enums_pb2.FirstSolutionStrategy
     search.first_solution_strategy = strategies.Value.Value(params.first_solution)
@@ -44,7 +72,7 @@ def search_parameters(params: SolveParams):
         for name in LEAN_OFF:
             setattr(search.local_search_operators, name, _OFF)
     if params.ruin_recreate:
-        text_format.Merge(_ruin_recreate_text(params), search)
+        text_format.Merge(_ruin_recreate_text(params, temperatures(params, scale)), search)
         # Descent between perturbations: ILS itself is the metaheuristic.
         search.local_search_metaheuristic = metaheuristics.GREEDY_DESCENT
     if params.search_text:
@@ -55,8 +83,8 @@ def search_parameters(params: SolveParams):
     return search
 
 
-def _ruin_recreate_text(params: SolveParams) -> str:
-    hot, cold = params.ruin_temperatures
+def _ruin_recreate_text(params: SolveParams, heat: tuple[float, float]) -> str:
+    hot, cold = heat
     return f"""
         use_iterated_local_search: true
         iterated_local_search_parameters {{
