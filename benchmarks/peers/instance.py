@@ -111,7 +111,10 @@ def write_vrplib(instance: Instance, path: Path, comment: str = "") -> None:
     fields.update({
         "DIMENSION": len(instance.matrix), "VEHICLES": instance.vehicles,
         "CAPACITY": instance.capacity, "EDGE_WEIGHT_TYPE": "EXPLICIT",
-        "EDGE_WEIGHT_FORMAT": "FULL_MATRIX", "NODE_COORD_SECTION": instance.xy,
+        "EDGE_WEIGHT_FORMAT": "FULL_MATRIX"})
+    if instance.xy.any():  # coordinates for display only; the matrix is the travel time
+        fields["NODE_COORD_SECTION"] = instance.xy
+    fields.update({
         "DEMAND_SECTION": instance.demand, "DEPOT_SECTION": np.array([1]),
         "SERVICE_TIME_SECTION": instance.service,
         "TIME_WINDOW_SECTION": np.column_stack([instance.ready, instance.due]),
