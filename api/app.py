@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, idempotency
+from api import contract, errors, idempotency
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for router in (kpis.router, followups.router, assets.router, maintenance.router):
         v1.include_router(router, dependencies=[Depends(staff_only)])
     app.include_router(v1)
+    contract.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, object]:

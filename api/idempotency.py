@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import errors
 from dispatcher.engine import Engine
 from dispatcher.errors import DomainError
 from dispatcher.idempotency import service as idempotency
@@ -53,8 +54,8 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not key or len(key) > MAX_KEY or not key.isprintable():
-            await _answer(send, 422, {"detail": f"{HEADER} must be 1 to {MAX_KEY} printable "
-                                                "characters", "field": HEADER})
+            await _answer(send, 422, errors.body(422, f"{HEADER} must be 1 to {MAX_KEY} "
+                                                      "printable characters", HEADER))
             return
         engine = scope["app"].state.engine
         body = await _read_body(receive)
@@ -142,12 +143,12 @@ def _replay(row: IdempotencyKey, claim: idempotency.Claim) -> tuple[int, Any, bo
     """The stored answer, or why there is none to give: (status, body, replayed)."""
     why = idempotency.mismatch(row, claim)
     if why is not None:
-        return 422, {"detail": f"{HEADER} {claim.key!r} {why}; use a new key for a new "
-                               "request", "field": HEADER}, False
+        return 422, errors.body(422, f"{HEADER} {claim.key!r} {why}; use a new key for a new "
+                                     "request", HEADER), False
     if row.status_code is None or row.response_body is None:
-        return 409, {"detail": f"the request with {HEADER} {claim.key!r} was accepted and "
-                               "its answer is not stored yet; retry later or read the resource",
-                     "field": HEADER}, False
+        return 409, errors.body(409, f"the request with {HEADER} {claim.key!r} was accepted "
+                                     "and its answer is not stored yet; retry later or read "
+                                     "the resource", HEADER), False
     return row.status_code, row.response_body.encode(), True
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from api import errors
 from api.deps import CurrentUser, EngineDep, StaffUser
 from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import Login, TokenRead, UserCreate, UserRead
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 users_router = APIRouter(prefix="/users", tags=["auth"])
 
 
-@router.post("/login")
+@router.post("/login", responses=errors.declare(401))
 def login(body: Login, engine: EngineDep) -> TokenRead:
     """A signed bearer token for a right name and password (401 otherwise)."""
     return engine.accounts.login(body.username, body.password)
