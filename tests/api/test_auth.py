@@ -44,7 +44,8 @@ def test_a_wrong_name_or_password_is_401(anonymous: TestClient, app_engine: Engi
     answer = anonymous.post(f"{API}/auth/login", json={"username": username,
                                                        "password": password})
     assert answer.status_code == 401
-    assert answer.json() == {"detail": "wrong username or password", "field": "password"}
+    assert answer.json() == {"detail": "wrong username or password", "field": "password",
+                             "code": "unauthenticated"}
 
 
 # Open by design: logging in, and the resident's one-time follow-up link (the token is the
