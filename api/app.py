@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import contract, errors, idempotency
+from api import contract, errors, idempotency, ratelimit
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -67,12 +67,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             companion.stop()
         engine.stop()  # writes the GPS fixes still buffered
         await engine.gps.aclose()
+        await limits.aclose()
         gc.unfreeze()  # collectable again (an app built and stopped many times: the tests)
 
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
     app.state.engine = engine
     errors.install(app)
     idempotency.install(app, engine)
+    limits = ratelimit.install(app, engine.settings)
     v1 = APIRouter(prefix="/api/v1")
     # GPS fixes, the hot path: async, checking its caller itself with a short cache; first, for
     # routes are matched in order (matching the later ones cost two thirds of a fix's CPU).

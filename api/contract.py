@@ -70,10 +70,8 @@ def statuses(route: APIRoute, method: str) -> set[int]:
     if guarded or any(_reads(route.dependant, kind) for kind in
                       ("path_params", "query_params", "header_params", "body_params")):
         found.add(422)
-    if guarded:
-        found.add(409)
-    if getattr(route, "rate_limited", False):
-        found.add(429)
+    if guarded:  # every write is rate-limited (api.ratelimit), GPS fixes and logins included
+        found.update((409, 429))
     return found
 
 

@@ -76,28 +76,39 @@ def omittable(**constraints: Any) -> Any:
     return Field(None, json_schema_extra=_no_default, **constraints)
 
 
+def _is(annotation: Any, kinds: tuple[type, ...]) -> bool:
+    """Whether `annotation` is one of `kinds`, alone or in a union (with None)."""
+    if annotation in kinds:
+        return True
+    return any(_is(arg, kinds) for arg in get_args(annotation) if arg is not type(None))
+
+
 @cache
-def _numeric_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of `model` typed as a number (alone or with None)."""
-    def numeric(annotation: Any) -> bool:
-        if annotation in (int, float):
-            return True
-        return any(numeric(arg) for arg in get_args(annotation) if arg is not bool)
-    return tuple(name for name, field in model.model_fields.items()
-                 if field.annotation is not bool and numeric(field.annotation))
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields of `model` typed as a boolean, and those typed as a number."""
+    fields = model.model_fields.items()
+    flags = tuple(name for name, f in fields if _is(f.annotation, (bool,)))
+    numbers = tuple(name for name, f in fields
+                    if name not in flags and _is(f.annotation, (int, float)))
+    return flags, numbers
 
 
 class Strict(BaseModel):
-    """Input models refuse unknown fields so a typo is an error, not silently ignored, and a
-    boolean where a number belongs (lax pydantic reads false as 0, the schema does not)."""
+    """Input models refuse unknown fields so a typo is an error, not silently ignored, and
+    take booleans and numbers only as JSON ones (lax pydantic reads false as 0 and 0 as false;
+    the schema says neither)."""
 
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
-    def _no_boolean_numbers(cls, data: Any) -> Any:
+    def _json_booleans_and_numbers(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for name in _numeric_fields(cls):
+            flags, numbers = _fields(cls)
+            for name in flags:
+                if data.get(name) is not None and not isinstance(data[name], bool):
+                    raise ValueError(f"{name} must be true or false")
+            for name in numbers:
                 if isinstance(data.get(name), bool):
                     raise ValueError(f"{name} must be a number, not true or false")
         return data

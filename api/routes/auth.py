@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from api import errors
+from api import errors, login_guard, ratelimit
 from api.deps import CurrentUser, EngineDep, StaffUser
 from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import Login, TokenRead, UserCreate, UserRead
@@ -15,9 +15,12 @@ users_router = APIRouter(prefix="/users", tags=["auth"])
 
 
 @router.post("/login", responses=errors.declare(401))
-def login(body: Login, engine: EngineDep) -> TokenRead:
-    """A signed bearer token for a right name and password (401 otherwise)."""
-    return engine.accounts.login(body.username, body.password)
+async def login(body: Login, request: Request, engine: EngineDep) -> TokenRead:
+    """A signed bearer token for a right name and password (401 otherwise); 429 with
+    `Retry-After` while the account is locked or the address over its limit."""
+    return await login_guard.login(request.app.state.limits, engine, username=body.username,
+                                   password=body.password,
+                                   address=ratelimit.client_address(request.scope))
 
 
 @router.get("/me")

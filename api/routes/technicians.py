@@ -47,6 +47,7 @@ async def update_position(technician_id: Id, body: PositionUpdate, request: Requ
     """A GPS fix: his live position at once; in the database, and a re-plan asked for if it
     matters, within a few hundred ms. With an Idempotency-Key it is stored before the answer."""
     access.require_technician(user, technician_id)
+    request.app.state.limits.gps_fix(technician_id)
     if HEADER in request.headers:  # a keyed retry: the fix commits with its key
         at = body.at or engine.clock.now()
         read = await to_thread.run_sync(engine.update_position, technician_id,
