@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import FileResponse
+from pydantic import BeforeValidator
 
 from api import errors
 from api.deps import CurrentUser, EngineDep, Id
@@ -29,12 +30,17 @@ class PhotoLink(PhotoRead):
         return cls(**photo.model_dump(), url=f"/api/v1/photos/{photo.id}")
 
 
+def _absent(value: object) -> object:
+    return None if value == "" else value  # a form sends an unset field as ""
+
+
 @router.post("/tickets/{ticket_id}/photos", status_code=status.HTTP_201_CREATED,
              responses=errors.declare(413, 415))
 def upload(ticket_id: Id, engine: EngineDep, user: CurrentUser,
            file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
            tag: Annotated[PhotoTag, Form(description="before or after")] = PhotoTag.after,
-           taken_at: Annotated[datetime | None, Form()] = None) -> PhotoLink:
+           taken_at: Annotated[datetime | None, Form(), BeforeValidator(_absent)] = None,
+           ) -> PhotoLink:
     """413 over the size limit, 415 if the bytes are not a JPEG/PNG/WebP image."""
     if taken_at is not None and taken_at.tzinfo is None:
         raise Invalid("taken_at must include a time zone", field="taken_at")

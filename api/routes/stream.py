@@ -44,10 +44,9 @@ async def stream(
     request: Request, engine: EngineDep, user: CurrentUser,
     technician_id: Annotated[int | None, Query(ge=1, le=MAX_ID,
                                                 description="only what concerns him")] = None,
-    last_event_id: Annotated[str | None, Query(description="resume after this event",
-                                               pattern=EVENT_ID)] = None,
-    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID",
-                                                       pattern=EVENT_ID)] = None,
+    last_event_id: Annotated[str, Query(description="resume after this event",
+                                        pattern=EVENT_ID)] = "",
+    last_event_id_header: Annotated[str, Header(alias="Last-Event-ID", pattern=EVENT_ID)] = "",
 ) -> StreamingResponse:
     """Live events as Server-Sent Events; resumable with `Last-Event-ID`."""
     if not user.staff:
