@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import contract, errors, idempotency, ratelimit
+from api import contract, errors, idempotency, ratelimit, security
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -75,6 +75,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     errors.install(app)
     idempotency.install(app, engine)
     limits = ratelimit.install(app, engine.settings)
+    security.install(app, [o.strip() for o in engine.settings.cors_origins.split(",")
+                           if o.strip()])
     v1 = APIRouter(prefix="/api/v1")
     # GPS fixes, the hot path: async, checking its caller itself with a short cache; first, for
     # routes are matched in order (matching the later ones cost two thirds of a fix's CPU).
@@ -101,6 +103,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         current = engine.current_plan()
         return {"status": "ok", "plan_version": current.version if current else 0}
 
+    if (PWA_DIR / "followup").is_dir():  # the follow-up page's script and style
+        app.mount("/followup/assets", StaticFiles(directory=PWA_DIR / "followup"),
+                  "followup-assets")
     if (PWA_DIR / "app").is_dir():  # the technician PWA; its service worker's scope is /app/
         app.mount("/app", StaticFiles(directory=PWA_DIR / "app", html=True), "app")
     if (PWA_DIR / "console").is_dir():

@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     writes_per_address_per_min: int = Field(1200, ge=1, le=10_000_000)
     # ~15 fixes/s per technician is the measured storm (1,500/s for 100); this is well above.
     gps_per_s: float = Field(50.0, gt=0, le=100_000)
+    # Origins (comma-separated) whose pages may call the API from a browser; none: no CORS.
+    cors_origins: str = ""
     photo_dir: Path = Path("var/photos")
     photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
