@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from api import errors, login_guard, ratelimit
-from api.deps import CurrentUser, EngineDep, StaffUser
+from api.deps import CurrentUser, EngineDep, Id, StaffUser
 from dispatcher.auth.models import Role
-from dispatcher.auth.schemas import Login, TokenRead, UserCreate, UserRead
+from dispatcher.auth.schemas import Login, TokenRead, UserCreate, UserRead, UserUpdate
 from dispatcher.errors import Forbidden
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -36,6 +36,16 @@ def create_user(body: UserCreate, engine: EngineDep, user: StaffUser) -> UserRea
     if body.role is not Role.technician and user.role is not Role.admin:
         raise Forbidden(f"only an admin may create {body.role.value} accounts", field="role")
     return engine.accounts.create(body)
+
+
+@users_router.patch("/{user_id}")
+def update_user(user_id: Id, body: UserUpdate, engine: EngineDep, user: StaffUser) -> UserRead:
+    """A new password, or the account disabled (`active: false`) or enabled again: the tokens
+    issued to it before stop working at once. Only an admin may change a staff account."""
+    target = engine.accounts.get(user_id)
+    if target.role is not Role.technician and user.role is not Role.admin:
+        raise Forbidden(f"only an admin may change {target.role.value} accounts", field="role")
+    return engine.accounts.update(user_id, body)
 
 
 @users_router.get("")

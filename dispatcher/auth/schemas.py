@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dispatcher.auth.models import Role
-from dispatcher.schemas import DbId, Strict
+from dispatcher.schemas import DbId, Strict, omittable
 
 USERNAME = r"^[A-Za-z0-9_.@-]+$"
 
@@ -27,6 +27,13 @@ class UserCreate(Strict):
         if self.role is not Role.technician and self.technician_id is not None:
             raise ValueError("technician_id is only for technician accounts")
         return self
+
+
+class UserUpdate(Strict):
+    """A new password or the account disabled/enabled; either revokes its tokens."""
+
+    password: str = omittable(min_length=6, max_length=256)
+    active: bool = omittable()
 
 
 class UserRead(BaseModel):
