@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import contract, errors, idempotency, ratelimit, security
+from api import audit, contract, errors, idempotency, ratelimit, security
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -31,6 +31,7 @@ from api.routes import (
     technicians,
     tickets,
 )
+from api.routes import audit as audit_routes
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
     app.state.engine = engine
     errors.install(app)
+    audit.install(app)  # innermost: an idempotent replay is not a second change
     idempotency.install(app, engine)
     limits = ratelimit.install(app, engine.settings)
     security.install(app, [o.strip() for o in engine.settings.cors_origins.split(",")
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     v1.include_router(auth.users_router, dependencies=signed_in)
     for router in (tickets.router, field.router, photos.router, technicians.router,
                    technicians.me_router, overrides.router, plan.router, alerts.router,
-                   stream.router, sites.router, sla.router):
+                   stream.router, sites.router, sla.router, audit_routes.router):
         v1.include_router(router, dependencies=signed_in)
     # The closed loop's desk work, equipment and figures are for the office, not the field.
     for router in (kpis.router, followups.router, assets.router, maintenance.router):

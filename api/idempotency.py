@@ -58,10 +58,10 @@ class IdempotencyMiddleware:
                                                       "printable characters", HEADER))
             return
         engine = scope["app"].state.engine
-        body = await _read_body(receive)
+        body = await read_body(receive)
         caller = await to_thread.run_sync(_caller, engine, scope)
         if caller is None:  # the app answers 401 and stores nothing
-            await self.app(scope, _replaying(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         path = scope["path"] + (f"?{scope['query_string'].decode()}"
                                 if scope.get("query_string") else "")
@@ -71,7 +71,7 @@ class IdempotencyMiddleware:
         if row is not None:
             await _answer(send, *_replay(row, claim))
             return
-        await self._apply(scope, _replaying(body, receive), send, engine.sessions, claim)
+        await self._apply(scope, replaying(body, receive), send, engine.sessions, claim)
 
     async def _apply(self, scope: Scope, receive: Receive, send: Send,
                      sessions: sessionmaker[Session], claim: idempotency.Claim) -> None:
@@ -152,7 +152,8 @@ def _replay(row: IdempotencyKey, claim: idempotency.Claim) -> tuple[int, Any, bo
     return row.status_code, row.response_body.encode(), True
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (a middleware that reads it hands it on with `replaying`)."""
     chunks = []
     while True:
         message = await receive()
@@ -161,7 +162,7 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands the already-read body to the app once, then listens as usual."""
     done = False
 
