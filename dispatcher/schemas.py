@@ -19,8 +19,9 @@ from pydantic import (
 
 
 def _timestamp_text(value: object) -> object:
-    # Lax pydantic reads a number as seconds since 1970; the schema says an RFC 3339 string.
-    if isinstance(value, str | datetime):
+    # Lax pydantic reads a number (or "0.5") as seconds since 1970; the schema says RFC 3339.
+    if isinstance(value, datetime) or (isinstance(value, str)
+                                       and re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}", value)):
         return value
     raise ValueError("must be an RFC 3339 timestamp string, e.g. 2026-11-25T09:00:00+08:00")
 

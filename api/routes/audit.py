@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from api.deps import CurrentUser, EngineDep
 from dispatcher.audit.schemas import AuditQuery, AuditRead
 from dispatcher.auth.models import Role
 from dispatcher.errors import Forbidden
+from dispatcher.schemas import AwareDatetime
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -23,8 +23,8 @@ def list_audit(
                                          description="e.g. ticket:12, or ticket")] = None,
     action: Annotated[str | None, Query(max_length=128,
                                         description="a part of it, e.g. cancel")] = None,
-    since: Annotated[datetime | None, Query(description="from this time")] = None,
-    until: Annotated[datetime | None, Query(description="before this time")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="from this time")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="before this time")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRead]:
     """Changes made by people, newest first; admins only."""
