@@ -17,6 +17,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from api.app import Companion, create_app
+from api.metrics import JsonFormatter
 from dispatcher.audit.schemas import AuditQuery
 from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import UserCreate
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
     worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _logging(json_lines=args.command in SERVICES)
     try:
         return {"serve": _serve, "demo": _demo, "worker": _worker, "planner": _planner,
                 "history": _history,
@@ -119,6 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ValidationError, PolicyError, ValueError) as exc:
         print(f"dispatch: configuration error: {exc}", file=sys.stderr)
         return 2
+
+
+# Long-running processes log JSON lines (with the request id); commands a person runs, text.
+SERVICES = ("serve", "demo", "worker", "planner")
+
+
+def _logging(*, json_lines: bool) -> None:
+    if not json_lines:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def _serve(args: argparse.Namespace) -> int:

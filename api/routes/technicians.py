@@ -48,6 +48,7 @@ async def update_position(technician_id: Id, body: PositionUpdate, request: Requ
     matters, within a few hundred ms. With an Idempotency-Key it is stored before the answer."""
     access.require_technician(user, technician_id)
     request.app.state.limits.gps_fix(technician_id)
+    request.app.state.metrics.gps_fixes.inc()
     if HEADER in request.headers:  # a keyed retry: the fix commits with its key
         at = body.at or engine.clock.now()
         read = await to_thread.run_sync(engine.update_position, technician_id,
