@@ -68,3 +68,40 @@ def test_one_minute_deadlines_are_allowed(tmp_path: Path) -> None:
     d = policy.deadlines(urgency=Urgency.routine, category=Category.electric,
                          reported_at=REPORTED, window=None)
     assert d.respond_by == REPORTED + timedelta(minutes=1)
+
+
+def test_a_rule_for_one_urgency_leaves_the_others_alone() -> None:
+    """The fire rule (emergency: on site in 10 min) does not give routine fire work an arrive
+    deadline; emergency fire work gets 10 min, not the urgency's 30."""
+    policy = load_policy()
+    routine = policy.deadlines(urgency=Urgency.routine, category=Category.fire,
+                               reported_at=REPORTED, window=None)
+    emergency = policy.deadlines(urgency=Urgency.emergency, category=Category.fire,
+                                 reported_at=REPORTED, window=None)
+    assert routine.arrive_by is None
+    assert emergency.arrive_by == REPORTED + timedelta(minutes=10)
+
+
+def test_a_level_cannot_be_changed_once_loaded() -> None:
+    level = load_policy().level(Urgency.emergency, Category.water)
+    with pytest.raises(AttributeError):
+        level.arrive_min = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[urgency.routine]\nrespond_min = 0\n",
+     "{path}: urgency.routine.respond_min must be a positive integer, got 0"),
+    ("[urgency.routine]\nsoon = 5\n", "{path}: urgency.routine: unknown key(s) ['soon']"),
+    ("[category.water]\nskill = \"diver\"\n",
+     "{path}: category.water.skill: 'diver' is not one of "),
+    ("[[rule]]\nurgency = \"urgent\"\ncategory = \"water\"\n",
+     "{path}: rule[0].urgency: 'urgent' is not one of "),
+    ("[[rule]]\ncategory = \"water\"\nrespond = 5\n", "{path}: rule[0]: unknown key(s) "),
+    ("[category.water\n", "{path}: "),
+])
+def test_each_policy_error_starts_with_the_file_and_key(tmp_path: Path, text: str,
+                                                        message: str) -> None:
+    path = _company(tmp_path, text)
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert str(caught.value).startswith(message.format(path=path)), str(caught.value)
