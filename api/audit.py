@@ -24,6 +24,7 @@ from api.ratelimit import client_address
 from dispatcher.auth.tokens import Principal
 from dispatcher.engine import Engine
 from dispatcher.errors import DomainError
+from dispatcher.schemas import MAX_ID
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 UNRECORDED = re.compile(r"^/api/v1/(auth/login|followup/|technicians/[^/]+/position$|"
@@ -122,7 +123,9 @@ def _subject(path: str, request: Any) -> tuple[str, Any]:
 
 def _read(engine: Engine, kind: str, ident: Any) -> Any:
     reader = _readers(engine).get(kind)
-    if reader is None or not isinstance(ident, int):
+    # Out of range the request is refused (422) before the change; the database must not
+    # see such an id (PostgreSQL's INTEGER overflows).
+    if reader is None or not isinstance(ident, int) or not 1 <= ident <= MAX_ID:
         return None
     try:
         return json.loads(reader(ident).model_dump_json())
