@@ -97,6 +97,7 @@ def test_a_level_cannot_be_changed_once_loaded() -> None:
     ("[[rule]]\nurgency = \"urgent\"\ncategory = \"water\"\n",
      "{path}: rule[0].urgency: 'urgent' is not one of "),
     ("[[rule]]\ncategory = \"water\"\nrespond = 5\n", "{path}: rule[0]: unknown key(s) "),
+    ("[[rule]]\ncategory = \"pool\"\n", "{path}: rule[0].category: 'pool' is not one of "),
     ("[category.water\n", "{path}: "),
 ])
 def test_each_policy_error_starts_with_the_file_and_key(tmp_path: Path, text: str,
