@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo demo-history serve test lint bench bench-scale bench-load bench-placement bench-solomon sim
+.PHONY: setup demo demo-history serve test lint mutate bench bench-scale bench-load bench-placement bench-solomon sim
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ lint: setup
 
 test: lint  ## lint, then the whole test suite (needs PostgreSQL on 127.0.0.1:5432)
 	$(BIN)/python -m pytest
+
+# Mutation testing of one module against its own tests (slow: not part of `make test`), e.g.
+#   make mutate MODULE=dispatcher/sla/policy.py TESTS="tests/dispatcher/test_sla.py tests/dispatcher/test_policy_rules.py"
+mutate: setup  ## mutmut on MODULE, each mutant run against TESTS (default: the whole suite)
+	@test -n "$(MODULE)" || (echo "usage: make mutate MODULE=path/to/module.py [TESTS=...]"; exit 2)
+	rm -f .mutmut-cache
+	-$(BIN)/mutmut run --paths-to-mutate $(MODULE) --tests-dir tests \
+		--runner "$(BIN)/python -m pytest -x -q -p no:cacheprovider $(or $(TESTS),tests)"
+	$(BIN)/mutmut results
 
 bench: setup  ## solve times of the demo-sized and a 50-technician / 500-ticket snapshot
 	$(BIN)/python -m benchmarks.snapshot_solve

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, idempotency
+from api import audit, contract, errors, idempotency, metrics, ratelimit, security
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -31,6 +31,7 @@ from api.routes import (
     technicians,
     tickets,
 )
+from api.routes import audit as audit_routes
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 
@@ -67,12 +68,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             companion.stop()
         engine.stop()  # writes the GPS fixes still buffered
         await engine.gps.aclose()
+        await limits.aclose()
         gc.unfreeze()  # collectable again (an app built and stopped many times: the tests)
 
     app = FastAPI(title="Property maintenance dispatch", version="0.1.0", lifespan=lifespan)
     app.state.engine = engine
     errors.install(app)
+    audit.install(app)  # innermost: an idempotent replay is not a second change
     idempotency.install(app, engine)
+    limits = ratelimit.install(app, engine.settings)
+    security.install(app, [o.strip() for o in engine.settings.cors_origins.split(",")
+                           if o.strip()])
+    metrics.install(app, engine)  # outermost: times and counts every answer, 429s included
     v1 = APIRouter(prefix="/api/v1")
     # GPS fixes, the hot path: async, checking its caller itself with a short cache; first, for
     # routes are matched in order (matching the later ones cost two thirds of a fix's CPU).
@@ -86,18 +93,22 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     v1.include_router(auth.users_router, dependencies=signed_in)
     for router in (tickets.router, field.router, photos.router, technicians.router,
                    technicians.me_router, overrides.router, plan.router, alerts.router,
-                   stream.router, sites.router, sla.router):
+                   stream.router, sites.router, sla.router, audit_routes.router):
         v1.include_router(router, dependencies=signed_in)
     # The closed loop's desk work, equipment and figures are for the office, not the field.
     for router in (kpis.router, followups.router, assets.router, maintenance.router):
         v1.include_router(router, dependencies=[Depends(staff_only)])
     app.include_router(v1)
+    contract.install(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, object]:
         current = engine.current_plan()
         return {"status": "ok", "plan_version": current.version if current else 0}
 
+    if (PWA_DIR / "followup").is_dir():  # the follow-up page's script and style
+        app.mount("/followup/assets", StaticFiles(directory=PWA_DIR / "followup"),
+                  "followup-assets")
     if (PWA_DIR / "app").is_dir():  # the technician PWA; its service worker's scope is /app/
         app.mount("/app", StaticFiles(directory=PWA_DIR / "app", html=True), "app")
     if (PWA_DIR / "console").is_dir():

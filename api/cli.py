@@ -17,6 +17,8 @@ import uvicorn
 from pydantic import ValidationError
 
 from api.app import Companion, create_app
+from api.metrics import JsonFormatter
+from dispatcher.audit.schemas import AuditQuery
 from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import UserCreate
 from dispatcher.clock import ScaledClock
@@ -74,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--seed", type=int, default=1)
     simulate.add_argument("--solve-budget-ms", type=int,
                          help="safety cap of each re-plan's search (default 20000)")
+    trail = commands.add_parser("audit", help="the audit trail: changes made by people")
+    trail.add_argument("--actor", help="an account name")
+    trail.add_argument("--subject", help="e.g. ticket:12, or ticket")
+    trail.add_argument("--action", help="a part of the action, e.g. cancel")
+    trail.add_argument("--since", type=datetime.fromisoformat, help="ISO time, e.g. 2026-12-01")
+    trail.add_argument("--limit", type=int, default=50)
+    trail.add_argument("--json", action="store_true", help="one JSON object per line")
     report = commands.add_parser("report", help="write the monthly KPI report (HTML)")
     report.add_argument("--month", required=True, help="e.g. 2026-11")
     report.add_argument("--site", help="one site id (default: all sites)")
@@ -96,12 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
     worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _logging(json_lines=args.command in SERVICES)
     try:
         return {"serve": _serve, "demo": _demo, "worker": _worker, "planner": _planner,
                 "history": _history,
                 "report": _report, "maintenance": _maintenance,
-                "users": _users}[args.command](args)
+                "users": _users, "audit": _audit}[args.command](args)
     except DomainError as exc:
         print(f"dispatch: {exc.field}: {exc.message}", file=sys.stderr)
         return 2
@@ -111,6 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ValidationError, PolicyError, ValueError) as exc:
         print(f"dispatch: configuration error: {exc}", file=sys.stderr)
         return 2
+
+
+# Long-running processes log JSON lines (with the request id); commands a person runs, text.
+SERVICES = ("serve", "demo", "worker", "planner")
+
+
+def _logging(*, json_lines: bool) -> None:
+    if not json_lines:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -195,6 +218,24 @@ def _users(args: argparse.Namespace) -> int:
             print(f"dispatch users add: {exc.message}", file=sys.stderr)
             return 1
         print(f"added {user.role.value} {user.username!r} (id {user.id})")
+        return 0
+    finally:
+        engine.stop()
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """Print the audit trail, newest first (read-only, like the API)."""
+    engine = Engine(Settings())
+    try:
+        since = args.since
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=engine.settings.tz)
+        entries = engine.audit(AuditQuery(actor=args.actor, subject=args.subject,
+                                          action=args.action, since=since, limit=args.limit))
+        for e in entries:
+            print(e.model_dump_json() if args.json else
+                  f"{e.at.isoformat(timespec='seconds')}\t{e.actor} ({e.role}, {e.address})"
+                  f"\t{e.action}\t{e.subject}")
         return 0
     finally:
         engine.stop()

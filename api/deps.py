@@ -6,18 +6,24 @@ import re
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dispatcher.auth import access
 from dispatcher.auth.tokens import Principal
 from dispatcher.engine import Engine
 from dispatcher.errors import Unauthenticated
+from dispatcher.schemas import MAX_ID
 
 # EventSource and <img> cannot send headers: these GETs may carry ?access_token= instead.
 QUERY_TOKEN_GETS = (re.compile(r"^/api/v1/stream$"), re.compile(r"^/api/v1/photos/\d+$"))
 NOT_LOGGED_IN = ("not logged in: send Authorization: Bearer <token> from "
                  "POST /api/v1/auth/login")
+
+# Ids in paths and queries are bounded like the columns they name: a larger one is a 422
+# naming the parameter, never a database overflow (500).
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="a stored row's id")]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID, description="a stored row's id")]
 
 
 async def get_engine(request: Request) -> Engine:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import errors
 from dispatcher.engine import Engine
 from dispatcher.errors import DomainError
 from dispatcher.idempotency import service as idempotency
@@ -53,14 +54,14 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         if not key or len(key) > MAX_KEY or not key.isprintable():
-            await _answer(send, 422, {"detail": f"{HEADER} must be 1 to {MAX_KEY} printable "
-                                                "characters", "field": HEADER})
+            await _answer(send, 422, errors.body(422, f"{HEADER} must be 1 to {MAX_KEY} "
+                                                      "printable characters", HEADER))
             return
         engine = scope["app"].state.engine
-        body = await _read_body(receive)
+        body = await read_body(receive)
         caller = await to_thread.run_sync(_caller, engine, scope)
         if caller is None:  # the app answers 401 and stores nothing
-            await self.app(scope, _replaying(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         path = scope["path"] + (f"?{scope['query_string'].decode()}"
                                 if scope.get("query_string") else "")
@@ -70,7 +71,7 @@ class IdempotencyMiddleware:
         if row is not None:
             await _answer(send, *_replay(row, claim))
             return
-        await self._apply(scope, _replaying(body, receive), send, engine.sessions, claim)
+        await self._apply(scope, replaying(body, receive), send, engine.sessions, claim)
 
     async def _apply(self, scope: Scope, receive: Receive, send: Send,
                      sessions: sessionmaker[Session], claim: idempotency.Claim) -> None:
@@ -142,16 +143,17 @@ def _replay(row: IdempotencyKey, claim: idempotency.Claim) -> tuple[int, Any, bo
     """The stored answer, or why there is none to give: (status, body, replayed)."""
     why = idempotency.mismatch(row, claim)
     if why is not None:
-        return 422, {"detail": f"{HEADER} {claim.key!r} {why}; use a new key for a new "
-                               "request", "field": HEADER}, False
+        return 422, errors.body(422, f"{HEADER} {claim.key!r} {why}; use a new key for a new "
+                                     "request", HEADER), False
     if row.status_code is None or row.response_body is None:
-        return 409, {"detail": f"the request with {HEADER} {claim.key!r} was accepted and "
-                               "its answer is not stored yet; retry later or read the resource",
-                     "field": HEADER}, False
+        return 409, errors.body(409, f"the request with {HEADER} {claim.key!r} was accepted "
+                                     "and its answer is not stored yet; retry later or read "
+                                     "the resource", HEADER), False
     return row.status_code, row.response_body.encode(), True
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (a middleware that reads it hands it on with `replaying`)."""
     chunks = []
     while True:
         message = await receive()
@@ -160,7 +162,7 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands the already-read body to the app once, then listens as usual."""
     done = False
 

@@ -94,6 +94,20 @@ class Settings(BaseSettings):
     # The GPS path re-reads the caller's account at most this often: a disabled account loses
     # access to it within this many seconds (other routes read the account on every request).
     auth_cache_s: float = Field(30.0, ge=0, le=3600)
+    # Rate limits (api.ratelimit): a password check costs 0.11 s of CPU (argon2), so wrong
+    # passwords lock an account for a while, an address gets a number of tries a minute, and
+    # only `login_concurrent_checks` hashes run at once (the rest wait, or get a 429).
+    login_failures_per_min: int = Field(5, ge=1, le=10_000)
+    login_lockout_min: float = Field(15.0, gt=0, le=24 * 60)
+    login_per_address_per_min: int = Field(30, ge=1, le=100_000)
+    login_concurrent_checks: int = Field(1, ge=1, le=64)
+    login_queue: int = Field(16, ge=0, le=10_000)
+    writes_per_min: int = Field(600, ge=1, le=10_000_000)
+    writes_per_address_per_min: int = Field(1200, ge=1, le=10_000_000)
+    # ~15 fixes/s per technician is the measured storm (1,500/s for 100); this is well above.
+    gps_per_s: float = Field(50.0, gt=0, le=100_000)
+    # Origins (comma-separated) whose pages may call the API from a browser; none: no CORS.
+    cors_origins: str = ""
     photo_dir: Path = Path("var/photos")
     photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatcher import closed_loop
 from dispatcher.alerts import monitor
 from dispatcher.alerts import service as alerts
-from dispatcher.alerts.models import AlertState
+from dispatcher.alerts.models import AlertKind, AlertState
 from dispatcher.alerts.monitor import AlertPolicy
 from dispatcher.alerts.schemas import AlertRead
+from dispatcher.audit import service as audit
+from dispatcher.audit.schemas import AuditQuery, AuditRead
 from dispatcher.auth.accounts import Accounts
 from dispatcher.auth.schemas import UserCreate, UserRead
 from dispatcher.auth.tokens import Principal
@@ -328,6 +330,25 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
     def acknowledge_alert(self, alert_id: int, *, by: str) -> AlertRead:
         return self._run(lambda s, now: AlertRead.model_validate(
             alerts.acknowledge(s, alert_id=alert_id, by=by, now=now)))
+
+    def record_audit(self, entry: dict[str, Any]) -> AuditRead:
+        """Append a change made by a person (`api.audit` fills who, what, before, after)."""
+        with self.sessions() as s, s.begin():
+            return AuditRead.model_validate(audit.record(s, at=self.clock.now(), **entry))
+
+    def audit(self, query: AuditQuery) -> list[AuditRead]:
+        """The audit trail, newest first, narrowed by `query`."""
+        with self.sessions() as s:
+            return [AuditRead.model_validate(e) for e in audit.list_(s, query=query)]
+
+    def report_lockout(self, username: str, *, address: str, minutes: float) -> AlertRead:
+        """Raise the `login_lockout` alert: an account locked after repeated wrong passwords
+        (one open alert, refreshed, until a dispatcher or admin acknowledges it)."""
+        message = (f"account {username!r} locked for {minutes:g} min after repeated wrong "
+                   f"passwords (the last from {address})")
+        return self._run(lambda s, now: AlertRead.model_validate(alerts.raise_(
+            s, kind=AlertKind.login_lockout, ticket_id=None, technician_id=None,
+            message=message, now=now)))
 
     # -- KPIs -----------------------------------------------------------------------------------
     def kpis(self, query: KpiQuery) -> KpiReport:

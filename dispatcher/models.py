@@ -2,6 +2,7 @@
 
 from dispatcher.alerts.models import Alert
 from dispatcher.assets.models import Asset
+from dispatcher.audit.models import AuditEntry
 from dispatcher.auth.models import SigningKey, User
 from dispatcher.events.models import Event
 from dispatcher.followups.models import FollowUp
@@ -16,6 +17,7 @@ from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
 __all__ = [
-    "Alert", "Asset", "Event", "FollowUp", "IdempotencyKey", "MaintenancePlan", "Override",
-    "Photo", "PlanVersion", "RecurringFault", "SigningKey", "Site", "Technician", "Ticket", "User",
+    "Alert", "Asset", "AuditEntry", "Event", "FollowUp", "IdempotencyKey", "MaintenancePlan",
+    "Override", "Photo", "PlanVersion", "RecurringFault", "SigningKey", "Site", "Technician",
+    "Ticket", "User",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from api.deps import EngineDep, staff_only
+from api.deps import EngineDep, Id, staff_only
 from dispatcher.alerts.models import AlertState
 from dispatcher.alerts.schemas import AlertAck, AlertRead
 
@@ -19,6 +19,6 @@ def list_alerts(engine: EngineDep, state: AlertState | None = None) -> list[Aler
 
 
 @router.post("/{alert_id}/ack")
-def acknowledge(alert_id: int, engine: EngineDep, body: AlertAck | None = None) -> AlertRead:
+def acknowledge(alert_id: Id, engine: EngineDep, body: AlertAck | None = None) -> AlertRead:
     """Acknowledge an open alert: it stops escalating and stays until its condition clears."""
     return engine.acknowledge_alert(alert_id, by=(body or AlertAck()).by)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import EngineDep
+from api.deps import EngineDep, Id
 from dispatcher.assets.models import AssetKind
 from dispatcher.assets.schemas import AssetCreate, AssetRead, AssetUpdate
 
@@ -23,17 +23,17 @@ def list_assets(engine: EngineDep, site_id: str | None = None,
 
 
 @router.get("/{asset_id}")
-def get_asset(asset_id: int, engine: EngineDep) -> AssetRead:
+def get_asset(asset_id: Id, engine: EngineDep) -> AssetRead:
     return engine.get_asset(asset_id)
 
 
 @router.patch("/{asset_id}")
-def update_asset(asset_id: int, body: AssetUpdate, engine: EngineDep) -> AssetRead:
+def update_asset(asset_id: Id, body: AssetUpdate, engine: EngineDep) -> AssetRead:
     return engine.update_asset(asset_id, body)
 
 
 @router.delete("/{asset_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_asset(asset_id: int, engine: EngineDep) -> Response:
+def delete_asset(asset_id: Id, engine: EngineDep) -> Response:
     """Refused (409) while tickets or maintenance plans refer to the asset."""
     engine.delete_asset(asset_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, EngineDep
+from api.deps import CurrentUser, EngineDep, Id
 from dispatcher.fieldwork.schemas import (
     CheckIn,
     CheckInResult,
@@ -23,21 +23,21 @@ router = APIRouter(prefix="/tickets", tags=["field work"])
 
 
 @router.post("/{ticket_id}/accept")
-def accept(ticket_id: int, engine: EngineDep, user: CurrentUser,
+def accept(ticket_id: Id, engine: EngineDep, user: CurrentUser,
            body: Progress | None = None) -> TicketRead:
     """Take an assigned ticket (the SLA's respond milestone)."""
     return engine.field.accept(ticket_id, body or Progress(), by=user)
 
 
 @router.post("/{ticket_id}/start")
-def start(ticket_id: int, engine: EngineDep, user: CurrentUser,
+def start(ticket_id: Id, engine: EngineDep, user: CurrentUser,
           body: Progress | None = None) -> TicketRead:
     """Set off to the ticket (en_route); accepts it first if it was only assigned."""
     return engine.field.start(ticket_id, body or Progress(), by=user)
 
 
 @router.post("/{ticket_id}/check-in")
-def check_in(ticket_id: int, body: CheckIn, engine: EngineDep,
+def check_in(ticket_id: Id, body: CheckIn, engine: EngineDep,
              user: CurrentUser) -> CheckInResult:
     """On site at the device's position; far from the ticket it is taken with a warning and
     flagged to the dispatcher."""
@@ -45,14 +45,14 @@ def check_in(ticket_id: int, body: CheckIn, engine: EngineDep,
 
 
 @router.post("/{ticket_id}/complete")
-def complete(ticket_id: int, body: Completion, engine: EngineDep,
+def complete(ticket_id: Id, body: Completion, engine: EngineDep,
              user: CurrentUser) -> CompletionResult:
     """Work done; `fixed: false` opens a linked follow-up ticket, returned as `follow_up`."""
     return engine.field.complete(ticket_id, body, by=user)
 
 
 @router.post("/{ticket_id}/not-home")
-def not_home(ticket_id: int, engine: EngineDep, user: CurrentUser,
+def not_home(ticket_id: Id, engine: EngineDep, user: CurrentUser,
              body: NotHome | None = None) -> TicketRead:
     """Resident not home: back to `new` and held off routes until a dispatcher rebooks it."""
     return engine.field.not_home(ticket_id, body or NotHome(), by=user)

@@ -8,7 +8,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from api.deps import EngineDep
+from api import errors
+from api.deps import EngineDep, Id
 from dispatcher.followups.models import FollowUpState
 from dispatcher.followups.schemas import (
     FollowUpAnswer,
@@ -25,13 +26,13 @@ page_router = APIRouter(tags=["follow-up (public)"])
 router = APIRouter(tags=["follow-ups"])
 
 
-@public_router.get("/{token}")
+@public_router.get("/{token}", responses=errors.declare(410))
 def followup_by_token(token: str, engine: EngineDep) -> FollowUpPublic:
     """Which repair the link is about; 404 unknown link, 410 already answered or expired."""
     return engine.followup_by_token(token)
 
 
-@public_router.post("/{token}")
+@public_router.post("/{token}", responses=errors.declare(410))
 def answer_by_token(token: str, body: FollowUpAnswer, engine: EngineDep) -> FollowUpRead:
     """The resident's rating and "is it fixed?"; the link is spent (a second use is a 410)."""
     return engine.answer_followup_link(token, body)
@@ -50,17 +51,17 @@ def list_followups(engine: EngineDep, state: FollowUpState | None = None) -> lis
 
 
 @router.get("/tickets/{ticket_id}/followup")
-def get_followup(ticket_id: int, engine: EngineDep) -> FollowUpRead:
+def get_followup(ticket_id: Id, engine: EngineDep) -> FollowUpRead:
     return engine.get_followup(ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/followup")
-def phone_followup(ticket_id: int, body: PhoneAnswer, engine: EngineDep) -> FollowUpRead:
+@router.post("/tickets/{ticket_id}/followup", responses=errors.declare(410))
+def phone_followup(ticket_id: Id, body: PhoneAnswer, engine: EngineDep) -> FollowUpRead:
     """Record a phone follow-up; fixed closes the ticket, not fixed reopens it as rework."""
     return engine.answer_followup_phone(ticket_id, body)
 
 
 @router.post("/tickets/{ticket_id}/followup/link")
-def issue_link(ticket_id: int, engine: EngineDep) -> FollowUpLink:
+def issue_link(ticket_id: Id, engine: EngineDep) -> FollowUpLink:
     """Issue the resident's one-time link (shown once; an earlier link stops working)."""
     return engine.issue_followup_link(ticket_id)

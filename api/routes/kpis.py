@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from api.deps import EngineDep
+from api.deps import EngineDep, QueryId
 from dispatcher.enums import Category, Urgency
 from dispatcher.kpis import service as kpis
 from dispatcher.kpis.periods import Period
 from dispatcher.kpis.schemas import GroupBy, KpiQuery, KpiReport
+from dispatcher.schemas import IsoDate
 
 router = APIRouter(tags=["kpis"])
 
 
 def kpi_query(
     period: Period = Period.day,
-    start: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last local day, included")] = None,
+    start: Annotated[IsoDate | None, Query(alias="from", description="first local day")] = None,
+    end: Annotated[IsoDate | None,
+                   Query(alias="to", description="last local day, included")] = None,
     site: str | None = None,
-    technician: int | None = None,
+    technician: QueryId = None,
     urgency: Urgency | None = None,
     category: Category | None = None,
     group_by: GroupBy = GroupBy.period,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import EngineDep
+from api.deps import EngineDep, Id, QueryId
 from dispatcher.maintenance.schemas import PlanCreate, PlanRead, PlanUpdate
 from dispatcher.recurring.models import RecurringState
 from dispatcher.recurring.schemas import Decision, RecurringRead
@@ -19,23 +19,23 @@ def create_plan(body: PlanCreate, engine: EngineDep) -> PlanRead:
 
 
 @router.get("/maintenance/plans")
-def list_plans(engine: EngineDep, asset_id: int | None = None,
+def list_plans(engine: EngineDep, asset_id: QueryId = None,
                site_id: str | None = None) -> list[PlanRead]:
     return engine.list_plans(asset_id, site_id)
 
 
 @router.get("/maintenance/plans/{plan_id}")
-def get_plan(plan_id: int, engine: EngineDep) -> PlanRead:
+def get_plan(plan_id: Id, engine: EngineDep) -> PlanRead:
     return engine.get_plan(plan_id)
 
 
 @router.patch("/maintenance/plans/{plan_id}")
-def update_plan(plan_id: int, body: PlanUpdate, engine: EngineDep) -> PlanRead:
+def update_plan(plan_id: Id, body: PlanUpdate, engine: EngineDep) -> PlanRead:
     return engine.update_plan(plan_id, body)
 
 
 @router.delete("/maintenance/plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_plan(plan_id: int, engine: EngineDep) -> Response:
+def delete_plan(plan_id: Id, engine: EngineDep) -> Response:
     """Refused (409) once the plan has generated tickets: deactivate it instead."""
     engine.delete_plan(plan_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -49,13 +49,13 @@ def list_recurring(engine: EngineDep,
 
 
 @router.post("/recurring-faults/{recurring_id}/accept")
-def accept_recurring(recurring_id: int, engine: EngineDep,
+def accept_recurring(recurring_id: Id, engine: EngineDep,
                      body: Decision | None = None) -> RecurringRead:
     """Create the proposed root-cause ticket; the alert resolves."""
     return engine.accept_recurring(recurring_id, by=(body or Decision()).by)
 
 
 @router.post("/recurring-faults/{recurring_id}/dismiss")
-def dismiss_recurring(recurring_id: int, engine: EngineDep,
+def dismiss_recurring(recurring_id: Id, engine: EngineDep,
                       body: Decision | None = None) -> RecurringRead:
     return engine.dismiss_recurring(recurring_id, by=(body or Decision()).by)

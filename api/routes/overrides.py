@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, status
 
-from api.deps import EngineDep, staff_only
+from api import errors
+from api.deps import EngineDep, Id, staff_only
 from dispatcher.overrides.schemas import (
     HoldCreate,
     LockCreate,
@@ -18,7 +19,9 @@ from dispatcher.overrides.schemas import (
     PinCreate,
 )
 
-router = APIRouter(prefix="/overrides", tags=["overrides"], dependencies=[Depends(staff_only)])
+# A body naming an unknown ticket or technician is a 404.
+router = APIRouter(prefix="/overrides", tags=["overrides"], dependencies=[Depends(staff_only)],
+                   responses=errors.declare(404))
 
 
 @router.get("")
@@ -54,11 +57,11 @@ def lock(body: LockCreate, engine: EngineDep) -> OverrideEffect:
 
 
 @router.delete("/lock/{technician_id}")
-def unlock(technician_id: int, engine: EngineDep, by: str = "dispatcher") -> OverrideEffect:
+def unlock(technician_id: Id, engine: EngineDep, by: str = "dispatcher") -> OverrideEffect:
     return engine.clear_lock(technician_id, by=by)
 
 
 @router.delete("/{ticket_id}")
-def clear(ticket_id: int, engine: EngineDep, by: str = "dispatcher") -> OverrideEffect:
+def clear(ticket_id: Id, engine: EngineDep, by: str = "dispatcher") -> OverrideEffect:
     """Clear a ticket's pin, move or hold."""
     return engine.clear_override(ticket_id, by=by)

@@ -11,8 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from fastapi.responses import FileResponse
+from pydantic import BeforeValidator
 
-from api.deps import CurrentUser, EngineDep
+from api import errors
+from api.deps import CurrentUser, EngineDep, Id
 from dispatcher.errors import Invalid
 from dispatcher.photos.models import PhotoTag
 from dispatcher.photos.schemas import PhotoRead
@@ -28,30 +30,32 @@ class PhotoLink(PhotoRead):
         return cls(**photo.model_dump(), url=f"/api/v1/photos/{photo.id}")
 
 
-@router.post("/tickets/{ticket_id}/photos", status_code=status.HTTP_201_CREATED)
-def upload(ticket_id: int, engine: EngineDep, user: CurrentUser,
-           file: Annotated[UploadFile | None, File(description="JPEG, PNG or WebP")] = None,
-           tag: Annotated[str, Form(description="before or after")] = "after",
-           taken_at: Annotated[datetime | None, Form()] = None) -> PhotoLink:
+def _absent(value: object) -> object:
+    return None if value == "" else value  # a form sends an unset field as ""
+
+
+@router.post("/tickets/{ticket_id}/photos", status_code=status.HTTP_201_CREATED,
+             responses=errors.declare(413, 415))
+def upload(ticket_id: Id, engine: EngineDep, user: CurrentUser,
+           file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
+           tag: Annotated[PhotoTag, Form(description="before or after")] = PhotoTag.after,
+           taken_at: Annotated[datetime | None, Form(), BeforeValidator(_absent)] = None,
+           ) -> PhotoLink:
     """413 over the size limit, 415 if the bytes are not a JPEG/PNG/WebP image."""
-    if file is None:
-        raise Invalid("file is required (multipart field 'file')", field="file")
-    if tag not in PhotoTag.__members__:
-        raise Invalid(f"tag must be before or after, not {tag!r}", field="tag")
     if taken_at is not None and taken_at.tzinfo is None:
         raise Invalid("taken_at must include a time zone", field="taken_at")
     data = file.file.read(engine.settings.photo_max_bytes + 1)  # one byte over is enough
-    return PhotoLink.of(engine.field.add_photo(ticket_id, data, tag=PhotoTag(tag),
+    return PhotoLink.of(engine.field.add_photo(ticket_id, data, tag=tag,
                                          taken_at=taken_at, by=user))
 
 
 @router.get("/tickets/{ticket_id}/photos")
-def list_photos(ticket_id: int, engine: EngineDep, user: CurrentUser) -> list[PhotoLink]:
+def list_photos(ticket_id: Id, engine: EngineDep, user: CurrentUser) -> list[PhotoLink]:
     return [PhotoLink.of(p) for p in engine.field.list_photos(ticket_id, by=user)]
 
 
 @router.get("/photos/{photo_id}", response_class=FileResponse)
-def photo_file(photo_id: int, engine: EngineDep, user: CurrentUser) -> FileResponse:
+def photo_file(photo_id: Id, engine: EngineDep, user: CurrentUser) -> FileResponse:
     """The image, to a user allowed to see its ticket."""
     path, content_type = engine.field.photo_file(photo_id, by=user)
     return FileResponse(path, media_type=content_type,

@@ -22,26 +22,31 @@ from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import errors
 from api.deps import CurrentUser, EngineDep
 from api.fanout import Broadcaster, Listener, sse
 from dispatcher.auth import access
 from dispatcher.errors import Invalid
 from dispatcher.events import feed
 from dispatcher.events.tail import open_tail
+from dispatcher.schemas import MAX_ID
 
 router = APIRouter(tags=["stream"])
 
+EVENT_ID = r"^[0-9]{0,18}$"  # a stored event's id; empty means none
 PING_S = 15.0
 RETRY_MS = 2000  # how long a browser waits before it reconnects
 REPLAY_PAGE = 200  # events read from the database at a time while replaying
 
 
-@router.get("/stream", response_class=StreamingResponse)
+@router.get("/stream", response_class=StreamingResponse, responses=errors.declare(404))
 async def stream(
     request: Request, engine: EngineDep, user: CurrentUser,
-    technician_id: Annotated[int | None, Query(description="only what concerns him")] = None,
-    last_event_id: Annotated[str | None, Query(description="resume after this event")] = None,
-    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    technician_id: Annotated[int | None, Query(ge=1, le=MAX_ID,
+                                                description="only what concerns him")] = None,
+    last_event_id: Annotated[str, Query(description="resume after this event",
+                                        pattern=EVENT_ID)] = "",
+    last_event_id_header: Annotated[str, Header(alias="Last-Event-ID", pattern=EVENT_ID)] = "",
 ) -> StreamingResponse:
     """Live events as Server-Sent Events; resumable with `Last-Event-ID`."""
     if not user.staff:

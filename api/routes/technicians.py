@@ -5,7 +5,7 @@ from __future__ import annotations
 from anyio import to_thread
 from fastapi import APIRouter, Request, status
 
-from api.deps import CachedUser, CurrentUser, EngineDep, StaffUser
+from api.deps import CachedUser, CurrentUser, EngineDep, Id, StaffUser
 from api.idempotency import HEADER
 from dispatcher.auth import access
 from dispatcher.fieldwork.schemas import RouteRead
@@ -36,17 +36,19 @@ def list_technicians(engine: EngineDep, user: CurrentUser) -> list[TechnicianRea
 
 
 @router.get("/{technician_id}")
-def get_technician(technician_id: int, engine: EngineDep, user: CurrentUser) -> TechnicianRead:
+def get_technician(technician_id: Id, engine: EngineDep, user: CurrentUser) -> TechnicianRead:
     access.require_technician(user, technician_id)
     return engine.get_technician(technician_id)
 
 
 @gps_router.post("/{technician_id}/position", status_code=status.HTTP_202_ACCEPTED)
-async def update_position(technician_id: int, body: PositionUpdate, request: Request,
+async def update_position(technician_id: Id, body: PositionUpdate, request: Request,
                           engine: EngineDep, user: CachedUser) -> PositionAccepted:
     """A GPS fix: his live position at once; in the database, and a re-plan asked for if it
     matters, within a few hundred ms. With an Idempotency-Key it is stored before the answer."""
     access.require_technician(user, technician_id)
+    request.app.state.limits.gps_fix(technician_id)
+    request.app.state.metrics.gps_fixes.inc()
     if HEADER in request.headers:  # a keyed retry: the fix commits with its key
         at = body.at or engine.clock.now()
         read = await to_thread.run_sync(engine.update_position, technician_id,
@@ -57,7 +59,7 @@ async def update_position(technician_id: int, body: PositionUpdate, request: Req
 
 
 @router.get("/{technician_id}/route")
-def technician_route(technician_id: int, engine: EngineDep, user: CurrentUser) -> RouteRead:
+def technician_route(technician_id: Id, engine: EngineDep, user: CurrentUser) -> RouteRead:
     """His open tickets in the planned order, with addresses, deadlines and ETAs."""
     access.require_technician(user, technician_id)
     return engine.field.route(technician_id)

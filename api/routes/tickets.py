@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import CurrentUser, EngineDep, StaffUser
+from api.deps import CurrentUser, EngineDep, Id, StaffUser
 from dispatcher.auth import access
 from dispatcher.enums import Status
 from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketPreview, TicketRead
@@ -38,7 +38,7 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: int, engine: EngineDep, user: CurrentUser) -> TicketRead:
+def get_ticket(ticket_id: Id, engine: EngineDep, user: CurrentUser) -> TicketRead:
     """One ticket; 403 for a technician it is not assigned to."""
     ticket = engine.get_ticket(ticket_id)
     access.require_ticket(user, ticket_id=ticket_id, owner=ticket.assignment.technician_id)
@@ -46,12 +46,12 @@ def get_ticket(ticket_id: int, engine: EngineDep, user: CurrentUser) -> TicketRe
 
 
 @router.post("/{ticket_id}/cancel")
-def cancel_ticket(ticket_id: int, engine: EngineDep, _: StaffUser) -> TicketRead:
+def cancel_ticket(ticket_id: Id, engine: EngineDep, _: StaffUser) -> TicketRead:
     return engine.cancel_ticket(ticket_id)
 
 
 @router.post("/{ticket_id}/status")
-def report_status(ticket_id: int, body: StatusChange, engine: EngineDep,
+def report_status(ticket_id: Id, body: StatusChange, engine: EngineDep,
                   user: CurrentUser) -> TicketRead:
     """accepted, en_route, on_site or completed; an impossible transition is a 409."""
     return engine.report_status(ticket_id, body, by=user)

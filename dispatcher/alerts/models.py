@@ -19,10 +19,11 @@ class AlertKind(StrEnum):
     stale_gps = "stale_gps"  # a technician on shift without a GPS fix for too long
     recurring_fault = "recurring_fault"  # repeated faults at one place (dispatcher.recurring)
     checkin_far = "checkin_far"  # a check-in away from the ticket's location and site
+    login_lockout = "login_lockout"  # an account locked after repeated wrong passwords
 
 
 # Raised by an action, not found by the monitor: they stay until a dispatcher acknowledges them.
-REPORTED_KINDS = frozenset({AlertKind.checkin_far})
+REPORTED_KINDS = frozenset({AlertKind.checkin_far, AlertKind.login_lockout})
 
 
 class AlertState(StrEnum):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatcher.assets.models import AssetKind
-from dispatcher.schemas import Latitude, Longitude, Strict
+from dispatcher.schemas import Latitude, Longitude, Strict, omittable
 
 
 class AssetCreate(Strict):
@@ -25,13 +25,13 @@ class AssetCreate(Strict):
 class AssetUpdate(Strict):
     """Fields to change; the others keep their values."""
 
-    kind: AssetKind | None = None
-    name: str | None = Field(None, min_length=1, max_length=128)
+    kind: AssetKind = omittable()
+    name: str = omittable(min_length=1, max_length=128)
     site_id: str | None = Field(None, max_length=64)
     building: str | None = Field(None, max_length=64)
     unit: str | None = Field(None, max_length=64)
-    lat: Latitude | None = None
-    lon: Longitude | None = None
+    lat: Latitude = omittable()
+    lon: Longitude = omittable()
 
 
 class AssetRead(BaseModel):

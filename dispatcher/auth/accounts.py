@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from dispatcher.auth import service as users
 from dispatcher.auth import tokens
-from dispatcher.auth.schemas import TokenRead, UserCreate, UserRead
+from dispatcher.auth.schemas import TokenRead, UserCreate, UserRead, UserUpdate
 from dispatcher.auth.tokens import Principal
 from dispatcher.context import Context
-from dispatcher.errors import Unauthenticated
+from dispatcher.errors import NotFound, Unauthenticated
 from dispatcher.events import service as events
 
 
@@ -49,12 +49,35 @@ class Accounts:
 
     def principal(self, token: str) -> Principal:
         """The account a token stands for; `Unauthenticated` if it is not valid now."""
-        user_id = tokens.user_id(token, secret=self._secret(), now=self._engine.clock.now())
+        user_id, version = tokens.subject(token, secret=self._secret(),
+                                          now=self._engine.clock.now())
         with self._engine.sessions() as s:
             user = users.get(s, user_id=user_id)
         if user is None or not user.active:
             raise Unauthenticated("account disabled or removed", field="Authorization")
+        if user.token_version != version:
+            raise Unauthenticated("token revoked: the password changed or the account was "
+                                  "disabled since it was issued; log in again",
+                                  field="Authorization")
         return Principal.of(user)
+
+    def update(self, user_id: int, data: UserUpdate) -> UserRead:
+        """A new password or (de)activation; the account's earlier tokens stop working."""
+        def run(s: Session, now: datetime) -> UserRead:
+            user = users.update(s, user_id=user_id, data=data)
+            events.record(s, type="user.updated", at=now, payload={
+                "user_id": user.id, "active": user.active,
+                "password_changed": "password" in data.model_fields_set})
+            return UserRead.model_validate(user)
+        return self._engine.command(run)
+
+    def get(self, user_id: int) -> UserRead:
+        """One account; `NotFound` if there is none."""
+        with self._engine.sessions() as s:
+            user = users.get(s, user_id=user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} not found", field="user_id")
+            return UserRead.model_validate(user)
 
     def _secret(self) -> str:
         if self._signing_secret is None:

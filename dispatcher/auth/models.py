@@ -32,6 +32,9 @@ class User(Base):
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # In every token; raised when the password changes or the account is disabled, so the
+    # tokens issued before stop working at once (`accounts.principal` compares).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SigningKey(Base):

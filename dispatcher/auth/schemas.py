@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dispatcher.auth.models import Role
-from dispatcher.schemas import Strict
+from dispatcher.schemas import DbId, Strict, omittable
 
 USERNAME = r"^[A-Za-z0-9_.@-]+$"
 
@@ -18,7 +18,7 @@ class UserCreate(Strict):
     username: str = Field(min_length=1, max_length=64, pattern=USERNAME)
     password: str = Field(min_length=6, max_length=256)
     role: Role
-    technician_id: int | None = None
+    technician_id: DbId | None = None
 
     @model_validator(mode="after")
     def _technician_matches_role(self) -> UserCreate:
@@ -27,6 +27,13 @@ class UserCreate(Strict):
         if self.role is not Role.technician and self.technician_id is not None:
             raise ValueError("technician_id is only for technician accounts")
         return self
+
+
+class UserUpdate(Strict):
+    """A new password or the account disabled/enabled; either revokes its tokens."""
+
+    password: str = omittable(min_length=6, max_length=256)
+    active: bool = omittable()
 
 
 class UserRead(BaseModel):

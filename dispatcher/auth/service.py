@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.auth.models import User
-from dispatcher.auth.schemas import UserCreate
-from dispatcher.errors import Conflict, Unauthenticated
+from dispatcher.auth.schemas import UserCreate, UserUpdate
+from dispatcher.errors import Conflict, NotFound, Unauthenticated
 from dispatcher.technicians import service as technicians
 
 # argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): a login stays well under
@@ -31,6 +31,22 @@ def create(session: Session, *, data: UserCreate, now: datetime) -> User:
     user = User(username=data.username, password_hash=_hasher.hash(data.password),
                 role=data.role, technician_id=data.technician_id, active=True, created_at=now)
     session.add(user)
+    session.flush()
+    return user
+
+
+def update(session: Session, *, user_id: int, data: UserUpdate) -> User:
+    """Set a new password or (de)activate; either revokes the tokens issued so far."""
+    user = get(session, user_id=user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found", field="user_id")
+    changes = data.model_dump(exclude_unset=True)
+    if "password" in changes:
+        user.password_hash = _hasher.hash(changes["password"])
+        user.token_version += 1
+    if "active" in changes and changes["active"] != user.active:
+        user.active = changes["active"]
+        user.token_version += 1
     session.flush()
     return user
 

@@ -43,13 +43,19 @@ class Principal:
 def issue(user: User, *, secret: str, now: datetime, ttl: timedelta) -> tuple[str, datetime]:
     """A token for `user` valid from `now` for `ttl`, and when it expires."""
     expires = now + ttl
-    claims = {"sub": str(user.id), "name": user.username, "role": user.role.value,
+    claims = {"sub": str(user.id), "ver": user.token_version or 0, "name": user.username,
+              "role": user.role.value,
               "iat": int(now.timestamp()), "exp": int(expires.timestamp())}
     return jwt.encode(claims, secret, algorithm=ALGORITHM), expires.astimezone(UTC)
 
 
 def user_id(token: str, *, secret: str, now: datetime) -> int:
-    """The account id a token was issued to, or `Unauthenticated` saying why it is refused.
+    """The account id a token was issued to, or `Unauthenticated` saying why it is refused."""
+    return subject(token, secret=secret, now=now)[0]
+
+
+def subject(token: str, *, secret: str, now: datetime) -> tuple[int, int]:
+    """The account id a token was issued to and its token version, or `Unauthenticated`.
 
     Expiry is checked against `now` (the engine's clock, which tests and the demo control: the
     demo's clock runs ahead of the wall), never the wall clock PyJWT would use for exp and iat.
@@ -58,12 +64,13 @@ def user_id(token: str, *, secret: str, now: datetime) -> int:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
                             options={"verify_exp": False, "verify_iat": False,
                                      "require": ["sub", "exp"]})
-        subject, expires = int(claims["sub"]), float(claims["exp"])
+        account, version = int(claims["sub"]), int(claims.get("ver", 0))
+        expires = float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         raise Unauthenticated(INVALID, field="Authorization") from None
     if now.timestamp() >= expires:
         raise Unauthenticated(EXPIRED, field="Authorization")
-    return subject
+    return account, version
 
 
 def signing_secret(sessions: sessionmaker[Session], *, now: datetime) -> str:

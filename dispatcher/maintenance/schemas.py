@@ -7,13 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatcher.enums import Category
-from dispatcher.schemas import AwareDatetime, Strict
+from dispatcher.schemas import AwareDatetime, DbId, Strict, omittable
 
 
 class PlanCreate(Strict):
     """A plan for one asset; unset fields come from the defaults of its kind."""
 
-    asset_id: int
+    asset_id: DbId
     kind: str | None = Field(None, min_length=1, max_length=64,
                              description="defaults to the asset's kind")
     category: Category | None = None
@@ -28,19 +28,19 @@ class PlanCreate(Strict):
 class PlanUpdate(Strict):
     """Fields to change; the others keep their values."""
 
-    cadence_days: int | None = Field(None, ge=1, le=3650)
-    tolerance_days: int | None = Field(None, ge=1, le=365)
-    service_minutes: int | None = Field(None, ge=1, le=24 * 60)
-    next_due: AwareDatetime | None = None
-    description: str | None = Field(None, max_length=4000)
-    active: bool | None = None
+    cadence_days: int = omittable(ge=1, le=3650)
+    tolerance_days: int = omittable(ge=1, le=365)
+    service_minutes: int = omittable(ge=1, le=24 * 60)
+    next_due: AwareDatetime = omittable()
+    description: str = omittable(max_length=4000)
+    active: bool = omittable()
 
 
 class PlanRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    asset_id: int
+    asset_id: DbId
     kind: str
     category: Category
     service_minutes: int

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatcher.overrides.models import OverrideKind, Reason
-from dispatcher.schemas import Strict
+from dispatcher.schemas import DbId, Strict
 from dispatcher.tickets.schemas import Assignment
 
 
@@ -19,8 +19,8 @@ class _By(Strict):
 class PinCreate(_By):
     """Pin `ticket_id` to `technician_id`."""
 
-    ticket_id: int
-    technician_id: int
+    ticket_id: DbId
+    technician_id: DbId
 
 
 class MoveCreate(PinCreate):
@@ -32,13 +32,13 @@ class MoveCreate(PinCreate):
 class HoldCreate(_By):
     """Keep `ticket_id` off every route until the hold is cleared."""
 
-    ticket_id: int
+    ticket_id: DbId
 
 
 class LockCreate(_By):
     """Freeze `technician_id`'s current route for `minutes`."""
 
-    technician_id: int
+    technician_id: DbId
     minutes: int = Field(ge=1, le=24 * 60)
 
 

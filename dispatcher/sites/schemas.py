@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shapely.geometry import Polygon
 
@@ -37,4 +39,5 @@ class SiteRead(BaseModel):
     region: str
     lat: float
     lon: float
-    outline: list[tuple[float, float]] | None
+    # A list, not a tuple: Schemathesis 4 misreads a tuple's `prefixItems` in a response.
+    outline: list[Annotated[list[float], Field(min_length=2, max_length=2)]] | None

@@ -128,7 +128,7 @@ def _parse(data: dict[str, Any], where: str) -> SlaPolicy:
         if raw is None:
             raise PolicyError(f"{where}: category.{c} is missing")
         minutes = raw.get("service_min")
-        if not isinstance(minutes, int) or minutes <= 0:
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
             raise PolicyError(f"{where}: category.{c}.service_min must be a positive integer")
         skill = _enum(Skill, raw.get("skill"), f"{where}: category.{c}.skill")
         categories[c] = CategoryDefaults(skill, minutes)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
 from dispatcher.enums import Skill, TechState
-from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
+from dispatcher.schemas import AwareDatetime, Latitude, LocalTime, Longitude, Strict
 
 
 class Shift(Strict):
     """A daily shift in the company's local time; end before start runs past midnight."""
 
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
 
 class Position(Strict):

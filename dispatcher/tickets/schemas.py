@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dispatcher.enums import Category, Skill, Status, Urgency
-from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
+from dispatcher.schemas import AwareDatetime, DbId, Latitude, Longitude, Strict
 from dispatcher.tickets.models import Ticket
 
 
@@ -40,7 +40,7 @@ class TicketCreate(Strict):
     service_minutes: int | None = Field(None, ge=1, le=24 * 60)
     reported_at: AwareDatetime | None = Field(None, description="defaults to now")
     window: Window | None = None
-    asset_id: int | None = Field(None, description="the asset the fault is on, if known")
+    asset_id: DbId | None = Field(None, description="the asset the fault is on, if known")
 
     @model_validator(mode="after")
     def _window_fits_urgency(self) -> TicketCreate:

@@ -66,7 +66,11 @@ const tr = (group, value) => TEXT[lang][group]?.[value] ?? value;
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
-  for (const [a, v] of Object.entries(attrs)) if (v !== null && v !== undefined && v !== false) node.setAttribute(a, v);
+  for (const [a, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (a === "style") node.style.cssText = v; // CSSOM: the CSP refuses style attributes
+    else node.setAttribute(a, v);
+  }
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
   return node;
 }

@@ -122,7 +122,7 @@ def test_impossible_transition_is_409_with_the_reason(client: TestClient) -> Non
     assert response.status_code == 409
     assert response.json() == {
         "detail": "ticket cannot go from new to completed; allowed next: assigned, cancelled",
-        "field": "status"}
+        "field": "status", "code": "conflict"}
 
 
 def test_pins(client: TestClient) -> None:

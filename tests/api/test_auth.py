@@ -44,7 +44,8 @@ def test_a_wrong_name_or_password_is_401(anonymous: TestClient, app_engine: Engi
     answer = anonymous.post(f"{API}/auth/login", json={"username": username,
                                                        "password": password})
     assert answer.status_code == 401
-    assert answer.json() == {"detail": "wrong username or password", "field": "password"}
+    assert answer.json() == {"detail": "wrong username or password", "field": "password",
+                             "code": "unauthenticated"}
 
 
 # Open by design: logging in, and the resident's one-time follow-up link (the token is the
@@ -159,3 +160,46 @@ def test_only_an_admin_creates_staff_accounts(client: TestClient, app_engine: En
     assert client.post(f"{API}/users", json=boss, headers=as_admin).status_code == 409
     names = [u["username"] for u in ok(client.get(f"{API}/users"))]
     assert names == ["dispatcher", "li", "root", "boss"]
+
+
+def test_a_password_change_revokes_the_tokens_issued_before(
+        client: TestClient, anonymous: TestClient, app_engine: Engine) -> None:
+    """Issue 18: the old token is a 401 at once; the new password logs in."""
+    old = bearer(app_engine, "amy")
+    amy = next(u for u in app_engine.accounts.list_() if u.username == "amy")
+    assert anonymous.get(f"{API}/auth/me", headers=old).status_code == 200
+    admin = bearer(app_engine, "root", Role.admin)
+    changed = client.patch(f"{API}/users/{amy.id}", json={"password": "new-secret-2"},
+                           headers=admin)
+    assert changed.status_code == 200, changed.text
+    refused = anonymous.get(f"{API}/auth/me", headers=old)
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert anonymous.post(f"{API}/auth/login", json={"username": "amy", "password": PASSWORD}
+                          ).status_code == 401
+    token = ok(anonymous.post(f"{API}/auth/login", json={"username": "amy",
+                                                        "password": "new-secret-2"}))
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert anonymous.get(f"{API}/auth/me", headers=headers).status_code == 200
+
+
+def test_disabling_an_account_revokes_its_tokens_also_after_enabling(
+        client: TestClient, anonymous: TestClient, app_engine: Engine) -> None:
+    old = bearer(app_engine, "li", Role.dispatcher)
+    li = next(u for u in app_engine.accounts.list_() if u.username == "li")
+    admin = bearer(app_engine, "root", Role.admin)
+    off = ok(client.patch(f"{API}/users/{li.id}", json={"active": False}, headers=admin))
+    assert off["active"] is False
+    assert anonymous.get(f"{API}/auth/me", headers=old).status_code == 401
+    ok(client.patch(f"{API}/users/{li.id}", json={"active": True}, headers=admin))
+    assert anonymous.get(f"{API}/auth/me", headers=old).status_code == 401  # still revoked
+    assert anonymous.post(f"{API}/auth/login", json={"username": "li", "password": PASSWORD}
+                          ).status_code == 200
+
+
+def test_only_an_admin_changes_a_staff_account(client: TestClient, app_engine: Engine) -> None:
+    bearer(app_engine, "boss", Role.admin)
+    boss = next(u for u in app_engine.accounts.list_() if u.username == "boss")
+    answer = client.patch(f"{API}/users/{boss.id}", json={"active": False})  # a dispatcher
+    assert answer.status_code == 403 and answer.json()["field"] == "role"
+    assert client.patch(f"{API}/users/99999", json={"active": False}).status_code == 404
+    assert client.patch(f"{API}/users/{boss.id}", json={"active": None}).status_code == 422

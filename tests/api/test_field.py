@@ -186,7 +186,7 @@ def test_photos_are_judged_by_their_bytes_and_stored_once(client: TestClient,
          "larger than 4096 bytes"),
         ({"file": ("e.png", b"", "image/png")}, {}, 422, "empty"),
         ({"file": ("a.png", png(), "image/png")}, {"tag": "during"}, 422, "tag"),
-        (None, {"tag": "after"}, 422, "file is required"),
+        (None, {"tag": "after"}, 422, '"field":"file"'),
     ]
     for files, data, status, why in refusals:
         answer = client.post(url, headers=as_li, files=files, data=data)

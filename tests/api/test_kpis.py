@@ -104,8 +104,10 @@ def rendered(browser: Any, url: str, token: str) -> str:
         page = context.new_page()
         page.add_init_script(f"localStorage.setItem('console.token', {json.dumps(token)})")
         page.goto(url)
+        # A function, not an expression: Playwright evals an expression in the page, which
+        # the console's Content-Security-Policy (no 'unsafe-eval') refuses.
         page.wait_for_function(
-            "document.querySelector('#chart-tech')?.style.boxSizing"
+            "() => document.querySelector('#chart-tech')?.style.boxSizing"
             " && document.querySelectorAll('td').length > 0", timeout=30_000)
         return page.content()
     finally:

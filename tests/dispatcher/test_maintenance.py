@@ -206,3 +206,16 @@ def test_a_visit_made_days_ahead_waits_quietly_then_is_planned(
     read = engine.get_ticket(ticket.id)
     assert read.assignment.technician_id is not None
     assert ticket.window.start <= read.assignment.eta <= ticket.window.end
+
+
+def test_generate_maintenance_answers_the_tickets_it_made(engine: Engine,
+                                                          clock: ManualClock) -> None:
+    """The demo calls it directly (issue 18: no test did): the ids it returns are the tickets
+    it created, and a second call makes none."""
+    due = clock.now() + timedelta(days=10)
+    engine.create_plan(PlanCreate(asset_id=_asset(engine), first_due=due))
+    assert engine.generate_maintenance() == []
+    clock.advance(timedelta(days=5))  # the window opens at due - 2 d, horizon 3 d
+    made = engine.generate_maintenance()
+    assert made == [t.id for t in _open_plan_tickets(engine)] and len(made) == 1
+    assert engine.generate_maintenance() == []

@@ -224,7 +224,8 @@ def test_the_app_is_installable_and_opens_offline(phone: Any, live: Live) -> Non
     assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
     for icon in manifest["icons"]:
         assert page.request.get(f"/app/{icon['src']}").headers["content-type"] == "image/png"
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A function: an expression is eval'd in the page, which the app's CSP refuses.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
     page.reload()

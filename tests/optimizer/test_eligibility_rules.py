@@ -1,0 +1,59 @@
+"""Eligibility rules that mutation testing found unchecked (issue 18). Expectations are
+worked by hand from the documented formula, never by calling the code under test."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.eligibility import drop_penalties, eligibilities
+from optimizer.params import SolveParams
+from optimizer.snapshot import Job, Snapshot, Tech
+
+# Two places 600 s apart; one technician at place 0, free from 0, shift ends at 3,600 s.
+TRAVEL = np.array([[0, 600], [600, 0]], dtype=np.int64)
+TECH = Tech("t", frozenset({"plumber"}), location=0, shift_end=3600)
+
+
+def snapshot(*jobs: Job) -> Snapshot:
+    return Snapshot(techs=(TECH,), jobs=jobs, travel=TRAVEL)
+
+
+def test_the_drop_penalty_adds_overtime_travel_and_overdue_terms() -> None:
+    """drop_penalty 10, overtime 3/s over at most 100 s, longest drive 600 s, horizon
+    3,600 + 100 = 3,700 s; a job 500 s overdue with late weight 2:
+    10 + 3*100 + 2*600 + 2*(3,700 + 500) = 9,910; a job not yet due: 10 + 300 + 1,200 +
+    1*3,700 = 5,210."""
+    params = SolveParams(drop_penalty=10, overtime_weight=3, max_overtime=100)
+    overdue = Job("a", 1, "plumber", service=60, due=-500, late_weight=2)
+    fresh = Job("b", 1, "plumber", service=60, due=1000, late_weight=1)
+    assert drop_penalties(snapshot(overdue, fresh), params) == [9910, 5210]
+
+
+def test_dropping_costs_more_than_serving_an_overdue_job_late() -> None:
+    """With a small drop penalty, serving a long-overdue job at the far end of the horizon
+    (lateness 3,700 + 10,000 s, overtime 100 s, two drives) must still be cheaper."""
+    params = SolveParams(drop_penalty=1, overtime_weight=3, max_overtime=100)
+    job = Job("a", 1, "plumber", service=60, due=-10_000, late_weight=5)
+    served_late = 5 * (3700 + 10_000) + 3 * 100 + 2 * 600
+    assert drop_penalties(snapshot(job), params)[0] > served_late
+
+
+def test_arriving_exactly_at_the_latest_start_is_allowed() -> None:
+    """He arrives at 600 s; a window ending at 600 s still takes him, one ending at 599 not."""
+    params = SolveParams(max_overtime=0)
+    at_edge = Job("a", 1, "plumber", service=60, window=(0, 600))
+    too_late = Job("b", 1, "plumber", service=60, window=(0, 599))
+    got = eligibilities(snapshot(at_edge, too_late), params)
+    assert got[0].vehicles == (0,) and got[0].reason is None
+    assert got[1].vehicles == () and "window" in (got[1].reason or "")
+
+
+def test_finishing_exactly_at_the_cap_is_allowed() -> None:
+    """Arrive at 600 s, 3,000 s of work ends at 3,600 s = shift end + 0 overtime; 3,001 s
+    does not fit."""
+    params = SolveParams(max_overtime=0)
+    fits = Job("a", 1, "plumber", service=3000)
+    over = Job("b", 1, "plumber", service=3001)
+    got = eligibilities(snapshot(fits, over), params)
+    assert got[0].vehicles == (0,)
+    assert got[1].vehicles == () and "shift end" in (got[1].reason or "")
