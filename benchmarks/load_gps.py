@@ -42,6 +42,7 @@ import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
 
+from benchmarks import UNLIMITED_WRITES
 from benchmarks.gps_clients import HOME, Job, drive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +184,8 @@ def _server(env: dict[str, str], root: Path) -> Iterator[tuple[str, subprocess.P
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    full = {**os.environ, **env, "PYTHONPATH": str(root), "DISPATCH_SOLVE_BUDGET_MS": "500"}
+    full = {**os.environ, **UNLIMITED_WRITES, **env, "PYTHONPATH": str(root),
+            "DISPATCH_SOLVE_BUDGET_MS": "500"}
     subprocess.run([sys.executable, "-m", "api.cli", "users", "add", USER, "--role",
                     "dispatcher", "--password", PASSWORD], env=full, cwd=root,
                    capture_output=True, check=False)

@@ -34,6 +34,8 @@ import httpx
 import numpy as np
 import redis
 
+from benchmarks import UNLIMITED_WRITES
+
 ROOT = Path(__file__).resolve().parents[1]
 REDIS = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 USER, PASSWORD = "bench", "bench-password"
@@ -75,7 +77,7 @@ def _server(args: argparse.Namespace) -> Iterator[tuple[str, int]]:
     """`dispatch serve` on a free port and a fresh database; yields its URL and pid."""
     with tempfile.TemporaryDirectory() as tmp:
         stream = f"bench:{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, "PYTHONPATH": str(args.server_root),
+        env = {**os.environ, **UNLIMITED_WRITES, "PYTHONPATH": str(args.server_root),
                "DISPATCH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
                "DISPATCH_SOLVE_BUDGET_MS": "200"}
         if args.redis:
