@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select, update
+from sqlalchemy import ColumnElement, inspect, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.overrides import service as overrides
@@ -83,16 +82,15 @@ def store_changes(session: Session, *, plan: Plan, before: Plan, now: datetime, 
     return version
 
 
-def _locked(session: Session, where: tuple[ColumnElement[bool], ...]) -> dict[int, Row[Any]]:
-    """The tickets a plan will write (rows of `_READ`, not objects: at 2,000 open tickets
-    loading objects was most of a store), locked in the order of their ids (PostgreSQL;
-    SQLite has one writer anyway): a quick insertion and a full re-plan stored at the same
-    time deadlocked when each locked its rows in its own order."""
-    query = select(*_READ).where(*where).order_by(Ticket.id).with_for_update()
-    return {t.id: t for t in session.execute(query)}
+def _locked(session: Session, where: tuple[ColumnElement[bool], ...]) -> dict[int, Ticket]:
+    """The tickets a plan will write, locked in the order of their ids (PostgreSQL; SQLite
+    has one writer anyway): a quick insertion and a full re-plan stored at the same time
+    deadlocked when each locked its rows in its own order."""
+    query = select(Ticket).where(*where).order_by(Ticket.id).with_for_update()
+    return {t.id: t for t in session.scalars(query)}
 
 
-def _held(session: Session, now: datetime, open_tickets: dict[int, Row[Any]]) -> dict[int, str]:
+def _held(session: Session, now: datetime, open_tickets: dict[int, Ticket]) -> dict[int, str]:
     """Tickets held now, though perhaps not when the plan's snapshot was taken (a resident not
     home while the solver ran): such a ticket stays off the routes."""
     return {ticket_id: f"held by {o.created_by} ({o.reason.value})"
@@ -100,7 +98,7 @@ def _held(session: Session, now: datetime, open_tickets: dict[int, Row[Any]]) ->
             if ticket_id in open_tickets}
 
 
-def _route(route: Route, open_tickets: dict[int, Row[Any]], held: dict[int, str],
+def _route(route: Route, open_tickets: dict[int, Ticket], held: dict[int, str],
            now: datetime) -> dict[str, Any]:
     """One route as stored: absolute times, the stops that still stand."""
     at = _absolute(now)
@@ -136,7 +134,7 @@ def _add(session: Session, plan: Plan, now: datetime, trigger: str, region: str,
     return version
 
 
-def _still_theirs(ticket: Row[Any] | None, tech_id: int) -> bool:
+def _still_theirs(ticket: Ticket | None, tech_id: int) -> bool:
     """Whether a stop of a plan solved on an older snapshot still stands: its ticket is open
     and either not yet started or started by this technician (a stale plan shows no stop on
     two routes, nor one that was completed or cancelled while it was solved)."""
@@ -149,7 +147,7 @@ def _absolute(now: datetime) -> Any:
     return lambda seconds: (now + timedelta(seconds=seconds)).isoformat()
 
 
-def _late_seconds(ticket: Ticket | Row[Any], stop: Stop, now: datetime) -> int:
+def _late_seconds(ticket: Ticket, stop: Stop, now: datetime) -> int:
     """Predicted lateness against the SLA: arrival past arrive_by, or the end past resolve_by."""
     late = 0.0
     arrived = now + timedelta(seconds=stop.start)
@@ -165,81 +163,48 @@ def _late_seconds(ticket: Ticket | Row[Any], stop: Stop, now: datetime) -> int:
 # What a plan writes on each ticket it speaks of (status and technician aside).
 PLAN_FIELDS = ("planned_eta", "planned_start", "planned_end", "predicted_late_s",
                "plan_version", "unassigned_reason")
-# What a store reads of each ticket: what `_route` and `_update_tickets` decide by.
-_READ = (Ticket.id, Ticket.status, Ticket.technician_id, Ticket.on_site_at, Ticket.arrive_by,
-         Ticket.resolve_by, *(getattr(Ticket, name) for name in PLAN_FIELDS))
-# A planned time that moved less than this is not rewritten (the plan version has the exact
-# one): an idle technician's route slides by the seconds between two re-plans, and 2,000
-# rows rewritten for that were a third of a full store.
-SLIDE = timedelta(seconds=30)
 
 
-def _update_tickets(session: Session, open_tickets: dict[int, Row[Any]], plan: Plan,
+def _update_tickets(session: Session, open_tickets: dict[int, Ticket], plan: Plan,
                     version: int, now: datetime, held: dict[int, str]) -> None:
-    """Write the plan onto its tickets: the few that change status or technician through the
-    ORM (checked transitions, stamped times), the others in one bulk UPDATE by primary key,
-    and only those whose plan fields changed (`_changed`)."""
+    """Write the plan onto its tickets. A plan rewrites every open ticket of the region, so
+    tickets whose status and technician stay put go in one bulk UPDATE by primary key (the
+    unit of work would flush them one by one); the few that move go through the ORM."""
     placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()}
     reasons = {int(u.job_id): u.reason for u in plan.unassigned}
     rows = []
     for ticket_id, ticket in open_tickets.items():
         if ticket_id in held:
-            tech_id, fields = None, _drop(ticket, held[ticket_id], version)
+            fields = _drop(ticket, held[ticket_id], version, now)
         elif ticket_id in placed:
             tech_id, stop = placed[ticket_id]
             fields = _place(ticket, tech_id, stop, version, now)
         elif ticket_id in reasons:
-            tech_id, fields = None, _drop(ticket, reasons[ticket_id], version)
+            fields = _drop(ticket, reasons[ticket_id], version, now)
         else:
             continue
-        if fields is None:
+        if not fields:
             continue
-        if _moves(ticket, tech_id):  # through the ORM (checked, stamped), flushed with the session
-            obj = session.get_one(Ticket, ticket_id)
-            if tech_id is None or obj.status is Status.new:
-                tickets.move(obj, Status.new if tech_id is None else Status.assigned, now)
-            obj.technician_id = tech_id
+        if inspect(ticket).modified:  # moved (status, technician): flushed with the session
             for name, value in fields.items():
-                setattr(obj, name, value)
-        elif _changed(ticket, fields):
+                setattr(ticket, name, value)
+        else:
             rows.append({"id": ticket_id, **fields})
+            session.expire(ticket, list(fields))
     if rows:
         session.execute(update(Ticket), rows)
-        for row in rows:  # objects this session holds would show the old values
-            obj = session.identity_map.get(identity_key(Ticket, row["id"]))
-            if obj is not None:
-                session.expire(obj, [name for name in row if name != "id"])
 
 
-def _moves(ticket: Row[Any], tech_id: int | None) -> bool:
-    """Whether the plan changes the ticket's technician: assigns a new one, gives an assigned
-    one (not yet accepted) to another, or takes an assigned one back (`tech_id` None)."""
-    if tech_id is None:
-        return ticket.status is Status.assigned
-    return ticket.status is Status.new or (
-        ticket.status is Status.assigned and ticket.technician_id != tech_id)
-
-
-def _changed(ticket: Row[Any], fields: dict[str, Any]) -> bool:
-    """Whether writing `fields` changes the ticket beyond its plan version and a slide of
-    its planned times of less than `SLIDE`."""
-    for name, value in fields.items():
-        old = getattr(ticket, name)
-        if name == "plan_version" or old == value:
-            continue
-        if isinstance(value, datetime) and isinstance(old, datetime) \
-                and abs(value - old) < SLIDE:
-            continue
-        return True
-    return False
-
-
-def _place(ticket: Row[Any], tech_id: int, stop: Stop, version: int,
-           now: datetime) -> dict[str, Any] | None:
-    """The plan fields of a ticket placed with `tech_id`; None if it stays where it is (work
-    already accepted by someone else: a stale plan does not move it)."""
-    if ticket.status not in (Status.new, Status.assigned) and ticket.technician_id != tech_id:
-        return None
+def _place(ticket: Ticket, tech_id: int, stop: Stop, version: int,
+           now: datetime) -> dict[str, Any]:
+    """Assign a new or assigned ticket to `tech_id`; the plan fields it gets."""
+    if ticket.status in (Status.new, Status.assigned):
+        if ticket.status is Status.new:
+            tickets.move(ticket, Status.assigned, now)
+        if ticket.technician_id != tech_id:
+            ticket.technician_id = tech_id
+    elif ticket.technician_id != tech_id:
+        return {}  # work already accepted by someone else: a stale plan does not move it
     fields: dict[str, Any] = {
         "planned_start": now + timedelta(seconds=stop.start),
         "planned_end": now + timedelta(seconds=stop.end),
@@ -250,10 +215,13 @@ def _place(ticket: Row[Any], tech_id: int, stop: Stop, version: int,
     return fields
 
 
-def _drop(ticket: Row[Any], reason: str, version: int) -> dict[str, Any]:
-    """The plan fields of an unplanned ticket (taken off its technician if only assigned)."""
+def _drop(ticket: Ticket, reason: str, version: int, now: datetime) -> dict[str, Any]:
+    """Take an unplanned ticket off its technician (if only assigned); the plan fields."""
+    if ticket.status is Status.assigned:
+        tickets.move(ticket, Status.new, now)
+        ticket.technician_id = None
     fields: dict[str, Any] = {"unassigned_reason": reason, "plan_version": version}
-    if ticket.status in (Status.new, Status.assigned):
+    if ticket.status is Status.new:
         fields.update(planned_eta=None, planned_start=None, planned_end=None,
                       predicted_late_s=None)
     return fields
