@@ -67,7 +67,7 @@ class SolveParams:
     ruin_recreate: bool = False
     ruin_size: int = 15
     ruin_string: int = 15
-    ruin_heat: tuple[float, float] = (5.0, 5.0 / 300)
+    ruin_heat: tuple[float, float] = (4.0, 0.0136)
     ruin_temperatures: tuple[float, float] | None = None
     search_text: str = ""
 

@@ -37,13 +37,13 @@ def snapshot_of(instance: Instance) -> Snapshot:
 
 
 # Tuned on the benchmark (see optimizer/search.py): lean operators, ruin and recreate,
-# annealing from 5 to 1/60 of the mean arc to a near neighbour (`ruin_heat`, the default:
+# annealing from 4 to 0.0136 times the mean arc to a near neighbour (`ruin_heat`, the default:
 # about 30 to 0.1 Solomon distance units, the temperatures tuned here when they were given
 # in thousandths of a unit).
 TUNED = SolveParams(lean_operators=True, ruin_recreate=True)
 # A second search for the other core: OR-Tools' ILS has a fixed seed, so it differs by
 # settings instead (smaller ruins, hotter start), which were about as good alone.
-SECOND = dataclasses.replace(TUNED, ruin_size=10, ruin_string=10, ruin_heat=(15.0, 5.0 / 300))
+SECOND = dataclasses.replace(TUNED, ruin_size=10, ruin_string=10, ruin_heat=(13.0, 0.0136))
 
 
 def params_for(seconds: float, base: SolveParams | None = None) -> SolveParams:
