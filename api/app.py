@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import audit, contract, errors, idempotency, metrics, ratelimit, security
+from api import audit, contract, errors, gps_lane, idempotency, metrics, ratelimit, security
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     limits = ratelimit.install(app, engine.settings)
     security.install(app, [o.strip() for o in engine.settings.cors_origins.split(",")
                            if o.strip()])
-    metrics.install(app, engine)  # outermost: times and counts every answer, 429s included
+    metrics.install(app, engine)  # times and counts every answer, 429s included
+    gps_lane.install(app)  # outermost: a plain GPS fix skips the rest (it times itself)
     v1 = APIRouter(prefix="/api/v1")
     # GPS fixes, the hot path: async, checking its caller itself with a short cache; first, for
     # routes are matched in order (matching the later ones cost two thirds of a fix's CPU).

@@ -102,7 +102,7 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
+        request_id = request_id_of(scope)
         token = REQUEST_ID.set(request_id)
         start, status = time.perf_counter(), 500
 
@@ -121,7 +121,8 @@ class MetricsMiddleware:
             REQUEST_ID.reset(token)
 
 
-def _request_id(scope: Scope) -> str:
+def request_id_of(scope: Scope) -> str:
+    """The request's own `X-Request-ID` when it is sane, else a new one."""
     given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
     text = given.decode("latin-1")
     if 0 < len(text) <= 64 and text.isascii() and text.isprintable():

@@ -31,7 +31,7 @@ import numpy as np
 import redis
 from sqlalchemy import create_engine, text
 
-from benchmarks import UNLIMITED_WRITES
+from benchmarks import UNLIMITED_RATES
 from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.simulation.builtin import district
 from dispatcher.simulation.stream import day_tickets
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     admin = create_engine(PG, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    env = {**os.environ, **UNLIMITED_WRITES, "PYTHONPATH": str(ROOT),
+    env = {**os.environ, **UNLIMITED_RATES, "PYTHONPATH": str(ROOT),
            "DISPATCH_DATABASE_URL": db_url, "DISPATCH_REDIS_URL": REDIS,
            "DISPATCH_REDIS_STREAM": stream,
            "DISPATCH_SOLVE_BUDGET_MS": str(args.budget_ms)}

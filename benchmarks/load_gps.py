@@ -33,16 +33,16 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
 
-from benchmarks import UNLIMITED_WRITES
+from benchmarks import UNLIMITED_RATES
 from benchmarks.gps_clients import HOME, Job, drive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,12 +121,14 @@ def _measure(backend: str, techs: int, args: argparse.Namespace, root: Path,
                     print(f"  server {proc.pid}: {_stack(proc.pid)}")
                     print(Phase(backend, techs, "GET /healthz", *_run(
                         base, token, ids, args, "health", proc.pid)).line())
-                phase = Phase(backend, techs, "POST position" + label,
-                              *_run(base, token, ids, args, "gps", proc.pid))
+                phase = _drained(Phase(backend, techs, "POST position" + label, *_run(
+                    base, token, ids, args, "gps", proc.pid)), count_fixes, len(ids), proc.pid)
                 print(phase.line())
                 if args.rate:
-                    paced = Phase(backend, techs, f"POST position @{args.rate:g}/s" + label,
-                                  *_run(base, token, ids, args, "gps", proc.pid, args.rate))
+                    paced = _drained(Phase(
+                        backend, techs, f"POST position @{args.rate:g}/s" + label,
+                        *_run(base, token, ids, args, "gps", proc.pid, args.rate)),
+                        count_fixes, phase.sent - phase.errors + len(ids), proc.pid)
                     print(paced.line())
                     phase = _sum(phase, paced)
                 if args.replanning:
@@ -184,7 +186,7 @@ def _server(env: dict[str, str], root: Path) -> Iterator[tuple[str, subprocess.P
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    full = {**os.environ, **UNLIMITED_WRITES, **env, "PYTHONPATH": str(root),
+    full = {**os.environ, **UNLIMITED_RATES, **env, "PYTHONPATH": str(root),
             "DISPATCH_SOLVE_BUDGET_MS": "500"}
     subprocess.run([sys.executable, "-m", "api.cli", "users", "add", USER, "--role",
                     "dispatcher", "--password", PASSWORD], env=full, cwd=root,
@@ -313,6 +315,20 @@ async def _settled_sync(base: str, headers: dict[str, str]) -> None:
     async with httpx.AsyncClient(base_url=base + "/api/v1", headers=headers,
                                  timeout=60) as http:
         await _settled(http)
+
+
+def _drained(phase: Phase, count_fixes: Callable[[], int], before: int, pid: int,
+             limit_s: float = 60.0) -> Phase:
+    """`phase` once the server has written every fix it accepted (the next phase starts
+    without the last one's backlog), with the CPU of that writing counted in the phase."""
+    accepted = before + phase.sent - phase.errors
+    cpu, start = _cpu_s(pid), time.monotonic()
+    while count_fixes() < accepted and time.monotonic() - start < limit_s:
+        time.sleep(0.1)
+    waited = time.monotonic() - start
+    if waited > 0.5:
+        print(f"  (the server wrote the phase's last fixes {waited:.1f} s after it)")
+    return replace(phase, cpu_s=phase.cpu_s + _cpu_s(pid) - cpu)
 
 
 def _sum(a: Phase, b: Phase) -> Phase:

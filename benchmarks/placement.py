@@ -34,7 +34,7 @@ import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
 
-from benchmarks import UNLIMITED_WRITES
+from benchmarks import UNLIMITED_RATES
 from benchmarks.gps_clients import Job, drive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +173,7 @@ def _start(stack: ExitStack, backend: str, workers: int,
            logs: Path | None = None) -> tuple[str, str]:
     """Start the processes of `backend` on a fresh database; the API's base URL and the
     database's."""
-    env = {**os.environ, **UNLIMITED_WRITES, "PYTHONPATH": str(ROOT),
+    env = {**os.environ, **UNLIMITED_RATES, "PYTHONPATH": str(ROOT),
            "DISPATCH_SOLVE_BUDGET_MS": "1000"}
     env.pop("DISPATCH_REDIS_URL", None)
     if backend == "embedded":

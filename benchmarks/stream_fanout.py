@@ -34,7 +34,7 @@ import httpx
 import numpy as np
 import redis
 
-from benchmarks import UNLIMITED_WRITES
+from benchmarks import UNLIMITED_RATES
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -77,7 +77,7 @@ def _server(args: argparse.Namespace) -> Iterator[tuple[str, int]]:
     """`dispatch serve` on a free port and a fresh database; yields its URL and pid."""
     with tempfile.TemporaryDirectory() as tmp:
         stream = f"bench:{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, **UNLIMITED_WRITES, "PYTHONPATH": str(args.server_root),
+        env = {**os.environ, **UNLIMITED_RATES, "PYTHONPATH": str(args.server_root),
                "DISPATCH_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
                "DISPATCH_SOLVE_BUDGET_MS": "200"}
         if args.redis:

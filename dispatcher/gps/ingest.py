@@ -74,6 +74,10 @@ class GpsIngest:
         await self.store.aclose()
 
     # -- taking fixes -------------------------------------------------------------------------
+    def knows(self, technician_id: int) -> bool:
+        """Whether `technician_id` was found before (`accept` then needs no query)."""
+        return technician_id in self._known
+
     async def accept(self, technician_id: int, fix: PositionUpdate) -> PositionAccepted:
         """Keep the fix live and buffer it for the track (`NotFound` for an unknown id)."""
         if technician_id not in self._known:

@@ -5,7 +5,6 @@ and closing from another thread ends every listener."""
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
 from typing import Any
 
@@ -16,10 +15,17 @@ from dispatcher.events import feed
 
 
 class FakeTail:
-    """A tail the test feeds: `read` hands back what `put` queued, waiting up to 20 ms."""
+    """A tail the test feeds: `read` hands back the next batch `put` queued, waiting up to
+    20 ms; an undecoded read only moves past it. `decodes` records each read's kind."""
 
     def __init__(self) -> None:
-        self._batches: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+        self._batches: list[list[dict[str, Any]]] = []
+        self._next = 0
+        self._added = threading.Condition()
+        self.decodes: list[bool] = []
+        self.in_idle_read = threading.Event()
+        self.finish_idle_read = threading.Event()
+        self.finish_idle_read.set()
 
     def start(self) -> None:
         pass
@@ -28,13 +34,30 @@ class FakeTail:
         pass
 
     def put(self, *events: dict[str, Any]) -> None:
-        self._batches.put(list(events))
+        with self._added:
+            self._batches.append(list(events))
+            self._added.notify_all()
 
-    def read(self) -> list[dict[str, Any]]:
-        try:
-            return self._batches.get(timeout=0.02)
-        except queue.Empty:
+    def read(self, *, decode: bool = True) -> list[dict[str, Any]]:
+        with self._added:
+            if self._next >= len(self._batches):
+                self._added.wait(0.02)
+            if self._next >= len(self._batches):
+                return []
+            batch = self._batches[self._next]
+            self._next += 1
+        self.decodes.append(decode)
+        if not decode:
+            self.in_idle_read.set()
+            self.finish_idle_read.wait(2)
             return []
+        return batch
+
+    def mark(self) -> object:
+        return self._next
+
+    def rewind(self, mark: object) -> None:
+        self._next = mark  # type: ignore[assignment]
 
 
 def position(event_id: int, technician_id: int) -> dict[str, Any]:
@@ -106,6 +129,32 @@ def test_closing_from_another_thread_ends_every_listener_and_refuses_new_ones() 
         threading.Thread(target=hub.close_all).start()
         assert [await ids(x, 5.0) for x in waiting] == [None, None]
         assert hub.listen().closed
+        await hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_with_nobody_listening_events_are_skipped_undecoded_and_a_newcomer_misses_none() -> None:
+    """Two fixes come while no connection is open: read without decoding. A console connects
+    while the third is being skipped: the reader goes back and hands it over."""
+
+    async def scenario() -> None:
+        tail = FakeTail()
+        hub = Broadcaster(tail, lambda events: feed.NO_FACTS)
+        await hub.start()
+        tail.put(position(1, 1))
+        tail.put(position(2, 1))
+        while len(tail.decodes) < 2:
+            await asyncio.sleep(0.005)
+        assert tail.decodes == [False, False]
+        tail.finish_idle_read.clear()
+        tail.in_idle_read.clear()
+        tail.put(position(3, 1))
+        await asyncio.to_thread(tail.in_idle_read.wait, 2)
+        console = hub.listen()  # opened while event 3 is being skipped
+        tail.finish_idle_read.set()
+        assert await ids(console) == [3]
+        assert tail.decodes == [False, False, False, True]
         await hub.stop()
 
     asyncio.run(scenario())

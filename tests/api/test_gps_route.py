@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
 from api.app import create_app
+from api.gps_lane import GpsLane
 from dispatcher.auth.cache import PrincipalCache
 from dispatcher.auth.models import Role, User
 from dispatcher.clock import ManualClock
@@ -143,3 +144,73 @@ def test_shutdown_writes_every_accepted_fix(app_engine: Engine, clock: ManualClo
         assert position_events(app_engine) == 0
     assert position_events(app_engine) == 40
     assert app_engine.get_technician(li["id"]).position.lat == north(3.9)[0]
+
+
+def lane_of(client: TestClient) -> GpsLane:
+    """The app's GPS lane (the middleware stack is built when the client starts)."""
+    layer = client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(layer, GpsLane):
+        layer = layer.app
+    return layer
+
+
+def test_a_plain_fix_takes_the_lane_and_gets_the_routes_answer(
+        client: TestClient, app_engine: Engine) -> None:
+    li = client.post(f"{API}/technicians", json=tech_json()).json()
+    url = f"{API}/technicians/{li['id']}/position"
+    first = client.post(url, json=fix(1))  # a first fix: the full app finds the technician
+    lane = lane_of(client)
+    assert first.status_code == 202 and lane.taken == 0
+    later = [(datetime.fromisoformat(first.json()["at"]) + timedelta(seconds=s)).isoformat()
+             for s in (1, 2)]
+    plain = client.post(url, json={**fix(2), "at": later[0]},
+                        headers={"X-Request-ID": "phone-7"})
+    assert lane.taken == 1
+    keyed = client.post(url, json={**fix(3), "at": later[1]},
+                        headers={"X-Request-ID": "phone-8", "Idempotency-Key": "k-1"})
+    assert lane.taken == 1  # a keyed retry commits with its key: the full app
+    assert plain.status_code == keyed.status_code == 202
+    assert plain.json() == {"technician_id": li["id"], **fix(2), "applied": True,
+                            "at": plain.json()["at"]}
+    assert datetime.fromisoformat(plain.json()["at"]) == datetime.fromisoformat(later[0])
+    assert plain.json().keys() == keyed.json().keys()
+    assert plain.headers["x-request-id"] == "phone-7"
+    for name in ("content-security-policy", "x-content-type-options", "x-frame-options",
+                 "referrer-policy", "permissions-policy", "content-type"):
+        assert plain.headers[name] == keyed.headers[name], name
+    scraped = client.get("/metrics").text
+    assert ('dispatch_http_requests_total{method="POST",route="/api/v1/technicians/'
+            '{technician_id}/position",status="202"} 3.0') in scraped
+    assert "dispatch_gps_fixes_total 3.0" in scraped
+
+
+def test_what_is_not_plain_falls_through_to_the_full_app(
+        client: TestClient, anonymous: TestClient, app_engine: Engine) -> None:
+    li = client.post(f"{API}/technicians", json=tech_json(name="Li")).json()
+    wang = client.post(f"{API}/technicians", json=tech_json(name="Wang")).json()
+    url = f"{API}/technicians/{li['id']}/position"
+    assert client.post(url, json=fix(1)).status_code == 202
+    assert client.post(f"{API}/technicians/{wang['id']}/position",
+                       json=fix(1)).status_code == 202
+    lane = lane_of(client)
+    as_li = bearer(app_engine, "li", Role.technician, li["id"])
+    assert anonymous.post(url, json=fix(2), headers=as_li).status_code == 202  # cached now
+    taken = lane_of(anonymous).taken
+    refusals = {
+        "lat": anonymous.post(url, json={"lat": 91, "lon": 0}, headers=as_li),
+        "technician_id": anonymous.post(f"{API}/technicians/{wang['id']}/position",
+                                        json=fix(2), headers=as_li),
+        "body": anonymous.post(url, content=b"{", headers={
+            **as_li, "Content-Type": "application/json"}),
+        "Authorization": anonymous.post(url, json=fix(2),
+                                        headers={"Authorization": "Bearer nonsense"}),
+    }
+    assert {k: r.status_code for k, r in refusals.items()} == {
+        "lat": 422, "technician_id": 403, "body": 422, "Authorization": 401}
+    for field, answer in refusals.items():
+        assert answer.json()["field"] == field or field == "body", answer.json()
+        assert answer.headers["content-security-policy"], field
+    assert lane_of(anonymous).taken == taken  # every refusal came from the full app
+    unknown = client.post(f"{API}/technicians/999999/position", json=fix(1))
+    assert unknown.status_code == 404 and "999999" in unknown.json()["detail"]
+    assert lane.taken == 0
