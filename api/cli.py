@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -127,13 +128,17 @@ SERVICES = ("serve", "demo", "worker", "planner")
 
 
 def _logging(*, json_lines: bool) -> None:
+    """INFO lines; `DISPATCH_LOG_DEBUG=dispatcher.planning,...` puts those loggers at DEBUG
+    (e.g. each quick insertion's time, part by part)."""
     if not json_lines:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        return
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    else:
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+    for name in filter(None, os.environ.get("DISPATCH_LOG_DEBUG", "").split(",")):
+        logging.getLogger(name.strip()).setLevel(logging.DEBUG)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -208,8 +208,11 @@ def _server(env: dict[str, str], root: Path) -> Iterator[tuple[str, subprocess.P
 
 
 def _spawn(args: list[str], env: dict[str, str], root: Path) -> subprocess.Popen:
+    """A `dispatch` process; its log goes to `$DISPATCH_BENCH_LOG` if set (else nowhere)."""
+    log = os.environ.get("DISPATCH_BENCH_LOG")
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
     return subprocess.Popen([sys.executable, "-m", "api.cli", *args], env=env, cwd=root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=out, stderr=out)
 
 
 def _wait_up(base: str, proc: subprocess.Popen) -> None:
