@@ -10,14 +10,15 @@ hard: such positions cost `INF`.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.eligibility import eligible_matrix
+from optimizer.eligibility import drop_penalties, eligible_matrix
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
-from optimizer.routes import RouteState
+from optimizer.routes import RouteState, tables
 from optimizer.snapshot import Snapshot
 
 INF = np.iinfo(np.int64).max // 4
@@ -172,10 +173,78 @@ def insert_job(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
                  None, nearby=0, among=among)
     where = new.assignment().get(job_id)
     if where is None:
+        new = eject_for(snapshot, new, job_id, params) or new
+        where = new.assignment().get(job_id)
+    if where is None:
         return Provisional(None, None, new)
     route = new.route_of(where[0])
     planned = [s.job_id for s in route.stops if not s.in_progress]
     return Provisional(where[0], planned.index(job_id), new)
+
+
+def eject_for(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
+              candidates: int = 8) -> Plan | None:
+    """`plan` with job `job_id`, for which no route has room, placed by taking jobs of a
+    lower drop penalty off one route (an emergency displaces routine work); None if no route
+    can take it so.
+
+    A district's routes are full by midday: without this an emergency stayed unassigned
+    ("fully booked") for the seconds until a search displaced something. On the routes of
+    the `candidates` technicians who could reach it first, the jobs that may move (not
+    started, not pinned, of a lower penalty) come off cheapest first until the job fits;
+    those that fit again are put back. The route losing the least penalty wins; what it lost
+    is unassigned, and the full re-plan that follows places it elsewhere.
+    """
+    from optimizer.lns import soonest  # both build on this module
+    from optimizer.replan import _current, stitch
+
+    began = time.perf_counter()
+    index = {job.id: j for j, job in enumerate(snapshot.jobs)}
+    x = index[job_id]
+    penalty = drop_penalties(snapshot, params)
+    routes = _current(snapshot, plan)
+    vehicles = soonest(snapshot, snapshot.jobs[x], params, candidates)
+    movable = {v: [index[i] for i in routes.get(snapshot.techs[v].id, ())
+                   if penalty[index[i]] < penalty[x] and snapshot.jobs[index[i]].pinned_to is None]
+               for v in vehicles}
+    t = tables(snapshot, params, rows=[x, *(j for js in movable.values() for j in js)])
+    state = RouteState(t, [[index[i] for i in routes.get(tech.id, ())]
+                           for tech in snapshot.techs])
+    best: tuple[int, int, list[int]] | None = None  # (penalty lost, technician, sequence)
+    for v in vehicles:
+        original = list(state.seq[v])
+        order = sorted((j for j in movable[v] if j in original[state.fixed[v]:]),
+                       key=lambda j: (penalty[j], -original.index(j)))
+        taken: list[int] = []
+        for j in order:
+            state.remove(v, j)
+            taken.append(j)
+            choice = best_insertion(state, x, np.array([v]))
+            if choice is None:
+                continue
+            state.insert(v, choice.position, x)
+            for k in sorted(taken, key=lambda k: -penalty[k]):  # back what fits again
+                back = best_insertion(state, k, np.array([v]))
+                if back is not None:
+                    state.insert(v, back.position, k)
+                    taken.remove(k)
+            lost = sum(penalty[k] for k in taken)
+            if best is None or lost < best[0]:
+                best = (lost, v, list(state.seq[v]))
+            break
+        state.seq[v] = original
+        state.retime(v)
+    if best is None:
+        return None
+    _, v, sequence = best
+    tech = snapshot.techs[v].id
+    gone = set(routes.get(tech, ())) - {snapshot.jobs[j].id for j in sequence}
+    routes[tech] = tuple(snapshot.jobs[j].id for j in sequence)
+    placed = stitch(snapshot, plan, params, routes, [v], "inserted", began)
+    why = f"made way for {snapshot.jobs[x].urgency} {job_id} (the next re-plan places it)"
+    return dataclasses.replace(placed, unassigned=tuple(
+        dataclasses.replace(u, reason=why) if u.job_id in gone else u
+        for u in placed.unassigned))
 
 
 def relocate_late(state: RouteState, top: int = 5) -> list[int]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer import Snapshot, SolveParams
-from optimizer.construct import construct
+from optimizer import Job, Snapshot, SolveParams, Tech
+from optimizer.construct import construct, construct_plan
 from optimizer.eligibility import drop_penalties, eligibilities
-from optimizer.insert import best_insertion, relocate_late
+from optimizer.insert import Provisional, best_insertion, insert_job, relocate_late
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import assemble
 from tests.optimizer.conftest import check_plan, snapshots
@@ -115,3 +117,45 @@ def test_relocating_late_jobs_never_costs_more(snapshot: Snapshot) -> None:
     plan = assemble(snapshot, PARAMS, state.seq, eligible, None, "", False, 0)
     check_plan(snapshot, plan, PARAMS)
     assert plan.objective.total <= before
+
+
+def _full_day(pinned: bool = False, urgent: bool = False) -> tuple[Snapshot, SolveParams]:
+    """Li's 4-hour shift holds four 55-minute jobs at one site (15 minutes to spare); a
+    30-minute emergency comes in at another site: no position has room for it."""
+    params = SolveParams(time_budget_ms=100, max_overtime=0)
+    travel = np.array([[0, 300, 300], [300, 0, 300], [300, 300, 0]])
+    li = Tech("li", frozenset({"general"}), 0, shift_end=4 * 3600)
+    kind = {"due": 1800, "late_weight": 100} if urgent else {"due": 24 * 3600}
+    jobs = tuple(Job(f"r{k}", 1, "general", 3300, pinned_to="li" if pinned else None, **kind)
+                 for k in range(4))
+    return Snapshot(techs=(li,), jobs=jobs, travel=travel), params
+
+
+def _with_emergency(snapshot: Snapshot, params: SolveParams) -> tuple[list[str], Provisional]:
+    """Li's route before, and the emergency's quick insertion."""
+    plan = construct_plan(snapshot, params)
+    before = [s.job_id for s in plan.route_of("li").stops]
+    assert len(before) == 4
+    sos = Job("sos", 2, "general", 1800, urgency="emergency", due=1800, late_weight=100)
+    grown = dataclasses.replace(snapshot, jobs=(*snapshot.jobs, sos))
+    placed = insert_job(grown, plan, "sos", params)
+    check_plan(grown, placed.plan, params)
+    return before, placed
+
+
+def test_an_emergency_displaces_routine_work_when_no_route_has_room() -> None:
+    """Placed first on Li's route at once; one routine job makes way and is unassigned (the
+    full re-plan places it elsewhere), instead of the emergency waiting for a search."""
+    before, placed = _with_emergency(*_full_day())
+    assert placed.tech_id == "li" and placed.position == 0
+    assert [s.job_id for s in placed.plan.route_of("li").stops] == ["sos", *before[:3]]
+    assert [u.job_id for u in placed.plan.unassigned] == before[3:]  # the last makes way
+    assert placed.plan.unassigned[0].reason.startswith("made way for emergency sos")
+
+
+@pytest.mark.parametrize("kind", ["pinned", "emergencies"])
+def test_pinned_work_and_other_emergencies_are_never_displaced(kind: str) -> None:
+    before, placed = _with_emergency(*_full_day(pinned=kind == "pinned",
+                                                urgent=kind == "emergencies"))
+    assert placed.tech_id is None
+    assert [s.job_id for s in placed.plan.route_of("li").stops] == before
