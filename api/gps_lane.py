@@ -82,7 +82,7 @@ def _plain_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes] | None:
     for key, value in raw:
         if key == b"idempotency-key":
             return None
-        if key in (b"authorization", b"content-type", b"x-request-id"):
+        if key in (b"authorization", b"content-type"):
             seen[key] = value
     content_type = seen.get(b"content-type", b"").split(b";")[0].strip().lower()
     if content_type != b"application/json" or b"authorization" not in seen:

@@ -207,6 +207,8 @@ def eject_for(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
     movable = {v: [index[i] for i in routes.get(snapshot.techs[v].id, ())
                    if penalty[index[i]] < penalty[x] and snapshot.jobs[index[i]].pinned_to is None]
                for v in vehicles}
+    if not any(movable.values()):  # e.g. a routine job: nothing ranks below it
+        return None
     t = tables(snapshot, params, rows=[x, *(j for js in movable.values() for j in js)])
     state = RouteState(t, [[index[i] for i in routes.get(tech.id, ())]
                            for tech in snapshot.techs])
