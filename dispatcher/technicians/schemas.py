@@ -72,4 +72,6 @@ class PositionAccepted(BaseModel):
     lon: float
     at: datetime
     applied: bool = Field(description="false: a newer fix is already live; this one only "
-                                      "joins his track")
+                                      "joins his track. With several servers behind one "
+                                      "address, as the answering server knows it (the live "
+                                      "position is the newest fix either way)")

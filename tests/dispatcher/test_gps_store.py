@@ -59,3 +59,85 @@ def test_values_come_back_exactly(store: LivePositions) -> None:
     assert store.put(fix) and store.get([3, 4]) == {3: fix}
     store.set_anchors([fix])
     assert store.anchors([3, 4]) == {3: fix}
+
+
+@pytest.fixture
+def shared() -> Iterator[tuple[RedisPositions, RedisPositions]]:
+    """Two processes' stores on one real Redis namespace."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable("Redis", exc)
+    namespace = f"test:{uuid.uuid4().hex[:10]}"
+    yield (RedisPositions(REDIS_URL, namespace=namespace),
+           RedisPositions(REDIS_URL, namespace=namespace))
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{namespace}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+def test_a_known_technicians_fix_is_answered_before_redis_has_it(
+        shared: tuple[RedisPositions, RedisPositions], monkeypatch: pytest.MonkeyPatch) -> None:
+    """His first fix waits for Redis's answer; the next is answered at once, seen by this
+    process at once, by the others once sent, and sent at the latest when the store closes."""
+    here, there = shared
+    first, second = (LiveFix(5, 31.2, 121.5, T0 + timedelta(seconds=s)) for s in (0, 5))
+    held: list[asyncio.AbstractEventLoop] = []
+
+    async def scenario() -> tuple[bool, bool, dict[int, LiveFix], dict[int, LiveFix]]:
+        applied_first = await here.aput(first)
+        with monkeypatch.context() as m:  # sending held back: the answer cannot wait for it
+            m.setattr(here, "_start_send", held.append)
+            applied_second = await asyncio.wait_for(here.aput(second), 1.0)
+        assert held, "the put was not queued for Redis"
+        mine, theirs = here.get([5]), there.get([5])
+        await here.aclose()  # sends what is queued
+        return applied_first, applied_second, mine, theirs
+
+    applied_first, applied_second, mine, theirs = aio.run(scenario())
+    assert applied_first and applied_second
+    assert mine == {5: second} and theirs == {5: first}
+    assert there.get([5]) == {5: second}
+
+
+def test_redis_keeps_the_newest_whatever_a_process_answered(
+        shared: tuple[RedisPositions, RedisPositions]) -> None:
+    """Another process kept a newer fix: this one's answer is its own view, Redis refuses the
+    older fix, and the technician's next fix here waits for Redis's answer again."""
+    here, there = shared
+    at = [T0 + timedelta(seconds=s) for s in range(4)]
+
+    async def scenario() -> list[bool]:
+        answers = [await here.aput(LiveFix(9, 1.0, 1.0, at[0]))]
+        assert there.put(LiveFix(9, 3.0, 3.0, at[3]))  # elsewhere, newer
+        answers.append(await here.aput(LiveFix(9, 2.0, 2.0, at[1])))  # answered from here
+        await asyncio.sleep(0.2)  # its put refused by Redis meanwhile
+        answers.append(await here.aput(LiveFix(9, 2.5, 2.5, at[2])))  # asks Redis: refused
+        await here.aclose()
+        return answers
+
+    assert aio.run(scenario()) == [True, True, False]
+    assert here.get([9])[9].at == at[3] and there.get([9])[9].at == at[3]
+
+
+def test_an_answered_fix_that_redis_did_not_take_is_logged_and_the_next_waits(
+        shared: tuple[RedisPositions, RedisPositions], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    here, _ = shared
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise redis.ConnectionError("Redis is down")
+
+    async def scenario() -> None:
+        assert await here.aput(LiveFix(4, 1.0, 1.0, T0))
+        monkeypatch.setattr(here._async, "pipeline", down)
+        assert await here.aput(LiveFix(4, 2.0, 2.0, T0 + timedelta(seconds=1)))
+        await asyncio.sleep(0.1)
+        with pytest.raises(redis.ConnectionError):  # waits for Redis now: the route's 500
+            await here.aput(LiveFix(4, 3.0, 3.0, T0 + timedelta(seconds=2)))
+        monkeypatch.undo()
+        await here.aclose()
+
+    aio.run(scenario())
+    assert "1 answered fixes not kept live in Redis" in caplog.text
