@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, inspect, select, update
+from sqlalchemy import ColumnElement, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import OPEN_STATUSES, Status
@@ -82,15 +82,22 @@ def store_changes(session: Session, *, plan: Plan, before: Plan, now: datetime, 
     return version
 
 
-def _locked(session: Session, where: tuple[ColumnElement[bool], ...]) -> dict[int, Ticket]:
+# What storing a plan reads of each ticket: rows, not ORM objects (at 2,000 open tickets
+# loading them as objects was a third of a full store, on the planner's GIL).
+_READ = (Ticket.id, Ticket.status, Ticket.technician_id, Ticket.arrive_by, Ticket.resolve_by,
+         Ticket.on_site_at)
+
+
+def _locked(session: Session, where: tuple[ColumnElement[bool], ...]) -> dict[int, Row[Any]]:
     """The tickets a plan will write, locked in the order of their ids (PostgreSQL; SQLite
     has one writer anyway): a quick insertion and a full re-plan stored at the same time
     deadlocked when each locked its rows in its own order."""
-    query = select(Ticket).where(*where).order_by(Ticket.id).with_for_update()
-    return {t.id: t for t in session.scalars(query)}
+    query = select(*_READ).where(*where).order_by(Ticket.id).with_for_update()
+    return {row.id: row for row in session.execute(query)}
 
 
-def _held(session: Session, now: datetime, open_tickets: dict[int, Ticket]) -> dict[int, str]:
+def _held(session: Session, now: datetime, open_tickets: dict[int, Row[Any]]
+          ) -> dict[int, str]:
     """Tickets held now, though perhaps not when the plan's snapshot was taken (a resident not
     home while the solver ran): such a ticket stays off the routes."""
     return {ticket_id: f"held by {o.created_by} ({o.reason.value})"
@@ -98,7 +105,7 @@ def _held(session: Session, now: datetime, open_tickets: dict[int, Ticket]) -> d
             if ticket_id in open_tickets}
 
 
-def _route(route: Route, open_tickets: dict[int, Ticket], held: dict[int, str],
+def _route(route: Route, open_tickets: dict[int, Row[Any]], held: dict[int, str],
            now: datetime) -> dict[str, Any]:
     """One route as stored: absolute times, the stops that still stand."""
     at = _absolute(now)
@@ -134,7 +141,7 @@ def _add(session: Session, plan: Plan, now: datetime, trigger: str, region: str,
     return version
 
 
-def _still_theirs(ticket: Ticket | None, tech_id: int) -> bool:
+def _still_theirs(ticket: Row[Any] | None, tech_id: int) -> bool:
     """Whether a stop of a plan solved on an older snapshot still stands: its ticket is open
     and either not yet started or started by this technician (a stale plan shows no stop on
     two routes, nor one that was completed or cancelled while it was solved)."""
@@ -147,7 +154,7 @@ def _absolute(now: datetime) -> Any:
     return lambda seconds: (now + timedelta(seconds=seconds)).isoformat()
 
 
-def _late_seconds(ticket: Ticket, stop: Stop, now: datetime) -> int:
+def _late_seconds(ticket: Row[Any] | Ticket, stop: Stop, now: datetime) -> int:
     """Predicted lateness against the SLA: arrival past arrive_by, or the end past resolve_by."""
     late = 0.0
     arrived = now + timedelta(seconds=stop.start)
@@ -160,51 +167,54 @@ def _late_seconds(ticket: Ticket, stop: Stop, now: datetime) -> int:
     return int(late)
 
 
-# What a plan writes on each ticket it speaks of (status and technician aside).
-PLAN_FIELDS = ("planned_eta", "planned_start", "planned_end", "predicted_late_s",
-               "plan_version", "unassigned_reason")
-
-
-def _update_tickets(session: Session, open_tickets: dict[int, Ticket], plan: Plan,
+def _update_tickets(session: Session, open_tickets: dict[int, Row[Any]], plan: Plan,
                     version: int, now: datetime, held: dict[int, str]) -> None:
     """Write the plan onto its tickets. A plan rewrites every open ticket of the region, so
-    tickets whose status and technician stay put go in one bulk UPDATE by primary key (the
-    unit of work would flush them one by one); the few that move go through the ORM."""
+    tickets whose status and technician stay put go in one executemany UPDATE by primary key;
+    the few that move (assigned, taken off) are loaded and changed through the ORM, which
+    checks and stamps the transition."""
     placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()}
     reasons = {int(u.job_id): u.reason for u in plan.unassigned}
-    rows = []
+    rows: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    moving: dict[int, tuple[int | None, dict[str, Any]]] = {}  # id -> (technician, fields)
     for ticket_id, ticket in open_tickets.items():
-        if ticket_id in held:
-            fields = _drop(ticket, held[ticket_id], version, now)
+        if ticket_id in held or (ticket_id not in placed and ticket_id in reasons):
+            reason = held.get(ticket_id) or reasons[ticket_id]
+            fields = _drop(ticket, reason, version)
+            if ticket.status is Status.assigned:
+                moving[ticket_id] = (None, fields)
+                continue
         elif ticket_id in placed:
             tech_id, stop = placed[ticket_id]
-            fields = _place(ticket, tech_id, stop, version, now)
-        elif ticket_id in reasons:
-            fields = _drop(ticket, reasons[ticket_id], version, now)
+            if ticket.status not in (Status.new, Status.assigned) \
+                    and ticket.technician_id != tech_id:
+                continue  # work already accepted by someone else: a stale plan does not move it
+            fields = _place(ticket, stop, version, now)
+            if ticket.status is Status.new or ticket.technician_id != tech_id:
+                moving[ticket_id] = (tech_id, fields)
+                continue
         else:
             continue
-        if not fields:
-            continue
-        if inspect(ticket).modified:  # moved (status, technician): flushed with the session
+        rows.setdefault(tuple(fields), []).append({"_id": ticket_id, **fields})
+    if moving:
+        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(moving))):
+            tech_id, fields = moving[ticket.id]
+            if tech_id is None:
+                tickets.move(ticket, Status.new, now)
+            elif ticket.status is Status.new:
+                tickets.move(ticket, Status.assigned, now)
+            ticket.technician_id = tech_id
             for name, value in fields.items():
                 setattr(ticket, name, value)
-        else:
-            rows.append({"id": ticket_id, **fields})
-            session.expire(ticket, list(fields))
-    if rows:
-        session.execute(update(Ticket), rows)
+    table = Ticket.__table__
+    for names, batch in rows.items():
+        statement = update(table).where(table.c.id == bindparam("_id")).values(
+            {name: bindparam(name) for name in names})
+        session.execute(statement, batch)
 
 
-def _place(ticket: Ticket, tech_id: int, stop: Stop, version: int,
-           now: datetime) -> dict[str, Any]:
-    """Assign a new or assigned ticket to `tech_id`; the plan fields it gets."""
-    if ticket.status in (Status.new, Status.assigned):
-        if ticket.status is Status.new:
-            tickets.move(ticket, Status.assigned, now)
-        if ticket.technician_id != tech_id:
-            ticket.technician_id = tech_id
-    elif ticket.technician_id != tech_id:
-        return {}  # work already accepted by someone else: a stale plan does not move it
+def _place(ticket: Row[Any], stop: Stop, version: int, now: datetime) -> dict[str, Any]:
+    """The plan fields of a ticket placed at `stop`."""
     fields: dict[str, Any] = {
         "planned_start": now + timedelta(seconds=stop.start),
         "planned_end": now + timedelta(seconds=stop.end),
@@ -215,13 +225,11 @@ def _place(ticket: Ticket, tech_id: int, stop: Stop, version: int,
     return fields
 
 
-def _drop(ticket: Ticket, reason: str, version: int, now: datetime) -> dict[str, Any]:
-    """Take an unplanned ticket off its technician (if only assigned); the plan fields."""
-    if ticket.status is Status.assigned:
-        tickets.move(ticket, Status.new, now)
-        ticket.technician_id = None
+def _drop(ticket: Row[Any], reason: str, version: int) -> dict[str, Any]:
+    """The plan fields of an unplanned ticket (an assigned one is taken off its technician,
+    so its plan times go too)."""
     fields: dict[str, Any] = {"unassigned_reason": reason, "plan_version": version}
-    if ticket.status is Status.new:
+    if ticket.status in (Status.new, Status.assigned):
         fields.update(planned_eta=None, planned_start=None, planned_end=None,
                       predicted_late_s=None)
     return fields
