@@ -125,10 +125,13 @@ def _storm(base: str, args: argparse.Namespace) -> str:
             settled = time.perf_counter() - last
             break
         time.sleep(0.25)
-    stored = len({t["id"] for t in client.get("/tickets").json()})
-    urgent = {t["id"] for t in client.get("/tickets").json() if t["urgency"] == "emergency"}
-    left = {u["ticket_id"]: u["reason"] for u in client.get("/plan").json()["unassigned"]}
+    every = client.get("/tickets").json()
+    stored = len({t["id"] for t in every})
+    urgent = {t["id"] for t in every if t["urgency"] == "emergency"}
+    plan = client.get("/plan").json()
+    left = {u["ticket_id"]: u["reason"] for u in plan["unassigned"]}
     why = sorted({r for i, r in left.items()})
+    doubt = _displaceable(client, every, plan, set(left) & urgent)
     fixes = ""
     if gps is not None:
         errors, ms = gps.get()
@@ -137,7 +140,20 @@ def _storm(base: str, args: argparse.Namespace) -> str:
     return (f"{len(codes)} posted, {sum(c >= 500 for c in codes)} 5xx, "
             f"{sum(400 <= c < 500 for c in codes)} 4xx, {stored} stored ({len(set(ids))} ids), "
             f"settled {'never' if settled is None else f'{settled:.1f} s'} after the last, "
-            f"unassigned {len(left)} ({len(set(left) & urgent)} emergencies) {why[:3]}{fixes}")
+            f"unassigned {len(left)} ({len(set(left) & urgent)} emergencies, {doubt} of them "
+            f"while a qualified technician had routine work planned) {why[:3]}{fixes}")
+
+
+def _displaceable(client: httpx.Client, tickets: list[dict], plan: dict, left: set[int]) -> int:
+    """How many of the emergencies `left` out of `plan` have a technician with their skill
+    whose route holds routine work not yet started, which they could have displaced: the
+    storm's target is that no emergency is unassigned while a qualified technician has the
+    time for it (0 here is necessary for that, a route's end aside)."""
+    by_id = {t["id"]: t for t in tickets}
+    skills = {t["id"]: set(t["skills"]) for t in client.get("/technicians").json()}
+    routine = {r["technician_id"] for r in plan["routes"] for stop in r["stops"]
+               if not stop["in_progress"] and by_id[stop["ticket_id"]]["urgency"] != "emergency"}
+    return sum(any(by_id[e]["skill"] in skills[tech] for tech in routine) for e in left)
 
 
 class _Fixes:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.eligibility import drop_penalties, eligible_matrix
+from optimizer.eligibility import CAPACITY_REASON, drop_penalties, eligible_matrix
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
 from optimizer.routes import RouteState, tables
@@ -183,7 +183,7 @@ def insert_job(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
 
 
 def eject_for(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
-              candidates: int = 8) -> Plan | None:
+              candidates: int = 8, then: str = " (the next re-plan places it)") -> Plan | None:
     """`plan` with job `job_id`, for which no route has room, placed by taking jobs of a
     lower drop penalty off one route (an emergency displaces routine work); None if no route
     can take it so.
@@ -243,10 +243,39 @@ def eject_for(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
     gone = set(routes.get(tech, ())) - {snapshot.jobs[j].id for j in sequence}
     routes[tech] = tuple(snapshot.jobs[j].id for j in sequence)
     placed = stitch(snapshot, plan, params, routes, [v], "inserted", began)
-    why = f"made way for {snapshot.jobs[x].urgency} {job_id} (the next re-plan places it)"
+    why = f"made way for {snapshot.jobs[x].urgency} {job_id}{then}"
     return dataclasses.replace(placed, unassigned=tuple(
         dataclasses.replace(u, reason=why) if u.job_id in gone else u
         for u in placed.unassigned))
+
+
+def make_way(snapshot: Snapshot, plan: Plan, params: SolveParams) -> Plan:
+    """`plan` with each emergency it left out for want of room placed by displacing
+    lower-priority work (`eject_for`), the most overdue first; what makes way is unassigned
+    with the emergency named. A search cut short by its budget left emergencies out as
+    "capacity" while qualified technicians had routine work planned (a storm of 500
+    tickets: 2-3 of them); "capacity" then stays only where no route can make room."""
+    if not plan.unassigned:
+        return plan
+    penalty = dict(zip((job.id for job in snapshot.jobs), drop_penalties(snapshot, params),
+                       strict=True))
+    urgent = {job.id for job in snapshot.jobs if job.urgency == "emergency"}
+    waiting = sorted((u.job_id for u in plan.unassigned
+                      if u.job_id in urgent and u.reason == CAPACITY_REASON),
+                     key=lambda job_id: -penalty[job_id])
+    made, why = plan, {}
+    for job_id in waiting:
+        placed = eject_for(snapshot, made, job_id, params, then="")
+        if placed is not None:
+            made = placed
+            why.update((u.job_id, u.reason) for u in made.unassigned
+                       if u.reason.startswith("made way for "))
+    if made is plan:
+        return plan
+    kept = tuple(dataclasses.replace(u, reason=why.get(u.job_id, u.reason))
+                 for u in made.unassigned)  # each ejection re-explains the others
+    return dataclasses.replace(made, unassigned=kept, status=plan.status,
+                               warm_started=plan.warm_started, solve_ms=plan.solve_ms)
 
 
 def relocate_late(state: RouteState, top: int = 5) -> list[int]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from optimizer.construct import place, seeded
 from optimizer.eligibility import Eligibility
-from optimizer.insert import relocate_late
+from optimizer.insert import make_way, relocate_late
 from optimizer.lns import NEIGHBOURS, disjoint_parts
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
@@ -58,7 +58,7 @@ def solve_regions(snapshot: Snapshot, params: SolveParams, pool: Executor | None
         start = constructed(snapshot, params)
     routes = improve(snapshot, params, repaired(snapshot, t, start), pool, deadline,
                      passes=passes)
-    return _plan(snapshot, params, routes, bool(warm), began)
+    return make_way(snapshot, _plan(snapshot, params, routes, bool(warm), began), params)
 
 
 def _plan(snapshot: Snapshot, params: SolveParams, state: RouteState, warm: bool,
@@ -88,9 +88,11 @@ def fill(snapshot: Snapshot, params: SolveParams, plan: Plan) -> Plan:
     """`plan` with every job it left out that still fits inserted at its cheapest feasible
     place, most urgent first. A search cut short by its budget then leaves no placeable work
     unassigned, and what stays unassigned has its true reason ("capacity" only when no
-    qualified technician has the time)."""
+    qualified technician has the time). An emergency left out first displaces lower-priority
+    work (`make_way`); what made way is placed elsewhere here if it fits."""
     if not plan.unassigned or not snapshot.techs:
         return plan
+    plan = make_way(snapshot, plan, params)
     began = time.perf_counter()
     routes = {r.tech_id: tuple(s.job_id for s in r.stops) for r in plan.routes}
     state = repaired(snapshot, tables(snapshot, params), routes)

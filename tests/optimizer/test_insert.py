@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer import Job, Snapshot, SolveParams, Tech
+from optimizer import Job, Snapshot, SolveParams, Tech, Unassigned
 from optimizer.construct import construct, construct_plan
-from optimizer.eligibility import drop_penalties, eligibilities
+from optimizer.eligibility import CAPACITY_REASON, drop_penalties, eligibilities
 from optimizer.insert import Provisional, best_insertion, insert_job, relocate_late
+from optimizer.regions import fill
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import assemble
 from tests.optimizer.conftest import check_plan, snapshots
@@ -159,3 +160,26 @@ def test_pinned_work_and_other_emergencies_are_never_displaced(kind: str) -> Non
                                                 urgent=kind == "emergencies"))
     assert placed.tech_id is None
     assert [s.job_id for s in placed.plan.route_of("li").stops] == before
+
+
+@pytest.mark.parametrize("kind", ["routine", "pinned"])
+def test_a_solve_never_leaves_an_emergency_out_while_routine_work_could_make_way(
+        kind: str) -> None:
+    """A search cut short left the emergency out as "capacity" on a route full of routine
+    work: `fill` (after every full solve) puts it first and the routine job that makes way
+    is unassigned naming it; pinned work does not make way, and "capacity" stays true."""
+    snapshot, params = _full_day(pinned=kind == "pinned")
+    plan = construct_plan(snapshot, params)
+    sos = Job("sos", 2, "general", 1800, urgency="emergency", due=1800, late_weight=100)
+    grown = dataclasses.replace(snapshot, jobs=(*snapshot.jobs, sos))
+    cut_short = dataclasses.replace(plan, unassigned=(Unassigned("sos", CAPACITY_REASON),),
+                                    status="timeout")
+    filled = fill(grown, params, cut_short)
+    route = [s.job_id for s in filled.route_of("li").stops]
+    if kind == "pinned":  # (the plan as given: its objective was not made for the test)
+        assert "sos" not in route
+        assert [(u.job_id, u.reason) for u in filled.unassigned] == [("sos", CAPACITY_REASON)]
+        return
+    check_plan(grown, filled, params)
+    assert route[0] == "sos" and filled.status == "timeout"
+    assert [u.reason for u in filled.unassigned] == ["made way for emergency sos"]
