@@ -17,31 +17,21 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
 import numpy as np
 from sqlalchemy import create_engine, text
 
-from benchmarks import UNLIMITED_RATES
 from benchmarks.gps_clients import Job, drive
+from benchmarks.servers import client_of, load_average, start
 
-ROOT = Path(__file__).resolve().parents[1]
-PG = os.environ.get("DISPATCH_TEST_POSTGRES_URL",
-                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("DISPATCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CENTRE = (31.2200, 121.5300)
 ALL_DAY = {"start": "00:00", "end": "23:59"}
 SKILLS = (["plumber", "general"], ["electrician", "general"], ["general", "hvac"])
@@ -72,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'backend':9}" + "".join(f"{h:>11}" for h in heads) + "  load")
     for backend in backends:
         with ExitStack() as stack:
-            base, db_url = _start(stack, backend, args.workers, args.log)
+            base, db_url = start(stack, backend, args.workers, args.log)
             figures = _measure(base, db_url, args)
-        print(f"{backend:9}" + "".join(f"{v:>11.0f}" for v in figures) + f"  {_load()}")
+        print(f"{backend:9}" + "".join(f"{v:>11.0f}" for v in figures) + f"  {load_average()}")
     print("(milliseconds; 'placed' = until GET /tickets/{id} shows a technician or why none; "
           "'full' = until"
           " a full re-plan includes it)")
@@ -85,8 +75,8 @@ def _storms(args: argparse.Namespace) -> int:
     backends = ("embedded", "redis") if args.backend == "both" else (args.backend,)
     for backend in backends:
         with ExitStack() as stack:
-            base, _ = _start(stack, backend, args.workers, args.log)
-            print(f"{backend}: {_storm(base, args)}  {_load()}")
+            base, _ = start(stack, backend, args.workers, args.log)
+            print(f"{backend}: {_storm(base, args)}  {load_average()}")
     return 0
 
 
@@ -94,7 +84,7 @@ def _storm(base: str, args: argparse.Namespace) -> str:
     """Post `args.storm` tickets over 10 s; how many were refused, stored, and how long after
     the last one until every ticket was on a route or unassigned with a reason."""
     rng = random.Random(args.seed)
-    client = _client(base)
+    client = client_of(base)
     team = _team(client, rng, args.techs)
     _settle(client)
     gps = _gps(base, client, team, args.gps, seconds=20.0) if args.gps else None
@@ -180,87 +170,6 @@ def _gps(base: str, client: httpx.Client, team: list[int], rate: float,
     return fixes
 
 
-def _load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(stack: ExitStack, backend: str, workers: int,
-           logs: Path | None = None) -> tuple[str, str]:
-    """Start the processes of `backend` on a fresh database; the API's base URL and the
-    database's."""
-    env = {**os.environ, **UNLIMITED_RATES, "PYTHONPATH": str(ROOT),
-           "DISPATCH_SOLVE_BUDGET_MS": "1000"}
-    env.pop("DISPATCH_REDIS_URL", None)
-    if backend == "embedded":  # with `--log`, the database stays beside the logs
-        folder = (logs if logs is not None else
-                  Path(stack.enter_context(TemporaryDirectory(prefix="placement-"))))
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "d.db").unlink(missing_ok=True)
-        env["DISPATCH_DATABASE_URL"] = f"sqlite:///{folder}/d.db"
-    else:
-        schema = f"place_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        stack.callback(_drop, admin, schema)
-        env.update(DISPATCH_DATABASE_URL=f"{PG}?options=-csearch_path%3D{schema}",
-                   DISPATCH_REDIS_URL=REDIS,
-                   DISPATCH_REDIS_STREAM=f"place:{uuid.uuid4().hex[:8]}")
-    cli = [sys.executable, "-m", "api.cli"]
-    subprocess.run([*cli, "users", "add", "bench", "--role", "admin", "--password",
-                    "bench-password"], env=env, check=True, cwd=ROOT, capture_output=True)
-    port = _port()
-    def out(name: str) -> dict[str, object]:
-        if logs is None:
-            return {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        logs.mkdir(parents=True, exist_ok=True)
-        sink = stack.enter_context(open(logs / f"{backend}-{name}.log", "w"))  # noqa: SIM115 (closed by the stack)
-        return {"stdout": sink, "stderr": subprocess.STDOUT}
-    procs = [subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                              **out("serve"))]  # type: ignore[call-overload]
-    if backend == "redis":
-        procs += [subprocess.Popen([*cli, "worker"], env=env, cwd=ROOT,  # type: ignore[call-overload]
-                                   **out(f"worker{k}")) for k in range(workers)]
-    stack.callback(_stop, procs)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return base, env["DISPATCH_DATABASE_URL"]
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("dispatch serve did not start")
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-
-
-def _drop(admin: object, schema: str) -> None:
-    with admin.connect() as conn:  # type: ignore[attr-defined]
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
-def _client(base: str) -> httpx.Client:
-    token = httpx.post(f"{base}/api/v1/auth/login", json={
-        "username": "bench", "password": "bench-password"}).json()["access_token"]
-    return httpx.Client(base_url=f"{base}/api/v1", timeout=60,
-                        headers={"Authorization": f"Bearer {token}"})
-
-
 def _team(client: httpx.Client, rng: random.Random, n: int) -> list[int]:
     """`n` technicians on shift all day, spread over the district, skills in turn; their ids."""
     ids = []
@@ -284,7 +193,7 @@ def _ticket(rng: random.Random) -> dict[str, object]:
 def _measure(base: str, db_url: str, args: argparse.Namespace) -> list[float]:
     """[POST p50, p99, placed p50, p99, full p50, p99] in milliseconds."""
     rng = random.Random(args.seed)
-    client = _client(base)
+    client = client_of(base)
     _team(client, rng, args.techs)
     for _ in range(args.open):
         client.post("/tickets", json=_ticket(rng)).raise_for_status()

@@ -255,14 +255,13 @@ def make_way(snapshot: Snapshot, plan: Plan, params: SolveParams) -> Plan:
     with the emergency named. A search cut short by its budget left emergencies out as
     "capacity" while qualified technicians had routine work planned (a storm of 500
     tickets: 2-3 of them); "capacity" then stays only where no route can make room."""
-    if not plan.unassigned:
+    full = {u.job_id for u in plan.unassigned if u.reason == CAPACITY_REASON}
+    urgent = [j for j, job in enumerate(snapshot.jobs)
+              if job.id in full and job.urgency == "emergency"] if full else []
+    if not urgent:  # after most solves: nothing to do, and no table built for it
         return plan
-    penalty = dict(zip((job.id for job in snapshot.jobs), drop_penalties(snapshot, params),
-                       strict=True))
-    urgent = {job.id for job in snapshot.jobs if job.urgency == "emergency"}
-    waiting = sorted((u.job_id for u in plan.unassigned
-                      if u.job_id in urgent and u.reason == CAPACITY_REASON),
-                     key=lambda job_id: -penalty[job_id])
+    penalty = drop_penalties(snapshot, params)
+    waiting = [snapshot.jobs[j].id for j in sorted(urgent, key=lambda j: -penalty[j])]
     made, why = plan, {}
     for job_id in waiting:
         placed = eject_for(snapshot, made, job_id, params, then="")
