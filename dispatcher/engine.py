@@ -97,12 +97,7 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
             lambda: publish_pending(self.sessions, self.bus, self.clock.now()))
         self.policy = policy or load_policy(settings.sla_policy_path)
         self.travel = travel or GeodesicTravelTimes(settings.speed_kmh, settings.circuity)
-        self.params = SolveParams(time_budget_ms=settings.solve_budget_ms,
-                                  max_overtime=settings.max_overtime_min * 60,
-                                  flow_weight=settings.flow_weight,
-                                  stability_penalty=settings.stability_penalty_min * 60,
-                                  rework_penalty=settings.rework_penalty_min * 60,
-                                  due_margin=settings.due_margin_min * 60)
+        self.params = solve_params(settings)
         self.planning = PlanningService(self)
         self.replanner = Replanner(self.planning.plan_once, self.regions,
                                    settings.debounce_ms / 1000)
@@ -362,3 +357,14 @@ def _default_bus(settings: Settings) -> EventBus:
         return RedisStreamBus(settings.redis_url, stream=settings.redis_stream)
     return InProcessBus()
 
+
+
+def solve_params(settings: Settings) -> SolveParams:
+    """The live engine's solver settings: the library's defaults (the search the benchmarks
+    measure), with the budget and the dispatch terms a company configures."""
+    return SolveParams(time_budget_ms=settings.solve_budget_ms,
+                       max_overtime=settings.max_overtime_min * 60,
+                       flow_weight=settings.flow_weight,
+                       stability_penalty=settings.stability_penalty_min * 60,
+                       rework_penalty=settings.rework_penalty_min * 60,
+                       due_margin=settings.due_margin_min * 60)

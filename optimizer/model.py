@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +29,9 @@ from optimizer.snapshot import Snapshot
 from optimizer.terms import add_dispatch_terms
 from optimizer.warm import warm_routes
 
-__all__ = ["BuiltModel", "SolveParams", "build_model", "solve", "stop_when"]
+__all__ = [
+    "BuiltModel", "SolveParams", "build_model", "objectives", "solve", "stop_when", "stopped",
+]
 
 # Asked by every search built while set: stop now, with the best plan found so far?
 _STOP: ContextVar[Callable[[], bool] | None] = ContextVar("optimizer_stop", default=None)
@@ -58,15 +61,23 @@ class BuiltModel:
 
 
 @contextmanager
-def stop_when(check: Callable[[], bool]) -> Iterator[None]:
+def stop_when(check: Callable[[], bool] | None) -> Iterator[None]:
     """Searches started inside end early, with their best plan so far, once `check()` holds
     (asked some 30,000 times a second, so keep it cheap): a re-planner stops a search made
-    stale by new work instead of waiting out its budget."""
+    stale by new work instead of waiting out its budget. None: searches inside run their
+    budget out (a short one, asked between searches instead)."""
     token = _STOP.set(check)
     try:
         yield
     finally:
         _STOP.reset(token)
+
+
+def stopped() -> bool:
+    """Whether the stop check set by `stop_when` (if any) holds now: loops of several
+    searches end with it, not only the search in flight."""
+    check = _STOP.get()
+    return check is not None and check()
 
 
 def solve(snapshot: Snapshot, params: SolveParams = _DEFAULTS) -> Plan:
@@ -92,8 +103,35 @@ def solve(snapshot: Snapshot, params: SolveParams = _DEFAULTS) -> Plan:
         left = max(params.time_budget_ms // 5, params.time_budget_ms - int(_ms_since(began)))
         built.search.time_limit.FromMilliseconds(max(1, left))
     solution, warm = _search(built, snapshot)
-    status = _STATUS.get(built.routing.status(), "infeasible")
+    # OR-Tools' ILS leaves the model's status unset even when it returns a solution.
+    status = _STATUS.get(built.routing.status(),
+                         "infeasible" if solution is None else "feasible")
     return read_plan(built, snapshot, params, solution, status, warm, _ms_since(began))
+
+
+def objectives(snapshot: Snapshot, params: SolveParams, route_sets: list[dict[str, tuple[str, ...]]]
+               ) -> list[tuple[int, int]]:
+    """(jobs left out, objective) of each set of routes (technician id -> job ids), costed by
+    one routing model of `snapshot` with every dispatch term, so that two plans compare
+    exactly as the search compares them. Stops the model cannot restore are left out."""
+    eligible = eligibilities(snapshot, params)
+    if not snapshot.jobs or not snapshot.techs:
+        return [(0, 0)] * len(route_sets)
+    built = build_model(snapshot, dataclasses.replace(
+        params, solution_limit=1, ruin_recreate=False, metaheuristic="GREEDY_DESCENT"), eligible)
+    found = []
+    for routes in route_sets:
+        warm = dataclasses.replace(snapshot, warm_start=routes)
+        indices = warm_routes(warm, built.params, eligible, built.manager)
+        initial = built.routing.ReadAssignmentFromRoutes(indices, True) if indices else None
+        solution = (built.routing.SolveFromAssignmentWithParameters(initial, built.search)
+                    if initial is not None else None)
+        if solution is None:
+            found.append((len(snapshot.jobs), np.iinfo(np.int64).max))
+            continue
+        served = sum(len(r) for r in indices)
+        found.append((len(snapshot.jobs) - served, int(solution.ObjectiveValue())))
+    return found
 
 
 def build_model(
@@ -185,6 +223,11 @@ def _search(built: BuiltModel, snapshot: Snapshot):
         warm = warm_search_parameters(built.search, built.params)
         return routing.SolveFromAssignmentWithParameters(initial, warm), True
     if built.search.use_iterated_local_search:
+        if _STOP.get() is not None:
+            # ILS does not ask search monitors (OR-Tools 9.15), so it could not be stopped:
+            # a stoppable cold solve searches with the metaheuristic.
+            return routing.SolveWithParameters(
+                warm_search_parameters(built.search, built.params)), False
         # The flag alone is ignored by SolveWithParameters; ILS has its own entry point.
         return routing.SolveWithIteratedLocalSearch(built.search), False
     return routing.SolveWithParameters(built.search), False

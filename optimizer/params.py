@@ -36,10 +36,12 @@ class SolveParams:
         travel and service vary around the estimates, so a plan that just makes a deadline
         misses it half the time. Reported lateness still counts from `Job.due`.
     lean_operators: leave out OR-Tools' costly insertion-LNS, chain and pair operators, so
-        local search makes more moves per second (see `optimizer.search`).
+        local search makes more moves per second (see `optimizer.search`). On by default:
+        the live engine runs the settings the benchmarks measure.
     ruin_recreate: iterated local search (SISR ruin, cheapest-insertion recreate,
         simulated-annealing acceptance) instead of `metaheuristic`, for cold solves; a
-        warm-started solve keeps `metaheuristic`.
+        warm-started solve keeps `metaheuristic` (OR-Tools has no warm entry to it). On by
+        default.
     ruin_size: average number of visits one ruin removes.
     ruin_string: longest string of consecutive visits one ruin removes from a route.
     ruin_heat: (start, end) simulated-annealing temperature in multiples of the instance's
@@ -63,8 +65,8 @@ class SolveParams:
     stability_penalty: int = 0
     rework_penalty: int = 0
     due_margin: int = 0
-    lean_operators: bool = False
-    ruin_recreate: bool = False
+    lean_operators: bool = True
+    ruin_recreate: bool = True
     ruin_size: int = 15
     ruin_string: int = 15
     ruin_heat: tuple[float, float] = (4.0, 0.0136)

@@ -19,6 +19,7 @@ from optimizer.insert import make_way, relocate_late
 from optimizer.lns import NEIGHBOURS, disjoint_parts
 from optimizer.params import SolveParams
 from optimizer.plan import Plan
+from optimizer.polish import POLISH_FROM, polish
 from optimizer.replan import explained, repair
 from optimizer.routes import RouteState, Tables, tables
 from optimizer.schedule import assemble
@@ -27,6 +28,7 @@ from optimizer.split import Routes, construct_part, cut, honour_positions, regio
 
 REGION_TECHS = 50
 SLICE_MS = 150  # search budget of one neighbourhood
+WHOLE_SHARE = 0.3  # of a polished full solve's budget, the whole model's search
 
 
 def solve_regions(snapshot: Snapshot, params: SolveParams, pool: Executor | None = None,
@@ -75,13 +77,32 @@ def _plan(snapshot: Snapshot, params: SolveParams, state: RouteState, warm: bool
     return assemble(snapshot, params, sequences, eligible, None, "regions", warm, ms)
 
 
-def solve_filled(snapshot: Snapshot, params: SolveParams) -> Plan:
-    """One routing model of the whole snapshot, its new work inserted before the search
-    (`seeded`) and what the search leaves out that fits inserted after it (`fill`)."""
+def solve_filled(snapshot: Snapshot, params: SolveParams, pool: Executor | None = None
+                 ) -> Plan:
+    """A full solve: the live engine's for a region, and the benchmarks'.
+
+    One routing model of the whole snapshot: from the previous routes with the new work
+    inserted before the search (`seeded`), or with none, from the model's own first solution
+    and ruin and recreate. What the search leaves out that fits is inserted after it
+    (`fill`). From `POLISH_FROM` jobs the model searches for `WHOLE_SHARE` of the budget and
+    the rest polishes the plan part by part (`optimizer.polish`, in `pool` when given).
+    """
     from optimizer.model import solve  # the model builds on this package's modules
 
-    start = seeded(snapshot, params)
-    return fill(start, params, solve(start, params))
+    began = time.perf_counter()
+    big = len(snapshot.jobs) >= POLISH_FROM and len(snapshot.techs) > 1
+    share = max(1, int(params.time_budget_ms * WHOLE_SHARE)) if big else params.time_budget_ms
+    start = seeded(snapshot, params) if snapshot.warm_start else snapshot
+    plan = fill(start, params, solve(start, dataclasses.replace(params, time_budget_ms=share)))
+    if not big:
+        return plan
+    deadline = began + params.time_budget_ms / 1000.0
+    routes = polish(snapshot, params, {r.tech_id: tuple(s.job_id for s in r.stops
+                                                        if not s.in_progress)
+                                       for r in plan.routes}, deadline, pool)
+    state = repaired(snapshot, tables(snapshot, params), routes, retry=False)
+    polished = _plan(snapshot, params, state, plan.warm_started, began)
+    return fill(start, params, dataclasses.replace(polished, status=plan.status))
 
 
 def fill(snapshot: Snapshot, params: SolveParams, plan: Plan) -> Plan:

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from optimizer import Job, Snapshot, SolveParams, Tech, solve
+from optimizer.model import stop_when
 from tests.optimizer.conftest import line_travel
 
 PARAMS = SolveParams(time_budget_ms=300, max_overtime=0)
-TUNED = dataclasses.replace(PARAMS, lean_operators=True, ruin_recreate=True)
+TUNED = PARAMS  # the defaults are the tuned search: lean operators, ruin and recreate
 
 
 def van(tech_id: str, **kwargs) -> Tech:
@@ -102,6 +103,7 @@ def test_ruin_recreate_plans_respect_windows_capacity_and_return(seed: int) -> N
     snapshot = small_vrptw(seed)
     plan = solve(snapshot, TUNED)
     assert not plan.unassigned
+    assert plan.status == "feasible"  # OR-Tools' ILS leaves the model's status unset
     demand = {j.id: j.demand for j in snapshot.jobs}
     window = {j.id: j.window for j in snapshot.jobs}
     where = {j.id: j.location for j in snapshot.jobs}
@@ -120,3 +122,12 @@ def test_ruin_recreate_with_warm_start_falls_back_to_the_metaheuristic() -> None
     again = solve(dataclasses.replace(snapshot, warm_start=warm), TUNED)
     assert again.warm_started and not again.unassigned
     assert again.objective.total <= first.objective.total
+
+
+def test_a_stoppable_cold_solve_searches_with_the_metaheuristic() -> None:
+    """OR-Tools' ILS asks no stop check, so under `stop_when` a cold solve uses the
+    metaheuristic, which stops when asked."""
+    snapshot = small_vrptw(5)
+    with stop_when(lambda: True):
+        plan = solve(snapshot, dataclasses.replace(TUNED, time_budget_ms=30_000))
+    assert plan.solve_ms < 10_000

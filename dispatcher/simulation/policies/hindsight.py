@@ -25,8 +25,10 @@ from dispatcher.sla.policy import load_policy
 from optimizer import Job, Snapshot, SolveParams, Tech, solve
 
 # Deterministic: a first solution improved by greedy descent to a local optimum; the time
-# limit is only a safety cap.
-OFFLINE = SolveParams(time_budget_ms=2_400_000, metaheuristic="GREEDY_DESCENT")
+# limit is only a safety cap, so ruin and recreate (which searches until it) stays off, and
+# the full operator set keeps this bound what it was.
+OFFLINE = SolveParams(time_budget_ms=2_400_000, metaheuristic="GREEDY_DESCENT",
+                      lean_operators=False, ruin_recreate=False)
 
 
 class HindsightPolicy:
