@@ -8,7 +8,8 @@ instances, with ``bks_distance_only.csv``, column ``distance_unrounded``, unroun
 distance) or of VRPLIB files with an explicit, possibly asymmetric matrix (e.g. the EURO
 Meets NeurIPS 2022 instances, or ``benchmarks/data/city``), each with a ``.sol`` beside it
 whose ``Cost`` is the best known total travel time. PyVRP and VROOM come from the ``bench``
-extra and are skipped, with a message, when missing.
+extra and are skipped, with a message, when missing. Beside our engine's gap, ``first%`` is
+the gap of the first solution its search started from (found outside the timed budget).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Result:
     gap_pct: float | None  # None when infeasible
     feasible: bool
     seconds: float
+    # Ours only: the gap of the first solution the search started from (None: not asked).
+    first_gap_pct: float | None = None
 
 
 def data_dir(given: str | None = None) -> Path:
@@ -131,10 +134,21 @@ def run_one(instance: Instance, name: str, seconds: float, bks: float | None) ->
     routes = solver(name)(instance, seconds)
     spent = time.perf_counter() - began
     verdict = check(instance, routes)
-    gap = (100.0 * (verdict.distance - bks) / bks
-           if verdict.feasible and bks is not None else None)
+    first = _gap(check(instance, _first(instance)), bks) if name in OURS else None
+    gap = _gap(verdict, bks)
     return Result(instance.name, name, round(verdict.distance, 2), verdict.routes,
-                  None if gap is None else round(gap, 3), verdict.feasible, round(spent, 2))
+                  gap, verdict.feasible, round(spent, 2), first)
+
+
+def _first(instance: Instance) -> list[list[int]]:
+    from benchmarks.peers.engine import first_solution
+    return first_solution(instance)
+
+
+def _gap(verdict, bks: float | None) -> float | None:
+    if not verdict.feasible or bks is None:
+        return None
+    return round(100.0 * (verdict.distance - bks) / bks, 3)
 
 
 def run(files: list[Path], names: list[str], seconds: float, bks: dict[str, float],
@@ -151,14 +165,16 @@ def run(files: list[Path], names: list[str], seconds: float, bks: dict[str, floa
 
 
 def _header(names: list[str]) -> str:
-    return f"{'instance':<9}" + "".join(f" | {n:>8} {'dist':>9} {'rt':>3} {'gap%':>6}"
-                                        for n in names)
+    return f"{'instance':<9}" + "".join(
+        f" | {n:>8} {'dist':>9} {'rt':>3} {'gap%':>6}" + (f" {'first%':>7}" if n in OURS else "")
+        for n in names)
 
 
 def _line(name: str, row: list[Result]) -> str:
     cells = "".join(
         f" | {'ok' if r.feasible else 'INFEAS':>8} {r.distance:>9.2f} {r.routes:>3} "
-        f"{_pct(r.gap_pct):>6}" for r in row)
+        f"{_pct(r.gap_pct):>6}" + (f" {_pct(r.first_gap_pct):>7}" if r.solver in OURS else "")
+        for r in row)
     return f"{name:<9}{cells}"
 
 

@@ -22,6 +22,9 @@ def test_engine_solves_city_instances_feasibly_near_the_reference(name: str) -> 
     (path,) = instance_files(FOLDER, [name])
     result = run_one(read_instance(path), "engine", SECONDS, best_known(FOLDER)[name.upper()])
     print(f"\n{name}: {result.distance:.0f} s of driving, {result.routes} routes, "
-          f"gap {result.gap_pct} %, feasible {result.feasible}")
+          f"gap {result.gap_pct} % (first solution {result.first_gap_pct} %), "
+          f"feasible {result.feasible}")
     assert result.feasible
     assert result.gap_pct is not None and result.gap_pct <= MAX_GAP_PCT
+    # The search improves on the first solution it started from (by far, as a rule).
+    assert result.first_gap_pct is not None and result.gap_pct < result.first_gap_pct - 5
