@@ -42,6 +42,9 @@ class SolveParams:
         simulated-annealing acceptance) instead of `metaheuristic`, for cold solves; a
         warm-started solve keeps `metaheuristic` (OR-Tools has no warm entry to it). On by
         default.
+    polish: give a full solve of `optimizer.polish.POLISH_FROM` jobs or more (see
+        `optimizer.regions.solve_filled`) a share of its budget and polish its plan part by
+        part for the rest (`optimizer.polish`); off for a search that must end by itself.
     ruin_size: average number of visits one ruin removes.
     ruin_string: longest string of consecutive visits one ruin removes from a route.
     ruin_heat: (start, end) simulated-annealing temperature in multiples of the instance's
@@ -67,6 +70,7 @@ class SolveParams:
     due_margin: int = 0
     lean_operators: bool = True
     ruin_recreate: bool = True
+    polish: bool = True
     ruin_size: int = 15
     ruin_string: int = 15
     ruin_heat: tuple[float, float] = (4.0, 0.0136)

@@ -84,13 +84,14 @@ def solve_filled(snapshot: Snapshot, params: SolveParams, pool: Executor | None 
     One routing model of the whole snapshot: from the previous routes with the new work
     inserted before the search (`seeded`), or with none, from the model's own first solution
     and ruin and recreate. What the search leaves out that fits is inserted after it
-    (`fill`). From `POLISH_FROM` jobs the model searches for `WHOLE_SHARE` of the budget and
-    the rest polishes the plan part by part (`optimizer.polish`, in `pool` when given).
+    (`fill`). From `POLISH_FROM` jobs (with `params.polish`) the model searches for
+    `WHOLE_SHARE` of the budget and the rest polishes the plan part by part
+    (`optimizer.polish`, in `pool` when given).
     """
     from optimizer.model import solve  # the model builds on this package's modules
 
     began = time.perf_counter()
-    big = len(snapshot.jobs) >= POLISH_FROM and len(snapshot.techs) > 1
+    big = params.polish and len(snapshot.jobs) >= POLISH_FROM and len(snapshot.techs) > 1
     share = max(1, int(params.time_budget_ms * WHOLE_SHARE)) if big else params.time_budget_ms
     start = seeded(snapshot, params) if snapshot.warm_start else snapshot
     plan = fill(start, params, solve(start, dataclasses.replace(params, time_budget_ms=share)))

@@ -14,7 +14,7 @@ from optimizer import SolveParams
 
 # What the search is: its strategy, operators, metaheuristic and their settings.
 SEARCH = ("first_solution", "metaheuristic", "solution_limit", "lean_operators",
-          "ruin_recreate", "ruin_size", "ruin_string", "ruin_heat", "ruin_temperatures",
+          "ruin_recreate", "polish", "ruin_size", "ruin_string", "ruin_heat", "ruin_temperatures",
           "search_text")
 
 
@@ -40,4 +40,4 @@ def test_the_solomon_benchmark_runs_the_defaults_with_a_budget() -> None:
 def test_the_live_engine_and_the_scale_benchmark_search_like_the_benchmark() -> None:
     live = solve_params(Settings())
     assert _search(live) == _search(params_for(5)) == _search(scale.PARAMS)
-    assert live.lean_operators and live.ruin_recreate
+    assert live.lean_operators and live.ruin_recreate and live.polish

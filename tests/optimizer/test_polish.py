@@ -99,3 +99,20 @@ def test_a_full_solve_of_hundreds_of_stops_is_polished(city_vrptw) -> None:
     assert not plan.unassigned
     routes = {r.tech_id: tuple(s.job_id for s in r.stops) for r in plan.routes}
     assert check(instance, _customers(routes)).feasible
+
+
+def test_polishing_is_a_setting(city_vrptw, monkeypatch) -> None:
+    """`SolveParams.polish` off (a search that must end by itself, e.g. the simulator's
+    deterministic one) leaves the whole model's plan unpolished; on, the full solve polishes."""
+    _, snapshot = city_vrptw
+    calls = []
+
+    def spy(snapshot, params, routes, deadline, pool=None):
+        calls.append(len(routes))
+        return routes
+
+    monkeypatch.setattr("optimizer.regions.polish", spy)
+    solve_filled(snapshot, dataclasses.replace(PARAMS, polish=False))
+    assert calls == []
+    solve_filled(snapshot, PARAMS)
+    assert len(calls) == 1

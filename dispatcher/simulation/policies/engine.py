@@ -38,9 +38,10 @@ from dispatcher.technicians.schemas import Position, PositionUpdate, Shift, Tech
 GPS_REPLAN = timedelta(seconds=120)
 
 # Deterministic search: local search to a local optimum (greedy descent stops by itself);
-# the time limit is only a safety cap. Every other setting is the engine's own.
+# the time limit is only a safety cap, so neither ruin and recreate nor polishing by parts
+# (which search until it) runs. Every other setting is the engine's own.
 DETERMINISTIC = {"metaheuristic": "GREEDY_DESCENT", "time_budget_ms": 20_000,
-                 "solution_limit": None}
+                 "solution_limit": None, "ruin_recreate": False, "polish": False}
 
 
 class EnginePolicy:
