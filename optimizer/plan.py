@@ -63,6 +63,12 @@ class Plan:
         """The route of one technician, or None if he has none in this plan."""
         return next((r for r in self.routes if r.tech_id == tech_id), None)
 
+    def sequences(self) -> dict[str, tuple[str, ...]]:
+        """Technician id -> job ids of his route, the job in progress left out (it is not a
+        node of a model): the routes to warm-start or compare another solve with."""
+        return {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
+                for r in self.routes}
+
     def assignment(self) -> dict[str, tuple[str, Stop]]:
         """Job id -> (technician id, stop) for every assigned job."""
         return {s.job_id: (r.tech_id, s) for r in self.routes for s in r.stops}

@@ -98,9 +98,7 @@ def solve_filled(snapshot: Snapshot, params: SolveParams, pool: Executor | None 
     if not big:
         return plan
     deadline = began + params.time_budget_ms / 1000.0
-    routes = polish(snapshot, params, {r.tech_id: tuple(s.job_id for s in r.stops
-                                                        if not s.in_progress)
-                                       for r in plan.routes}, deadline, pool)
+    routes = polish(snapshot, params, plan.sequences(), deadline, pool)
     state = repaired(snapshot, tables(snapshot, params), routes, retry=False)
     polished = _plan(snapshot, params, state, plan.warm_started, began)
     return fill(start, params, dataclasses.replace(polished, status=plan.status))

@@ -87,8 +87,7 @@ def better(start: Snapshot, params: SolveParams, plan: Plan) -> Routes:
     """The plan's routes, or `start.warm_start` when that is cheaper: the model may refuse
     the start, or run out of time (a loaded machine) before restoring it and return
     nothing, which would drop every job of the part."""
-    found = {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
-             for r in plan.routes}
+    found = plan.sequences()
     if not start.warm_start:
         return found
     index = {job.id: j for j, job in enumerate(start.jobs)}

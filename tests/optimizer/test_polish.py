@@ -91,7 +91,7 @@ def test_polish_ends_at_once_when_asked_to_stop(city_vrptw) -> None:
     assert polished == start
 
 
-def test_a_full_solve_of_hundreds_of_stops_is_polished(city_vrptw) -> None:
+def test_a_full_solve_of_hundreds_of_stops_serves_every_customer(city_vrptw) -> None:
     """`solve_filled` (the live full solve and the benchmarks') serves every customer
     feasibly."""
     instance, snapshot = city_vrptw
