@@ -142,11 +142,9 @@ def solved_afresh(sub: Snapshot, params: SolveParams) -> Routes | None:
     Not stoppable (OR-Tools' ruin and recreate asks no stop check): `polish` asks between
     parts, so a stop waits at most one part's budget. Top-level so that a process pool can
     run it."""
-    with stop_when(None):
-        plan = solve(dataclasses.replace(sub, warm_start={}), params)
-    new = {r.tech_id: tuple(s.job_id for s in r.stops if not s.in_progress)
-           for r in plan.routes}
-    old, found = objectives(sub, params, [dict(sub.warm_start), new])
+    with stop_when(None):  # costing both too: a stop must not cut one of them short
+        new = solve(dataclasses.replace(sub, warm_start={}), params).sequences()
+        old, found = objectives(sub, params, [dict(sub.warm_start), new])
     return new if found < old else None
 
 
