@@ -3,13 +3,17 @@ written by hand from the default policy file, not computed by the code under tes
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dispatcher.enums import Category, Urgency
-from dispatcher.sla.policy import PolicyError, load_policy
+from dispatcher.sla import policy as policy_module
+from dispatcher.sla.policy import Level, PolicyError, _overlay, _parse, load_policy
 
 REPORTED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 WINDOW = (REPORTED + timedelta(hours=2), REPORTED + timedelta(hours=4))
@@ -86,6 +90,57 @@ def test_a_level_cannot_be_changed_once_loaded() -> None:
     level = load_policy().level(Urgency.emergency, Category.water)
     with pytest.raises(AttributeError):
         level.arrive_min = 1  # type: ignore[misc]
+
+
+def test_nothing_of_a_loaded_policy_can_be_changed_in_place() -> None:
+    """One policy serves every request: a deadline, a category's defaults or the policy's
+    tables reassigned by one caller would change them for all."""
+    policy = load_policy()
+    deadlines = policy.deadlines(urgency=Urgency.routine, category=Category.water,
+                                 reported_at=REPORTED)
+    for thing, field in ((deadlines, "resolve_by"), (policy.defaults(Category.water),
+                                                       "service_min"), (policy, "rules")):
+        with pytest.raises(AttributeError):
+            setattr(thing, field, None)
+
+
+def test_a_rule_without_a_weight_keeps_the_urgency_weight() -> None:
+    """A rule that sets only a deadline leaves every other value of the level as it was."""
+    base = Level(respond_min=15, arrive_min=30, resolve_min=120, late_weight=50)
+    assert _overlay(base, Level(arrive_min=10)) == Level(15, 10, 120, 50)
+
+
+def _bundled(broken: bool) -> dict[str, Any]:
+    """The default file's tables (a fresh copy), optionally with a category left out."""
+    text = resources.files("dispatcher.sla").joinpath("default_policy.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    if broken:
+        del data["category"]["elevator"]
+    return data
+
+
+def test_an_urgency_without_a_weight_weighs_one() -> None:
+    """An urgency whose table sets no late_weight counts each late minute once."""
+    data = _bundled(False)
+    del data["urgency"]["routine"]["late_weight"]
+    policy = _parse(data, "p.toml")
+    assert policy.level(Urgency.routine, Category.water).late_weight == 1
+
+
+def test_a_missing_category_is_named_with_the_file() -> None:
+    with pytest.raises(PolicyError) as caught:
+        _parse(_bundled(True), "p.toml")
+    assert str(caught.value) == "p.toml: category.elevator is missing"
+
+
+def test_an_error_in_the_bundled_file_names_it(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    """A broken default file (a bad install) is reported as default_policy.toml."""
+    (tmp_path / "default_policy.toml").write_text("[urgency.routine]\nsoon = 1\n")
+    monkeypatch.setattr(policy_module.resources, "files", lambda package: tmp_path)
+    with pytest.raises(PolicyError) as caught:
+        load_policy()
+    assert str(caught.value) == "default_policy.toml: urgency.routine: unknown key(s) ['soon']"
 
 
 @pytest.mark.parametrize("text, message", [
