@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dispatcher.fieldwork.navigation import PROVIDERS
+
 
 class Settings(BaseSettings):
     """Engine settings; invalid values fail at start-up, naming the variable."""
@@ -109,6 +111,9 @@ class Settings(BaseSettings):
     # Origins (comma-separated) whose pages may call the API from a browser; none: no CORS.
     cors_origins: str = ""
     photo_dir: Path = Path("var/photos")
+    # Map apps (comma-separated, in order) whose links the technician app shows for a stop:
+    # amap, baidu (converted to GCJ-02 / BD-09), apple, google, geo (WGS-84).
+    nav_links: str = "amap,baidu,geo"
     photo_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @field_validator("timezone")
@@ -119,6 +124,23 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
+
+    @field_validator("nav_links")
+    @classmethod
+    def _known_map_apps(cls, value: str) -> str:
+        unknown = [p for p in cls._split(value) if p not in PROVIDERS]
+        if unknown:
+            raise ValueError(f"unknown map app(s) {unknown}; use {', '.join(PROVIDERS)}")
+        return value
+
+    @staticmethod
+    def _split(value: str) -> list[str]:
+        return [p.strip() for p in value.split(",") if p.strip()]
+
+    @property
+    def map_apps(self) -> list[str]:
+        """The map apps whose links a stop shows, in order (`DISPATCH_NAV_LINKS`)."""
+        return self._split(self.nav_links)
 
     @model_validator(mode="after")
     def _expiry_after_due(self) -> Settings:

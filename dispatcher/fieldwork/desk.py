@@ -58,7 +58,8 @@ class FieldDesk:
     def route(self, technician_id: int) -> RouteRead:
         """His open tickets in the planned order, as his app shows them."""
         with self._engine.sessions() as s:
-            return routes.of_technician(s, technician_id=technician_id)
+            return routes.of_technician(s, technician_id=technician_id,
+                                        map_apps=self._engine.settings.map_apps)
 
     def accept(self, ticket_id: int, data: Progress, *, by: Principal | None = None,
                fix: Fix | None = None) -> TicketRead:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from dispatcher.enums import OPEN_STATUSES, Status
@@ -11,9 +13,10 @@ from dispatcher.technicians import service as technicians
 from dispatcher.tickets import service as tickets
 
 
-def of_technician(session: Session, *, technician_id: int) -> RouteRead:
+def of_technician(session: Session, *, technician_id: int,
+                  map_apps: Sequence[str] = ()) -> RouteRead:
     """His open tickets in his region's latest planned order; those the plan has not placed
-    yet (just given to him) follow by planned start."""
+    yet (just given to him) follow by planned start. Each stop links to the `map_apps`."""
     tech = technicians.get(session, technician_id=technician_id)
     plan = plan_view.latest(session, region=tech.region)
     mine = {t.id: t for t in tickets.list_(session, statuses=OPEN_STATUSES,
@@ -24,9 +27,9 @@ def of_technician(session: Session, *, technician_id: int) -> RouteRead:
     for stop in planned:
         ticket = mine.pop(stop["ticket_id"], None)
         if ticket is not None:
-            stops.append(RouteStop.of(len(stops), ticket, stop["in_progress"]))
+            stops.append(RouteStop.of(len(stops), ticket, stop["in_progress"], map_apps))
     rest = sorted(mine.values(), key=lambda t: (t.planned_start is None, t.planned_start, t.id))
-    stops += [RouteStop.of(len(stops) + i, t, t.status is Status.on_site)
+    stops += [RouteStop.of(len(stops) + i, t, t.status is Status.on_site, map_apps)
               for i, t in enumerate(rest)]
     return RouteRead(technician_id=technician_id, plan_version=plan.version if plan else None,
                      computed_at=plan.computed_at if plan else None, stops=stops)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from dispatcher.enums import Category, Status, Urgency
+from dispatcher.fieldwork import navigation
+from dispatcher.fieldwork.navigation import NavLink
 from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
 from dispatcher.tickets.models import Ticket
 from dispatcher.tickets.schemas import TicketRead, Window
@@ -89,11 +92,17 @@ class RouteStop(BaseModel):
     en_route_at: datetime | None
     on_site_at: datetime | None
     not_home_count: int
+    nav: list[NavLink] = Field(
+        default_factory=list, description="links that open the stop in each map app the "
+        "company chose (DISPATCH_NAV_LINKS), its point converted to the app's datum")
 
     @classmethod
-    def of(cls, position: int, t: Ticket, in_progress: bool) -> RouteStop:
+    def of(cls, position: int, t: Ticket, in_progress: bool,
+           map_apps: Sequence[str] = ()) -> RouteStop:
         read = TicketRead.of(t)
+        label = " ".join(p for p in (t.building, t.unit) if p) or t.site_id or f"#{t.id}"
         return cls(position=position, ticket_id=t.id, in_progress=in_progress,
+                   nav=navigation.links(t.lat, t.lon, label, map_apps),
                    eta=t.planned_eta, start=t.planned_start, end=t.planned_end,
                    predicted_late_minutes=read.assignment.predicted_late_minutes,
                    **read.model_dump(include={

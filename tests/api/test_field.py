@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from dispatcher.auth.models import Role
 from dispatcher.engine import Engine
 from dispatcher.events.models import Event
+from dispatcher.fieldwork.navigation import wgs84_to_gcj02
 from dispatcher.photos.models import Photo
 from tests.accounts import bearer
 from tests.builders import ORIGIN, north, tech_json, ticket_json
@@ -76,6 +77,7 @@ def test_a_technician_works_a_ticket_from_route_to_completion(client: TestClient
     assert (stop["ticket_id"], stop["status"], stop["building"], stop["unit"]) == (
         tid, "assigned", "3号楼", "1202")
     assert stop["eta"] and stop["resolve_by"] and stop["predicted_late_minutes"] == 0
+    assert [link["provider"] for link in stop["nav"]] == ["amap", "baidu", "geo"]
     accepted = ok(client.post(f"{API}/tickets/{tid}/accept", headers=as_li))
     assert accepted["status"] == "accepted" and accepted["accepted_at"]
     assert ok(client.post(f"{API}/tickets/{tid}/start", headers=as_li))["status"] == "en_route"
@@ -232,3 +234,16 @@ def test_replayed_field_actions_apply_once(client: TestClient, app_engine: Engin
     stolen = client.post(f"{API}/tickets/{tid}/accept",
                          headers={"Authorization": "", "Idempotency-Key": "k-accept"})
     assert stolen.status_code == 401  # a key is no login: no stored answer without a token
+
+
+def test_the_company_chooses_the_map_apps_of_a_stop(client: TestClient,
+                                                    app_engine: Engine) -> None:
+    """Apple and Google take the stored WGS-84 point as it is; AMap gets it in GCJ-02."""
+    app_engine.settings = app_engine.settings.model_copy(update={"nav_links": "google,amap"})
+    _, ticket, as_li = his_ticket(client, app_engine)
+    stop = ok(client.get(f"{API}/me/route", headers=as_li))["stops"][0]
+    google, amap = stop["nav"]
+    assert google["provider"] == "google"
+    assert google["url"].endswith(f"query={ticket['lat']:.6f},{ticket['lon']:.6f}")
+    g_lat, g_lon = wgs84_to_gcj02(ticket["lat"], ticket["lon"])
+    assert f"position={g_lon:.6f},{g_lat:.6f}&name=3%E5%8F%B7%E6%A5%BC%201202" in amap["url"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from dispatcher.events.models import Event
+from dispatcher.fieldwork.navigation import wgs84_to_gcj02
 from tests.e2e.conftest import BUILDINGS, Live, jpeg_size, png, shot, sign_in
 
 
@@ -46,11 +47,16 @@ def test_technician_takes_an_emergency_from_route_to_completion(
     stop = page.locator(f".stop[data-ticket='{ticket}']")
     stop.wait_for()
     assert "紧急" in stop.inner_text() and "3号楼 · 1202" in stop.inner_text()
-    assert stop.locator("a[href^='geo:31.2196,121.5294']").count() == 1
+    assert stop.locator("a[href^='geo:31.219600,121.529400']").count() == 1
+    g_lat, g_lon = wgs84_to_gcj02(31.2196, 121.5294)  # AMap lands on the spot in China
+    amap = stop.locator("a[data-provider=amap]")
+    assert f"position={g_lon:.6f},{g_lat:.6f}&" in amap.get_attribute("href")
+    assert amap.inner_text() == "高德地图" and stop.locator("a[data-provider=baidu]").count() == 1
     shot(page, "a1-route-zh")
     _sent_position(live, "wang", BUILDINGS["3号楼"])  # the app's GPS fix on opening
 
     stop.locator(".stop-main").click()
+    page.wait_for_selector(".ticket a[data-provider=amap]")  # on its page too
     page.click("[data-action=accept]")
     page.wait_for_selector(".ticket[data-status='accepted']")
     page.click("[data-action=check-in]")

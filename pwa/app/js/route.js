@@ -5,13 +5,14 @@ import { h, hhmm } from "./dom.js";
 import { t, tr } from "./i18n.js";
 import { leaving, shownStatus, state } from "./state.js";
 
-/** A link that opens the phone's map app (geo: URI; Android offers every installed map). */
-export function mapLinks(stop) {
-  const label = encodeURIComponent([stop.building, stop.unit].filter(Boolean).join(" ") || `#${stop.ticket_id ?? stop.id}`);
-  return h("div", { class: "map-links" },
-    h("a", { class: "btn secondary", href: `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}(${label})` }, t("open_map")),
-    h("a", { class: "btn secondary", href: `https://uri.amap.com/marker?position=${stop.lon},${stop.lat}&name=${label}`,
-      target: "_blank", rel: "noopener" }, t("map")));
+/** Links that open a stop in each map app the company chose (DISPATCH_NAV_LINKS). The server
+ * gives each in the app's own datum: GCJ-02 for AMap, BD-09 for Baidu, WGS-84 for the rest. */
+export function mapLinks(nav) {
+  if (!nav?.length) return null;
+  return h("div", { class: "map-links" }, ...nav.map((link) => h("a", {
+    class: "btn secondary", href: link.url, "data-provider": link.provider,
+    ...(link.url.startsWith("https:") ? { target: "_blank", rel: "noopener" } : {}),
+  }, t(`map_${link.provider}`))));
 }
 
 export function place(stop) {
@@ -44,7 +45,7 @@ function stopCard(stop, index) {
         h("span", { class: `status ${status}` }, tr("statuses", status)),
         syncing ? h("span", { class: "pending-dot" }, t("pending_here")) : null,
         stop.predicted_late_minutes > 0 ? h("span", { class: "late" }, t("late_predicted", { m: Math.round(stop.predicted_late_minutes) })) : null)),
-    mapLinks(stop));
+    mapLinks(stop.nav));
 }
 
 export function routeView() {

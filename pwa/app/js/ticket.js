@@ -183,7 +183,7 @@ export function ticketView() {
         h("span", { class: `status ${status}`, id: "ticket-status" }, tr("statuses", status)),
         tk.assignment?.eta || tk.eta ? h("span", {}, `${t("eta")} ${hhmm(tk.assignment?.eta || tk.eta)}`) : null,
         deadlineBadge(tk, status)),
-      mapLinks(tk)),
+      mapLinks(tk.nav || state.route?.stops?.find((s) => s.ticket_id === opened.id)?.nav)),
     checkinNote(),
     followUp ? h("p", { class: "note ok" }, t("follow_up", { id: followUp.id })) : null,
     actions(status),
