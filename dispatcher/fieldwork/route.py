@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.fieldwork.schemas import RouteRead, RouteStop
 from dispatcher.planning import view as plan_view
+from dispatcher.sites import service as sites
 from dispatcher.technicians import service as technicians
 from dispatcher.tickets import service as tickets
 
@@ -23,13 +24,14 @@ def of_technician(session: Session, *, technician_id: int,
                                            technician_id=technician_id)}
     planned = next((r["stops"] for r in (plan.routes if plan else [])
                     if r["technician_id"] == technician_id), [])
+    named = sites.names(session, {t.site_id for t in mine.values() if t.site_id})
     stops: list[RouteStop] = []
     for stop in planned:
         ticket = mine.pop(stop["ticket_id"], None)
         if ticket is not None:
-            stops.append(RouteStop.of(len(stops), ticket, stop["in_progress"], map_apps))
+            stops.append(RouteStop.of(len(stops), ticket, stop["in_progress"], map_apps, named))
     rest = sorted(mine.values(), key=lambda t: (t.planned_start is None, t.planned_start, t.id))
-    stops += [RouteStop.of(len(stops) + i, t, t.status is Status.on_site, map_apps)
+    stops += [RouteStop.of(len(stops) + i, t, t.status is Status.on_site, map_apps, named)
               for i, t in enumerate(rest)]
     return RouteRead(technician_id=technician_id, plan_version=plan.version if plan else None,
                      computed_at=plan.computed_at if plan else None, stops=stops)

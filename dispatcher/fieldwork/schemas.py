@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -92,16 +92,19 @@ class RouteStop(BaseModel):
     en_route_at: datetime | None
     on_site_at: datetime | None
     not_home_count: int
+    site_name: str | None = Field(None, description="the compound's name, for people")
     nav: list[NavLink] = Field(
         default_factory=list, description="links that open the stop in each map app the "
         "company chose (DISPATCH_NAV_LINKS), its point converted to the app's datum")
 
     @classmethod
     def of(cls, position: int, t: Ticket, in_progress: bool,
-           map_apps: Sequence[str] = ()) -> RouteStop:
+           map_apps: Sequence[str] = (), site_names: Mapping[str, str] | None = None
+           ) -> RouteStop:
         read = TicketRead.of(t)
-        label = " ".join(p for p in (t.building, t.unit) if p) or t.site_id or f"#{t.id}"
-        return cls(position=position, ticket_id=t.id, in_progress=in_progress,
+        site = (site_names or {}).get(t.site_id or "")
+        label = " ".join(p for p in (site, t.building, t.unit) if p) or f"#{t.id}"
+        return cls(position=position, ticket_id=t.id, in_progress=in_progress, site_name=site,
                    nav=navigation.links(t.lat, t.lon, label, map_apps),
                    eta=t.planned_eta, start=t.planned_start, end=t.planned_end,
                    predicted_late_minutes=read.assignment.predicted_late_minutes,

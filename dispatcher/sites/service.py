@@ -23,6 +23,13 @@ def list_(session: Session) -> list[Site]:
     return list(session.scalars(select(Site).order_by(Site.id)))
 
 
+def names(session: Session, site_ids: set[str]) -> dict[str, str]:
+    """The compounds' names (what people read), by id."""
+    if not site_ids:
+        return {}
+    return dict(session.execute(select(Site.id, Site.name).where(Site.id.in_(site_ids))).all())
+
+
 def region_of(session: Session, site_id: str | None) -> str:
     """The region that plans a site; tickets without a known site go to the default region."""
     site = session.get(Site, site_id) if site_id else None

@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,6 +79,7 @@ def test_a_technician_works_a_ticket_from_route_to_completion(client: TestClient
         tid, "assigned", "3号楼", "1202")
     assert stop["eta"] and stop["resolve_by"] and stop["predicted_late_minutes"] == 0
     assert [link["provider"] for link in stop["nav"]] == ["amap", "baidu", "geo"]
+    assert stop["site_id"] == "sunny" and stop["site_name"] == "阳光花园"
     accepted = ok(client.post(f"{API}/tickets/{tid}/accept", headers=as_li))
     assert accepted["status"] == "accepted" and accepted["accepted_at"]
     assert ok(client.post(f"{API}/tickets/{tid}/start", headers=as_li))["status"] == "en_route"
@@ -246,4 +248,5 @@ def test_the_company_chooses_the_map_apps_of_a_stop(client: TestClient,
     assert google["provider"] == "google"
     assert google["url"].endswith(f"query={ticket['lat']:.6f},{ticket['lon']:.6f}")
     g_lat, g_lon = wgs84_to_gcj02(ticket["lat"], ticket["lon"])
-    assert f"position={g_lon:.6f},{g_lat:.6f}&name=3%E5%8F%B7%E6%A5%BC%201202" in amap["url"]
+    label = quote("阳光花园 3号楼 1202")  # the compound by name, as people know it
+    assert f"position={g_lon:.6f},{g_lat:.6f}&name={label}&" in amap["url"]

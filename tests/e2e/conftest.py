@@ -58,12 +58,13 @@ class Live:
                             headers={"Authorization": f"Bearer {token}"})
 
     def ticket(self, *, building: str, unit: str, urgency: str = "emergency",
-               category: str = "water", description: str = "") -> int:
+               category: str = "water", description: str = "",
+               window: dict[str, str] | None = None) -> int:
         lat, lon = BUILDINGS[building]
         res = self.staff.post("/tickets", json={
             "urgency": urgency, "category": category, "lat": lat, "lon": lon,
             "site_id": SITE["id"], "building": building, "unit": unit,
-            "description": description})
+            "description": description, **({"window": window} if window else {})})
         res.raise_for_status()
         return res.json()["id"]
 

@@ -46,7 +46,7 @@ def test_technician_takes_an_emergency_from_route_to_completion(
     sign_in(page, "wang")
     stop = page.locator(f".stop[data-ticket='{ticket}']")
     stop.wait_for()
-    assert "紧急" in stop.inner_text() and "3号楼 · 1202" in stop.inner_text()
+    assert "紧急" in stop.inner_text() and "阳光花园 · 3号楼 · 1202" in stop.inner_text()
     assert stop.locator("a[href^='geo:31.219600,121.529400']").count() == 1
     g_lat, g_lon = wgs84_to_gcj02(31.2196, 121.5294)  # AMap lands on the spot in China
     amap = stop.locator("a[data-provider=amap]")
@@ -57,11 +57,15 @@ def test_technician_takes_an_emergency_from_route_to_completion(
 
     stop.locator(".stop-main").click()
     page.wait_for_selector(".ticket a[data-provider=amap]")  # on its page too
+    assert page.inner_text("#title") == f"工单 #{ticket}"
+    assert "预计到达" in page.inner_text(".ticket .card.head")
     page.click("[data-action=accept]")
     page.wait_for_selector(".ticket[data-status='accepted']")
     page.click("[data-action=check-in]")
     page.wait_for_selector(".ticket[data-status='on_site']")
     _synced(page)
+    head = page.inner_text(".ticket .card.head")  # there: no ETA, the fix deadline counts
+    assert "预计到达" not in head and "修复剩余" in head and "阳光花园" in head
     picture = tmp_path / "leak.png"
     picture.write_bytes(png(2400, 1800))
     page.set_input_files("#photo-before", str(picture))
@@ -418,3 +422,23 @@ def test_turned_round_on_his_way_to_a_tap_for_a_burst_pipe(phone: Any, live: Liv
     page.wait_for_selector(f".stop[data-ticket='{tap}']")
     _pre_empted(live, page, tap, "请掉头", "h1-turned-round-zh")
     assert live.staff.get(f"/tickets/{tap}").json()["en_route_at"] is not None
+
+
+def test_an_appointment_days_ahead_shows_its_days_not_hours(phone: Any, live: Live) -> None:
+    """Not "到场剩余 577 小时": a window that ends more than a day ahead shows its dates."""
+    start = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=0, second=0,
+                                                              microsecond=0)
+    end = start + timedelta(hours=50)
+    window = {"start": start.isoformat(), "end": end.isoformat()}
+    ticket = live.ticket(building="5号楼", unit="801", urgency="scheduled",
+                         category="general", description="空调保养", window=window)
+    live.pin(ticket, live.ids["wang"])
+    page = phone().new_page()
+    sign_in(page, "wang")
+    badge = page.locator(f".stop[data-ticket='{ticket}'] .countdown")
+    badge.wait_for()
+    end = end.astimezone()  # the phone's time zone is the machine's here
+    assert badge.inner_text().startswith("预约 ")
+    assert badge.inner_text().endswith(f"–{end.month}月{end.day}日 {end:%H:%M}")
+    assert "小时" not in badge.inner_text()
+    shot(page, "a5-appointment-days-ahead-zh")

@@ -1,7 +1,7 @@
 // The technician app: sign-in, the route, one ticket; live updates, GPS, the outbox badge.
 
 import * as api from "./api.js";
-import { countdown, sawServerTime } from "./deadlines.js";
+import { badge, sawServerTime } from "./deadlines.js";
 import { $, h } from "./dom.js";
 import { currentLang, setLang, t, tr } from "./i18n.js";
 import * as queue from "./queue.js";
@@ -45,7 +45,8 @@ function notices() {
 
 function renderHeader() {
   const me = api.session();
-  $("#title").textContent = t("app_title");
+  const opened = routeTicketId();
+  $("#title").textContent = me && opened !== null ? t("ticket_title", { id: opened }) : t("app_title");
   $("#who").textContent = me ? me.username : "";
   $("#lang").textContent = t("switch_to");
   $("#signout").hidden = !me;
@@ -260,8 +261,9 @@ $("#sync").addEventListener("click", () => queue.flush());
 // Countdowns tick without redrawing the page.
 setInterval(() => {
   for (const el of document.querySelectorAll("[data-deadline]")) {
-    const { text, level } = countdown(el.dataset.deadline);
-    el.textContent = `${t(`due_${el.dataset.kind}`)} ${text}`;
+    const { windowStart: start, windowEnd: end } = el.dataset;
+    const { text, level } = badge(el.dataset.kind, el.dataset.deadline, start && end ? { start, end } : null);
+    el.textContent = text;
     el.className = `countdown ${level}`;
   }
 }, TICK_MS);

@@ -1,6 +1,6 @@
 // "My route": the technician's stops in order, with urgency colour, place, ETA and countdown.
 
-import { countdown, nextDeadline } from "./deadlines.js";
+import { BEFORE_ARRIVAL, badge, nextDeadline } from "./deadlines.js";
 import { h, hhmm } from "./dom.js";
 import { t, tr } from "./i18n.js";
 import { leaving, shownStatus, state } from "./state.js";
@@ -16,16 +16,22 @@ export function mapLinks(nav) {
 }
 
 export function place(stop) {
-  return [stop.building, stop.unit].filter(Boolean).join(" · ") || stop.site_id || "–";
+  return [stop.site_name, stop.building, stop.unit].filter(Boolean).join(" · ") || "–";
 }
 
 export function deadlineBadge(ticket, status) {
   const next = nextDeadline(ticket, status);
   if (!next) return null;
   const [kind, iso] = next;
-  const { text, level } = countdown(iso);
-  return h("span", { class: `countdown ${level}`, "data-deadline": iso, "data-kind": kind },
-    `${t(`due_${kind}`)} ${text}`);
+  const window = kind === "arrive" ? ticket.window : null;
+  const { text, level } = badge(kind, iso, window);
+  return h("span", { class: `countdown ${level}`, "data-deadline": iso, "data-kind": kind,
+    "data-window-start": window?.start ?? "", "data-window-end": window?.end ?? "" }, text);
+}
+
+/** ETA of a stop he has not reached yet ("预计到达" means nothing once he is there). */
+export function etaText(eta, status) {
+  return eta && BEFORE_ARRIVAL.includes(status) ? `${t("eta")} ${hhmm(eta)}` : null;
 }
 
 function stopCard(stop, index) {
@@ -40,7 +46,7 @@ function stopCard(stop, index) {
         h("span", { class: "ticket-no" }, `#${stop.ticket_id}`)),
       h("div", { class: "addr" }, place(stop)),
       h("div", { class: "stop-meta" },
-        h("span", {}, `${t("eta")} ${hhmm(stop.eta)}`),
+        etaText(stop.eta, status) ? h("span", {}, etaText(stop.eta, status)) : null,
         deadlineBadge(stop, status),
         h("span", { class: `status ${status}` }, tr("statuses", status)),
         syncing ? h("span", { class: "pending-dot" }, t("pending_here")) : null,

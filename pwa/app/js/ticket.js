@@ -2,11 +2,11 @@
 // photos, complete, resident not home. Every action goes through the outbox (queue.js).
 
 import * as api from "./api.js";
-import { h, hhmm } from "./dom.js";
+import { h } from "./dom.js";
 import { t, tr } from "./i18n.js";
 import { shrink } from "./photo.js";
 import * as queue from "./queue.js";
-import { deadlineBadge, mapLinks, place } from "./route.js";
+import { deadlineBadge, etaText, mapLinks, place } from "./route.js";
 import { changed, notify, shownStatus, state } from "./state.js";
 import * as store from "./store.js";
 
@@ -170,6 +170,7 @@ export function ticketView() {
   if (!tk) return h("p", { class: "muted" }, "…");
   const status = shownStatus(opened.id, tk.status);
   const followUp = state.followUps[opened.id];
+  const onRoute = state.route?.stops?.find((s) => s.ticket_id === opened.id);
   return h("section", { class: "ticket", "data-status": status },
     h("a", { class: "back", href: "#/" }, `‹ ${t("back")}`),
     h("div", { class: `card head ${tk.urgency}` },
@@ -177,13 +178,13 @@ export function ticketView() {
         h("span", { class: `badge ${tk.urgency}` }, tr("urgencies", tk.urgency)),
         h("strong", { class: "cat" }, tr("categories", tk.category)),
         h("span", { class: "ticket-no" }, `#${opened.id}`)),
-      h("div", { class: "addr big" }, place(tk)),
+      h("div", { class: "addr big" }, place({ site_name: onRoute?.site_name, ...tk })),
       tk.description ? h("p", { class: "desc" }, tk.description) : null,
       h("div", { class: "stop-meta" },
         h("span", { class: `status ${status}`, id: "ticket-status" }, tr("statuses", status)),
-        tk.assignment?.eta || tk.eta ? h("span", {}, `${t("eta")} ${hhmm(tk.assignment?.eta || tk.eta)}`) : null,
+        etaText(tk.assignment?.eta || tk.eta, status) ? h("span", {}, etaText(tk.assignment?.eta || tk.eta, status)) : null,
         deadlineBadge(tk, status)),
-      mapLinks(tk.nav || state.route?.stops?.find((s) => s.ticket_id === opened.id)?.nav)),
+      mapLinks(tk.nav || onRoute?.nav)),
     checkinNote(),
     followUp ? h("p", { class: "note ok" }, t("follow_up", { id: followUp.id })) : null,
     actions(status),
