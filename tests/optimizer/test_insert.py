@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from optimizer import Job, Snapshot, SolveParams, Tech, Unassigned
 from optimizer.construct import construct, construct_plan
 from optimizer.eligibility import CAPACITY_REASON, drop_penalties, eligibilities
-from optimizer.insert import Provisional, best_insertion, insert_job, relocate_late
+from optimizer.insert import (
+    INF,
+    Choice,
+    Provisional,
+    best_insertion,
+    insert_job,
+    insertion_costs,
+    relocate_late,
+)
 from optimizer.regions import fill
 from optimizer.routes import RouteState, tables
 from optimizer.schedule import assemble
@@ -29,10 +37,14 @@ def _total(snapshot: Snapshot, sequences: list[list[int]]) -> int:
 
 
 def _brute_force(snapshot: Snapshot, state: RouteState, x: int) -> int | None:
-    """Cheapest objective change over every (technician, position) that keeps the plan valid."""
+    """Cheapest objective change over every (technician, position) that keeps the plan valid.
+
+    A started job stays with the technician it is locked on (the model's rule, as
+    eligibility decides it); the checker holds it first on his route."""
     base = _total(snapshot, state.seq) - drop_penalties(snapshot, PARAMS)[x]
     best = None
-    for v in range(len(snapshot.techs)):
+    lock = int(state.t.started[x])
+    for v in [lock] if lock >= 0 else range(len(snapshot.techs)):
         for p in range(state.fixed[v], len(state.seq[v]) + 1):
             trial = [list(s) for s in state.seq]
             trial[v].insert(p, x)
@@ -53,14 +65,13 @@ def test_insertion_matches_brute_force(snapshot: Snapshot) -> None:
     """Remove each placed job in turn; the kernel's best re-insertion equals brute force.
 
     Brute force discounts the job's drop penalty, which leaves the objective when it is
-    placed; "feasible nowhere" must agree too.
+    placed; "feasible nowhere" must agree too. A started job taken off its route has one
+    place (first on it), which brute force finds by the checker's rule.
     """
     sequences = construct(snapshot, PARAMS, neighbours=None)
     placed = [(v, j) for v, seq in enumerate(sequences) for j in seq]
     for v, j in placed:
         state = RouteState(tables(snapshot, PARAMS), sequences)
-        if state.fixed[v] and state.seq[v][0] == j:
-            continue  # a started job has exactly one place
         state.remove(v, j)
         choice = best_insertion(state, j)
         expected = _brute_force(snapshot, state, j)
@@ -183,3 +194,35 @@ def test_a_solve_never_leaves_an_emergency_out_while_routine_work_could_make_way
     check_plan(grown, filled, params)
     assert route[0] == "sos" and filled.status == "timeout"
     assert [u.reason for u in filled.unassigned] == ["made way for emergency sos"]
+
+
+def _line(started_by: str | None = "li", demand: int = 0) -> tuple[Snapshot, SolveParams]:
+    """Li (first technician) at 0 and Wu at 3 on a street 0-1-2-3 (300 s a block); Li's
+    job `a` at 1 and the job `s` he has started at 2."""
+    params = SolveParams(time_budget_ms=100)
+    travel = np.array([[300 * abs(i - k) for k in range(4)] for i in range(4)])
+    techs = (Tech("li", frozenset({"general"}), 0, shift_end=8 * 3600, capacity=3),
+             Tech("wu", frozenset({"general"}), 3, shift_end=8 * 3600))
+    jobs = (Job("s", 2, "general", 600, started_by=started_by),
+            Job("a", 1, "general", 600, demand=demand))
+    return Snapshot(techs=techs, jobs=jobs, travel=travel), params
+
+
+def test_a_started_job_goes_back_first_on_its_own_route_only() -> None:
+    """Taken off Li's route [s, a], job s (started by Li) has one place: first on his route,
+    although after `a` (on his way) or on Wu's (one block away) would cost less."""
+    snapshot, params = _line()
+    state = RouteState(tables(snapshot, params), [[0, 1], []])
+    state.remove(0, 0)
+    costs = insertion_costs(state, 0, np.array([0, 1]))
+    finite = [(int(v), int(p)) for v, p in zip(*np.nonzero(costs < INF), strict=True)]
+    assert finite == [(0, 0)]
+    assert best_insertion(state, 0) == Choice(0, 0, 600)  # 0->2->1 (900 s) for 0->1 (300)
+
+
+def test_a_job_that_fills_the_route_exactly_fits() -> None:
+    """Capacity 3, load 0: a job of demand 3 fits; of demand 4 it does not."""
+    for demand, fits in ((3, True), (4, False)):
+        snapshot, params = _line(started_by=None, demand=demand)
+        state = RouteState(tables(snapshot, params), [[0], []])
+        assert (best_insertion(state, 1, np.array([0])) is not None) is fits
