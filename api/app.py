@@ -12,7 +12,17 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import audit, contract, errors, gps_lane, idempotency, metrics, ratelimit, security
+from api import (
+    audit,
+    contract,
+    errors,
+    gps_lane,
+    idempotency,
+    language,
+    metrics,
+    ratelimit,
+    security,
+)
 from api.deps import current_user, staff_only
 from api.routes import (
     alerts,
@@ -79,6 +89,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     limits = ratelimit.install(app, engine.settings)
     security.install(app, [o.strip() for o in engine.settings.cors_origins.split(",")
                            if o.strip()])
+    language.install(app, engine.settings.tz)
     metrics.install(app, engine)  # times and counts every answer, 429s included
     gps_lane.install(app)  # outermost: a plain GPS fix skips the rest (it times itself)
     v1 = APIRouter(prefix="/api/v1")

@@ -38,6 +38,7 @@ from dispatcher.gps.ingest import GpsIngest
 from dispatcher.idempotency import service as idempotency
 from dispatcher.kpis import service as kpis
 from dispatcher.kpis.schemas import KpiQuery, KpiReport
+from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
 from dispatcher.overrides.commands import OverrideCommands
 from dispatcher.planning import snapshot as snapshots
@@ -339,8 +340,7 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
     def report_lockout(self, username: str, *, address: str, minutes: float) -> AlertRead:
         """Raise the `login_lockout` alert: an account locked after repeated wrong passwords
         (one open alert, refreshed, until a dispatcher or admin acknowledges it)."""
-        message = (f"account {username!r} locked for {minutes:g} min after repeated wrong "
-                   f"passwords (the last from {address})")
+        message = say("lockout", user=username, minutes=f"{minutes:g}", address=address)
         return self._run(lambda s, now: AlertRead.model_validate(alerts.raise_(
             s, kind=AlertKind.login_lockout, ticket_id=None, technician_id=None,
             message=message, now=now)))

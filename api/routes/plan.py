@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, EngineDep, StaffUser
+from dispatcher.messages import Said
 from dispatcher.planning.view import PlanView
 
 router = APIRouter(prefix="/plan", tags=["plan"])
@@ -32,7 +33,7 @@ class RouteRead(BaseModel):
 
 class UnassignedRead(BaseModel):
     ticket_id: int
-    reason: str
+    reason: Said
 
 
 class PlanRead(BaseModel):

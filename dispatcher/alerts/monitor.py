@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dispatcher.alerts.models import REPORTED_KINDS, Alert, AlertKind, AlertState
 from dispatcher.enums import OPEN_STATUSES, Status, Urgency
 from dispatcher.events import service as events
+from dispatcher.messages import say
 from dispatcher.overrides.models import HELD_BY
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.shifts import current_shift
@@ -77,18 +78,19 @@ def ticket_findings(t: Ticket | Row[Any], now: datetime, policy: AlertPolicy
         if (reached is None and deadline <= now) or (reached is not None and reached > deadline):
             breached.append(name)
         elif reached is None and forecast is not None and forecast > deadline:
-            predicted.append(f"{name} (planned {int((forecast - deadline).total_seconds() // 60)}"
-                             " min late)")
+            predicted.append(say("late_by", milestone=name,
+                                 minutes=int((forecast - deadline).total_seconds() // 60)))
         elif reached is None and deadline - now < policy.at_risk_margin:
-            risky.append(f"{name} ({int((deadline - now).total_seconds() // 60)} min left)")
-    for kind, names, text in ((AlertKind.breached, breached, "deadline missed"),
-                              (AlertKind.predicted_breach, predicted, "predicted to miss"),
-                              (AlertKind.at_risk, risky, "at risk")):
+            risky.append(say("left", milestone=name,
+                             minutes=int((deadline - now).total_seconds() // 60)))
+    for kind, names, key in ((AlertKind.breached, breached, "breached"),
+                             (AlertKind.predicted_breach, predicted, "predicted"),
+                             (AlertKind.at_risk, risky, "at_risk")):
         if names:
             found[(kind, t.id, None)] = Finding(
                 ",".join(n.split(" ")[0] for n in names),
-                f"ticket {t.id} ({t.urgency.value} {t.category.value}): {text}: "
-                + ", ".join(names))
+                say(key, id=t.id, urgency=t.urgency.value, category=t.category.value,
+                    names=", ".join(names)))
     # An appointment made days ahead is not waiting before its window opens.
     waiting = now - max(t.reported_at, t.window_start or t.reported_at)
     # An emergency a plan could not place is the dispatcher's at once: its whole arrival
@@ -96,10 +98,9 @@ def ticket_findings(t: Ticket | Row[Any], now: datetime, policy: AlertPolicy
     unplaced = (t.urgency is Urgency.emergency and t.unassigned_reason is not None
                 and not t.unassigned_reason.startswith(HELD_BY))
     if t.status is Status.new and (waiting >= policy.unassigned_after or unplaced):
-        reason = f": {t.unassigned_reason}" if t.unassigned_reason else ""
-        what = "emergency no plan can place" if unplaced else "unassigned"
-        found[(AlertKind.unassigned, t.id, None)] = Finding(
-            "", f"ticket {t.id} {what} for {int(waiting.total_seconds() // 60)} min{reason}")
+        key = "unplaced" if unplaced else "unassigned_why" if t.unassigned_reason else "unassigned"
+        found[(AlertKind.unassigned, t.id, None)] = Finding("", say(
+            key, id=t.id, minutes=int(waiting.total_seconds() // 60), reason=t.unassigned_reason))
     return found
 
 
@@ -116,10 +117,10 @@ def gps_findings(session: Session, now: datetime, tz: ZoneInfo,
             (shift[0], "since his shift began"), (tech.created_at, "since he was added"),
             (tech.position_at, "since his last fix")) if t is not None)
         if now - since >= policy.stale_gps_after:
-            found[(AlertKind.stale_gps, None, tech.id)] = Finding(
-                "", f"technician {tech.id} ({tech.name}): no GPS fix for "
-                f"{int((now - since).total_seconds() // 60)} min ({what}, "
-                f"{since.astimezone(tz):%H:%M})")
+            found[(AlertKind.stale_gps, None, tech.id)] = Finding("", say(
+                "stale_gps", id=tech.id, name=tech.name,
+                minutes=int((now - since).total_seconds() // 60), since=what,
+                clock=f"{since.astimezone(tz):%H:%M}"))
     return found
 
 

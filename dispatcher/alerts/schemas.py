@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatcher.alerts.models import AlertKind, AlertState
+from dispatcher.messages import Said
 from dispatcher.schemas import Strict
 
 
@@ -20,7 +21,7 @@ class AlertRead(BaseModel):
     ticket_id: int | None
     technician_id: int | None
     milestones: str
-    message: str
+    message: Said
     opened_at: datetime
     updated_at: datetime
     acked_at: datetime | None

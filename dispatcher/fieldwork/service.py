@@ -24,6 +24,7 @@ from dispatcher.errors import Conflict
 from dispatcher.events import service as events
 from dispatcher.fieldwork.geo import Verdict, judge
 from dispatcher.fieldwork.schemas import CheckIn, Completion
+from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Reason
 from dispatcher.sites.models import Site
@@ -79,9 +80,9 @@ def arrive(session: Session, *, ticket_id: int, who: Principal | None, at: datet
     _record(session, "on_site", ticket, at, **extra)
     if verdict is not None and not verdict.inside:
         alerts.raise_(session, kind=AlertKind.checkin_far, ticket_id=ticket.id,
-                      technician_id=ticket.technician_id, now=at, message=(
-                          f"ticket {ticket.id}: check-in {verdict.distance_m:.0f} m from the "
-                          f"ticket location (allowed {radius_m:.0f} m)"))
+                      technician_id=ticket.technician_id, now=at, message=say(
+                          "checkin_far", id=ticket.id, distance=f"{verdict.distance_m:.0f}",
+                          radius=f"{radius_m:.0f}"))
     return ticket, verdict
 
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from dispatcher.config import Settings
 from dispatcher.enums import OPEN_STATUSES, Category, Skill, Status, Urgency
+from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
-from dispatcher.overrides.models import HELD_BY
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.sla.policy import SlaPolicy
@@ -255,11 +255,11 @@ def _off(open_tickets: Sequence[AnyTicket], live: overrides.Live,
     """Open tickets kept off the routes, with the reason to show for each: held by a
     dispatcher, or an appointment window that opens after the look-ahead."""
     ours = {t.id: t for t in open_tickets}
-    off = {ticket_id: f"{HELD_BY} {o.created_by} ({o.reason.value})"
+    off = {ticket_id: say("held", who=o.created_by, held=o.reason.value)
            for ticket_id, o in live.held.items() if ticket_id in ours}
     for t in ours.values():
         if t.id not in off and t.window_start is not None and _later(t, now):
-            off[t.id] = f"window opens {t.window_start.isoformat()}: planned nearer the time"
+            off[t.id] = say("window_later", at=t.window_start.isoformat())
     return off
 
 

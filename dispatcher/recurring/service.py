@@ -20,6 +20,7 @@ from dispatcher.alerts.models import Alert, AlertKind, AlertState
 from dispatcher.enums import Status, Urgency
 from dispatcher.errors import Conflict, NotFound
 from dispatcher.events import service as events
+from dispatcher.messages import say
 from dispatcher.recurring.models import RecurringFault, RecurringState, Scope
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.tickets import service as tickets
@@ -160,9 +161,8 @@ def _last_decided(session: Session, place: Place, ticket: Ticket) -> datetime | 
 def _record(session: Session, row: RecurringFault | None, place: Place, ticket: Ticket,
             faults: list[Ticket], now: datetime) -> RecurringFault:
     ids = sorted({*(row.ticket_ids if row else []), *(t.id for t in faults)})
-    message = (f"recurring fault: {len(ids)} {ticket.category.value} faults at "
-               f"{place.label()} (tickets {', '.join(f'#{i}' for i in ids)}); "
-               "a root-cause ticket is proposed")
+    message = say("recurring", n=len(ids), category=ticket.category.value,
+                  place=place.label(), ids=", ".join(f"#{i}" for i in ids))
     if row is None:
         row = RecurringFault(
             scope=place.scope, category=ticket.category, site_id=place.site_id,

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dispatcher.enums import Category, Skill, Status, Urgency
+from dispatcher.messages import MaybeSaid
 from dispatcher.schemas import AwareDatetime, DbId, Latitude, Longitude, Strict
 from dispatcher.tickets.models import Ticket
 
@@ -81,7 +82,7 @@ class Assignment(BaseModel):
     end: datetime | None
     predicted_late_minutes: float | None
     plan_version: int | None
-    unassigned_reason: str | None
+    unassigned_reason: MaybeSaid
 
 
 class TicketRead(BaseModel):

@@ -137,7 +137,8 @@ export const auth = new EventTarget(); // "expired" when the server answers 401
 
 /** fetch under /api/v1 with the bearer token; JSON bodies for objects. */
 export async function api(method, path, body) {
-  const init = { method, headers: { Accept: "application/json" } };
+  // The reasons and alert messages the server writes come back in the console's language.
+  const init = { method, headers: { Accept: "application/json", "Accept-Language": lang === "zh" ? "zh-CN" : "en" } };
   if (token()) init.headers.Authorization = `Bearer ${token()}`;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";

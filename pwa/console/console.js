@@ -360,7 +360,7 @@ function start() {
   loadPolicy();
 }
 
-$("lang").addEventListener("click", () => { setLang(lang === "zh" ? "en" : "zh"); applyLang(); });
+$("lang").addEventListener("click", () => { setLang(lang === "zh" ? "en" : "zh"); applyLang(); refresh(); });
 $("signout").addEventListener("click", signOut);
 $("login-form").addEventListener("submit", signIn);
 $("login-dialog").addEventListener("cancel", (ev) => ev.preventDefault());

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -208,3 +209,24 @@ def test_override_kinds_over_http(client: TestClient) -> None:
     assert client.delete(f"{API}/overrides/lock/{a['id']}").status_code == 404
     bad = client.post(f"{API}/overrides/lock", json={"technician_id": a["id"], "minutes": 0})
     assert bad.status_code == 422 and "minutes" in bad.text
+
+
+def test_reasons_and_alerts_read_in_the_language_asked_for(client: TestClient, clock) -> None:
+    """The console in Chinese asks with Accept-Language: zh-CN; the stored texts and any other
+    client stay English."""
+    t = post(client, "/tickets", ticket_json(urgency="emergency", category="elevator"))
+    replan(client)
+    clock.advance(timedelta(minutes=31))
+    client.app.state.engine.check_alerts()
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    ticket = client.get(f"{API}/tickets/{t['id']}", headers=zh)
+    assert ticket.json()["assignment"]["unassigned_reason"] == "当班师傅中无人具备“电梯工”技能"
+    assert ticket.headers["vary"].endswith("Accept-Language")
+    plan = client.get(f"{API}/plan", headers=zh).json()
+    assert plan["unassigned"][0]["reason"] == "当班师傅中无人具备“电梯工”技能"
+    alerts = {a["kind"]: a["message"] for a in client.get(f"{API}/alerts", headers=zh).json()}
+    assert alerts["breached"] == f"工单 {t['id']}（紧急·电梯）已超时：接单、到场"
+    assert re.fullmatch(rf"紧急工单 {t['id']} 已 \d+ 分钟无法排入任何路线："
+                        "当班师傅中无人具备“电梯工”技能", alerts["unassigned"])
+    english = client.get(f"{API}/tickets/{t['id']}").json()["assignment"]["unassigned_reason"]
+    assert english == "no technician on shift has skill 'elevator'"

@@ -234,3 +234,16 @@ def test_the_desk_completes_a_job_a_technician_phoned_in(browser: Any, live: Liv
     assert live.staff.get(f"/tickets/{ticket}/followup").status_code == 200
     reworks = [t["id"] for t in live.staff.get("/tickets").json() if t["rework_of"] == ticket]
     assert len(reworks) == 1
+
+
+def test_reasons_read_in_the_console_s_language(browser: Any, live: Live) -> None:
+    """An elevator fault no one on shift can fix: the reason in Chinese, then in English after
+    the switch (the server renders it for the language the console asks in)."""
+    ticket = live.ticket(building="1号楼", unit="101", urgency="routine", category="elevator")
+    context, page = _console(browser, live)
+    row = page.locator(f"#tickets tr[data-id='{ticket}']")
+    row.locator("text=当班师傅中无人具备“电梯工”技能").wait_for()
+    shot(page, "c5-reason-zh")
+    page.click("#lang")
+    row.locator("text=no technician on shift has skill 'elevator'").wait_for()
+    context.close()
