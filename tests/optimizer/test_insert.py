@@ -226,3 +226,38 @@ def test_a_job_that_fills_the_route_exactly_fits() -> None:
         snapshot, params = _line(started_by=None, demand=demand)
         state = RouteState(tables(snapshot, params), [[0], []])
         assert (best_insertion(state, 1, np.array([0])) is not None) is fits
+
+
+def _street(*jobs: Job, shift_end: int = 8 * 3600) -> tuple[Snapshot, SolveParams]:
+    """Li at 0 on a street 0-1-2-3 (300 s a block, cost = seconds), with `jobs`."""
+    travel = np.array([[300 * abs(i - k) for k in range(4)] for i in range(4)])
+    li = Tech("li", frozenset({"general"}), 0, shift_end=shift_end)
+    return Snapshot(techs=(li,), jobs=jobs, travel=travel), SolveParams(time_budget_ms=100)
+
+
+def test_a_window_is_reachable_up_to_its_latest_start() -> None:
+    """One block away (300 s), a window whose latest start is 300 s: he makes it exactly."""
+    snapshot, params = _street(Job("x", 1, "general", 60, window=(0, 300)))
+    state = RouteState(tables(snapshot, params), [[]])
+    assert best_insertion(state, 0) == Choice(0, 0, 300)
+
+
+def test_a_one_second_delay_makes_the_next_stop_one_second_later() -> None:
+    """x (1 s of work where `a` is) goes between `a` and `b`, who is already late: the plan
+    costs b's lateness weight (7) once, and no travel."""
+    a = Job("a", 1, "general", 600)
+    b = Job("b", 2, "general", 600, due=0, late_weight=7)
+    snapshot, params = _street(a, b, Job("x", 1, "general", 1))
+    state = RouteState(tables(snapshot, params), [[0, 1]])
+    assert insertion_costs(state, 2, np.array([0]))[0, 1] == 7
+
+
+def test_a_delay_a_wait_absorbs_leaves_the_overtime_alone() -> None:
+    """Li is already in overtime ([b, c, d] ends at 4,500 s, his shift at 600 s). x (60 s
+    where he starts) before b delays b; c waits for its window (3,000 s) anyway, so d (due
+    at 5,000 s, not late) and the overtime do not move: the insertion costs nothing."""
+    b, d = Job("b", 1, "general", 600), Job("d", 3, "general", 600, due=5000)
+    c = Job("c", 2, "general", 600, window=(3000, 9000))
+    snapshot, params = _street(b, c, d, Job("x", 0, "general", 60), shift_end=600)
+    state = RouteState(tables(snapshot, params), [[0, 1, 2]])
+    assert insertion_costs(state, 3, np.array([0]))[0, 0] == 0
