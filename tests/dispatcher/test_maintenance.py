@@ -14,6 +14,7 @@ from dispatcher.clock import ManualClock
 from dispatcher.engine import Engine
 from dispatcher.enums import Status, Urgency
 from dispatcher.errors import Conflict, Invalid
+from dispatcher.events.models import Event
 from dispatcher.maintenance.plans_file import PlanFileError, parse
 from dispatcher.maintenance.schemas import PlanCreate, PlanUpdate
 from dispatcher.tickets.models import Ticket
@@ -100,6 +101,10 @@ def test_a_late_visit_re_anchors_the_calendar(engine: Engine, clock: ManualClock
     _finish(engine, ticket.id, late)
     assert engine.get_plan(plan.id).next_due == late + timedelta(days=15)
     assert engine.get_ticket(ticket.id).status is Status.closed
+    with engine.sessions() as s:  # closed at once, no follow-up, and the record says why
+        closed = s.scalars(select(Event).where(Event.type == "ticket.closed")).one()
+    assert closed.payload == {"ticket_id": ticket.id, "region": ticket.region,
+                              "why": "preventive maintenance done"}
 
 
 def test_every_elevator_gets_24_or_25_visits_a_year_each_on_time(
