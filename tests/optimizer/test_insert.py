@@ -261,3 +261,35 @@ def test_a_delay_a_wait_absorbs_leaves_the_overtime_alone() -> None:
     snapshot, params = _street(b, c, d, Job("x", 0, "general", 60), shift_end=600)
     state = RouteState(tables(snapshot, params), [[0, 1, 2]])
     assert insertion_costs(state, 3, np.array([0]))[0, 0] == 0
+
+
+def test_a_delay_is_charged_at_every_late_stop_it_reaches() -> None:
+    """x (60 s where Li starts) before two late stops delays both by 60 s: 3*60 + 5*60."""
+    a = Job("a", 1, "general", 600, due=0, late_weight=3)
+    b = Job("b", 2, "general", 600, due=0, late_weight=5)
+    snapshot, params = _street(a, b, Job("x", 0, "general", 60))
+    state = RouteState(tables(snapshot, params), [[0, 1]])
+    assert insertion_costs(state, 2, np.array([0]))[0, 0] == 480
+
+
+def test_a_delay_may_push_a_later_stop_to_its_latest_start() -> None:
+    """b's window closes at 1,200 s; he gets there at 1,140 s. x (60 s) first makes it exactly
+    1,200 s: still feasible, and free."""
+    a = Job("a", 1, "general", 540)
+    b = Job("b", 2, "general", 600, window=(0, 1200))
+    snapshot, params = _street(a, b, Job("x", 0, "general", 60))
+    state = RouteState(tables(snapshot, params), [[0, 1]])
+    assert insertion_costs(state, 2, np.array([0]))[0, 0] == 0
+
+
+def test_the_trip_home_counts_in_travel_and_overtime() -> None:
+    """Li starts at 1 and ends at home, place 0; shift ends at 1,200 s. [a at 2] ends home at
+    1,500 s (300 s over). x (600 s at 3) after a: 300 s more driving out, home from 3
+    instead of 2 (+300 s), home at 2,700 s: overtime 1,500 s, 1,200 more at 2 a second.
+    3,000 in all."""
+    travel = np.array([[300 * abs(i - k) for k in range(4)] for i in range(4)])
+    li = Tech("li", frozenset({"general"}), 1, shift_end=1200, end_location=0)
+    jobs = (Job("a", 2, "general", 600), Job("x", 3, "general", 600))
+    params = SolveParams(time_budget_ms=100)
+    state = RouteState(tables(Snapshot(techs=(li,), jobs=jobs, travel=travel), params), [[0]])
+    assert insertion_costs(state, 1, np.array([0]))[0, 1] == 3000
