@@ -293,3 +293,41 @@ def test_the_trip_home_counts_in_travel_and_overtime() -> None:
     params = SolveParams(time_budget_ms=100)
     state = RouteState(tables(Snapshot(techs=(li,), jobs=jobs, travel=travel), params), [[0]])
     assert insertion_costs(state, 1, np.array([0]))[0, 1] == 3000
+
+
+def test_a_job_may_end_exactly_at_the_end_of_the_overtime() -> None:
+    """Shift ends at 900 s, no overtime allowed: 300 s away, 600 s of work end at 900 s."""
+    snapshot, params = _street(Job("x", 1, "general", 600), shift_end=900)
+    params = dataclasses.replace(params, max_overtime=0)
+    state = RouteState(tables(snapshot, params), [[]])
+    assert best_insertion(state, 0) == Choice(0, 0, 300)
+
+
+def test_an_emergency_goes_to_the_one_technician_who_can_fix_it() -> None:
+    """Li (general, a routine job on his route) and Wu (elevator, free): the elevator
+    emergency goes first on Wu's route at once, Li's route untouched, nothing displaced."""
+    travel = np.array([[300 * abs(i - k) for k in range(4)] for i in range(4)])
+    techs = (Tech("li", frozenset({"general"}), 0, shift_end=8 * 3600),
+             Tech("wu", frozenset({"elevator"}), 3, shift_end=8 * 3600))
+    params = SolveParams(time_budget_ms=100)
+    snapshot = Snapshot(techs=techs, jobs=(Job("r", 1, "general", 600),), travel=travel)
+    plan = construct_plan(snapshot, params)
+    sos = Job("sos", 2, "elevator", 1800, urgency="emergency", due=1800, late_weight=100)
+    grown = dataclasses.replace(snapshot, jobs=(*snapshot.jobs, sos))
+    placed = insert_job(grown, plan, "sos", params)
+    check_plan(grown, placed.plan, params)
+    assert (placed.tech_id, placed.position) == ("wu", 0)
+    assert placed.plan.sequences() == {"li": ("r",), "wu": ("sos",)}
+    assert placed.plan.unassigned == ()
+
+
+def test_an_emergency_that_fits_displaces_nothing() -> None:
+    """Li's day has room: the emergency joins his route and his routine job stays on it."""
+    snapshot, params = _street(Job("r", 1, "general", 600))
+    plan = construct_plan(snapshot, params)
+    sos = Job("sos", 2, "general", 1800, urgency="emergency", due=1800, late_weight=100)
+    grown = dataclasses.replace(snapshot, jobs=(*snapshot.jobs, sos))
+    placed = insert_job(grown, plan, "sos", params)
+    check_plan(grown, placed.plan, params)
+    assert placed.tech_id == "li" and placed.plan.unassigned == ()
+    assert sorted(placed.plan.sequences()["li"]) == ["r", "sos"]
