@@ -57,3 +57,46 @@ def test_finishing_exactly_at_the_cap_is_allowed() -> None:
     got = eligibilities(snapshot(fits, over), params)
     assert got[0].vehicles == (0,)
     assert got[1].vehicles == () and "shift end" in (got[1].reason or "")
+
+
+def test_each_reason_says_what_stands_in_the_way() -> None:
+    """Written out by hand: a skill no one has, a pin to someone absent, a pin to someone
+    without the skill, a window he cannot reach (arrival +10 min), too long for the shift."""
+    wu = Tech("wu", frozenset({"elevator"}), location=0, shift_end=3600)
+    jobs = (Job("a", 1, "hvac", 60), Job("b", 1, "plumber", 60, pinned_to="zhao"),
+            Job("c", 1, "elevator", 60, pinned_to="t"),
+            Job("d", 1, "plumber", 60, window=(0, 300)), Job("e", 1, "plumber", 5 * 3600))
+    got = eligibilities(Snapshot(techs=(TECH, wu), jobs=jobs, travel=TRAVEL), SolveParams())
+    assert [e.reason for e in got] == [
+        "no technician on shift has skill 'hvac'",
+        "pinned to zhao, who is not on shift",
+        "pinned to t, who lacks skill 'elevator'",
+        "appointment window +0h00m-+0h05m cannot be reached by any qualified technician "
+        "(earliest arrival +0h10m)",
+        "no qualified technician can reach and finish it before shift end + maximum overtime"]
+
+
+def test_a_wide_window_lets_him_start_as_soon_as_he_arrives() -> None:
+    """Window 0-3,500 s, 600 s of work, shift ends at 3,600 s with no overtime: he arrives at
+    600 s and is done at 1,200 s (starting at the window's end would not fit)."""
+    job = Job("a", 1, "plumber", service=600, window=(0, 3500))
+    assert eligibilities(snapshot(job), SolveParams(max_overtime=0))[0].vehicles == (0,)
+
+
+def test_only_a_started_job_is_locked_first_on_its_technician() -> None:
+    """One started job per technician: the first is locked on him; a second started job and
+    a fresh one are free (no lock)."""
+    first = Job("a", 1, "plumber", 60, started_by="t")
+    second = Job("b", 1, "plumber", 60, started_by="t")
+    fresh = Job("c", 1, "plumber", 60)
+    got = eligibilities(snapshot(first, second, fresh), SolveParams())
+    assert [(e.vehicles, e.started) for e in got] == [((0,), 0), ((0,), None), ((0,), None)]
+
+
+def test_with_no_one_on_shift_the_horizon_is_zero() -> None:
+    """No technicians: the drop penalty is drop_penalty + overtime * cap + 2 * the longest
+    drive + weight * how overdue: 10 + 3*100 + 1,200 + 2*500 = 2,510."""
+    params = SolveParams(drop_penalty=10, overtime_weight=3, max_overtime=100)
+    job = Job("a", 1, "plumber", service=60, due=-500, late_weight=2)
+    lonely = Snapshot(techs=(), jobs=(job,), travel=TRAVEL)
+    assert drop_penalties(lonely, params) == [2510]
