@@ -188,6 +188,13 @@ def test_plans_file_errors_name_the_key_and_line(text: str, message: str) -> Non
         parse(text, where="plans.toml", tz=SHANGHAI)
 
 
+def test_a_plans_file_without_a_name_is_called_plans_toml(engine: Engine) -> None:
+    """Text sent without a file name (the API's body) is named as the usual file."""
+    with pytest.raises(PlanFileError) as caught:
+        engine.import_plans('[kind.sauna]\ncadence_days = 30\n')
+    assert str(caught.value).startswith("plans.toml:1: kind.sauna: missing")
+
+
 def test_a_visit_made_days_ahead_waits_quietly_then_is_planned(
         engine: Engine, clock: ManualClock) -> None:
     """Generated 3 days before its window: kept off the routes with the reason, no
