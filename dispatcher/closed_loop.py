@@ -77,15 +77,16 @@ def answer_followup(session: Session, *, followup: FollowUp, data: FollowUpAnswe
     """The resident's answer closes the ticket; "not fixed" reopens the job as its rework
     (one linked ticket: an open rework already there is reused)."""
     followups.check_pending(followup, now)
-    redo = None
+    redo_id = None
     if not data.fixed:
         original = tickets.get(session, ticket_id=followup.ticket_id)
         redo, created = rework.reopen(session, original=original, comment=data.comment,
                                       now=now, policy=policy)
         if created:
             after_create(session, ticket=redo, now=now, settings=settings)
+        redo_id = redo.id
     return followups.answer(session, followup=followup, data=data, channel=channel, by=by,
-                            now=now, rework_ticket_id=redo.id if redo else None)
+                            now=now, rework_ticket_id=redo_id)
 
 
 def on_tick(session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy) -> None:
