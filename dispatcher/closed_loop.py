@@ -40,7 +40,7 @@ from dispatcher.tickets import rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 
-T = TypeVar("T")
+T = TypeVar("T")  # pragma: no mutate (typing only: no run-time behaviour to change)
 FOLLOWUP_PATH = "/followup/"  # the resident's page; the API is under /api/v1/followup/
 
 
