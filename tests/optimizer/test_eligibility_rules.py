@@ -3,7 +3,10 @@ worked by hand from the documented formula, never by calling the code under test
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from optimizer.eligibility import drop_penalties, eligibilities
 from optimizer.params import SolveParams
@@ -100,3 +103,10 @@ def test_with_no_one_on_shift_the_horizon_is_zero() -> None:
     job = Job("a", 1, "plumber", service=60, due=-500, late_weight=2)
     lonely = Snapshot(techs=(), jobs=(job,), travel=TRAVEL)
     assert drop_penalties(lonely, params) == [2510]
+
+
+def test_an_eligibility_cannot_be_changed_in_place() -> None:
+    """One result serves the model, the warm start and the explanations of dropped jobs."""
+    found = eligibilities(snapshot(Job("a", 1, "plumber", 60)), SolveParams())[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.vehicles = ()  # type: ignore[misc]

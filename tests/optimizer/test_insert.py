@@ -331,3 +331,8 @@ def test_an_emergency_that_fits_displaces_nothing() -> None:
     check_plan(grown, placed.plan, params)
     assert placed.tech_id == "li" and placed.plan.unassigned == ()
     assert sorted(placed.plan.sequences()["li"]) == ["r", "sos"]
+
+
+def test_a_choice_cannot_be_changed_in_place() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Choice(0, 0, 1).delta = 0  # type: ignore[misc]
