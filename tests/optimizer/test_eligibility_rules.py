@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from optimizer.eligibility import drop_penalties, eligibilities
+from optimizer.eligibility import clock, drop_penalties, eligibilities
 from optimizer.params import SolveParams
 from optimizer.snapshot import Job, Snapshot, Tech
 
@@ -64,8 +64,9 @@ def test_finishing_exactly_at_the_cap_is_allowed() -> None:
 
 def test_each_reason_says_what_stands_in_the_way() -> None:
     """Written out by hand: a skill no one has, a pin to someone absent, a pin to someone
-    without the skill, a window he cannot reach (arrival +10 min), too long for the shift."""
-    wu = Tech("wu", frozenset({"elevator"}), location=0, shift_end=3600)
+    without the skill, a window he cannot reach (arrival +10 min: Wu, already there, is no
+    plumber), too long for the shift."""
+    wu = Tech("wu", frozenset({"elevator"}), location=1, shift_end=3600)  # at the jobs
     jobs = (Job("a", 1, "hvac", 60), Job("b", 1, "plumber", 60, pinned_to="zhao"),
             Job("c", 1, "elevator", 60, pinned_to="t"),
             Job("d", 1, "plumber", 60, window=(0, 300)), Job("e", 1, "plumber", 5 * 3600))
@@ -110,3 +111,8 @@ def test_an_eligibility_cannot_be_changed_in_place() -> None:
     found = eligibilities(snapshot(Job("a", 1, "plumber", 60)), SolveParams())[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
         found.vehicles = ()  # type: ignore[misc]
+
+
+def test_a_clock_reads_as_a_signed_duration() -> None:
+    assert [clock(s) for s in (-600, 0, 3599, 3600, 3900)] == [
+        "-0h10m", "+0h00m", "+0h59m", "+1h00m", "+1h05m"]
