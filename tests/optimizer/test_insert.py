@@ -17,8 +17,10 @@ from optimizer.insert import (
     Choice,
     Provisional,
     best_insertion,
+    eject_for,
     insert_job,
     insertion_costs,
+    late_stops,
     relocate_late,
 )
 from optimizer.regions import fill
@@ -336,3 +338,67 @@ def test_an_emergency_that_fits_displaces_nothing() -> None:
 def test_a_choice_cannot_be_changed_in_place() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Choice(0, 0, 1).delta = 0  # type: ignore[misc]
+
+
+def _two_on_the_street(li_jobs: list[Job], wu_jobs: list[Job]) -> tuple[Snapshot, RouteState]:
+    """Li at 0 and Wu at 3 on the street, each with his jobs in the given order."""
+    travel = np.array([[300 * abs(i - k) for k in range(4)] for i in range(4)])
+    techs = (Tech("li", frozenset({"general"}), 0, shift_end=8 * 3600),
+             Tech("wu", frozenset({"general"}), 3, shift_end=8 * 3600))
+    snapshot = Snapshot(techs=techs, jobs=(*li_jobs, *wu_jobs), travel=travel)
+    n = len(li_jobs)
+    state = RouteState(tables(snapshot, SolveParams()),
+                       [list(range(n)), list(range(n, n + len(wu_jobs)))])
+    return snapshot, state
+
+
+def test_the_latest_stops_come_first_by_weighted_lateness() -> None:
+    """Li: a (start 300 s, due 0, weight 1: 300), b (start 1,200 s, weight 10: 12,000), c (no
+    due). Wu: d at his own place, due -1 s: 1. Stops on time are left out."""
+    snapshot, state = _two_on_the_street(
+        [Job("a", 1, "general", 600, due=0, late_weight=1),
+         Job("b", 2, "general", 600, due=0, late_weight=10), Job("c", 3, "general", 600)],
+        [Job("d", 3, "general", 600, due=-1, late_weight=1)])
+    assert late_stops(state, 5) == [(0, 1), (0, 0), (1, 3)]
+    assert late_stops(state, 1) == [(0, 1)]
+
+
+def test_a_late_job_moves_to_whoever_reaches_it_in_time() -> None:
+    """a (at 3, due at 0, weight 100) is on Li's route, 900 s away; Wu stands there: it moves
+    to him, and both routes changed."""
+    _, state = _two_on_the_street([Job("a", 3, "general", 600, due=0, late_weight=100)], [])
+    assert relocate_late(state) == [0, 1]
+    assert state.seq == [[], [0]]
+
+
+def test_a_late_job_already_at_its_cheapest_place_stays() -> None:
+    """Li alone can take a: moving it elsewhere on his route costs no less; nothing changes."""
+    _, state = _two_on_the_street([Job("a", 1, "general", 600, due=0, late_weight=100)], [])
+    state.t.allowed[0, 1] = False  # Wu cannot take it
+    assert relocate_late(state) == [] and state.seq == [[0], []]
+
+
+def test_the_route_that_loses_least_makes_way() -> None:
+    """Both full (four 55-minute jobs in a 4-hour shift); Li's are worth more (late weight
+    50) than Wu's (1): Wu's last job makes way for the emergency, Li's route is untouched."""
+    params = SolveParams(time_budget_ms=100, max_overtime=0)
+    travel = np.array([[0, 300, 300], [300, 0, 300], [300, 300, 0]])
+    techs = (Tech("li", frozenset({"general"}), 0, shift_end=4 * 3600),
+             Tech("wu", frozenset({"general"}), 0, shift_end=4 * 3600))
+    jobs = (*(Job(f"l{k}", 1, "general", 3300, late_weight=50) for k in range(4)),
+            *(Job(f"w{k}", 1, "general", 3300) for k in range(4)),
+            Job("sos", 2, "general", 1800, urgency="emergency", due=1800, late_weight=100))
+    snapshot = Snapshot(techs=techs, jobs=jobs, travel=travel)
+    routes = {"li": ("l0", "l1", "l2", "l3"), "wu": ("w0", "w1", "w2", "w3")}
+    before = dataclasses.replace(snapshot, jobs=jobs[:8])
+    plan = assemble(before, params, [[0, 1, 2, 3], [4, 5, 6, 7]],
+                    eligibilities(before, params), None, "", False, 0)
+    assert plan.sequences() == routes and plan.unassigned == ()
+    placed = eject_for(snapshot, plan, "sos", params)
+    assert placed is not None
+    check_plan(snapshot, placed, params)
+    assert placed.sequences()["li"] == routes["li"]
+    assert placed.sequences()["wu"][0] == "sos"
+    assert [u.job_id for u in placed.unassigned] == ["w3"]
+    assert placed.unassigned[0].reason == ("made way for emergency sos (the next re-plan "
+                                           "places it)")
