@@ -7,6 +7,7 @@ import pytest
 
 from dispatcher.engine import Engine
 from dispatcher.enums import Status
+from dispatcher.errors import Conflict
 from dispatcher.fieldwork.geo import judge
 from dispatcher.fieldwork.schemas import NotHome
 from dispatcher.photos.service import sniff
@@ -107,3 +108,56 @@ def test_a_stale_plan_lists_no_stop_on_two_routes_nor_one_already_done(engine: E
     assert finished.id not in listed
     after = engine.get_ticket(moved.id)
     assert after.status is Status.en_route and after.assignment.technician_id == wang.id
+
+
+def _his(engine: Engine) -> tuple[int, int]:
+    """Li (at the origin) with one ticket 500 m north, assigned to him by a plan."""
+    li = engine.create_technician(tech("Li"))
+    made = engine.create_ticket(ticket(at=north(0.5)))
+    engine.replan_now()
+    assert engine.get_ticket(made.id).status is Status.assigned
+    return li.id, made.id
+
+
+def _where(engine: Engine, technician_id: int) -> tuple[float, float]:
+    p = engine.get_technician(technician_id).position
+    return p.lat, p.lon
+
+
+def test_a_progress_report_with_a_position_is_his_gps_fix(engine: Engine) -> None:
+    li, made = _his(engine)
+    home = _where(engine, li)
+    engine.report_status(made, StatusChange(status=Status.accepted))
+    assert _where(engine, li) == home  # no position sent: he has not moved
+    here = north(0.2)
+    engine.report_status(made, StatusChange(status=Status.en_route, lat=here[0], lon=here[1]))
+    assert _where(engine, li) == here
+
+
+def test_on_site_by_status_is_judged_at_the_position_sent(engine: Engine) -> None:
+    li, made = _his(engine)
+    for status in (Status.accepted, Status.en_route):
+        engine.report_status(made, StatusChange(status=status))
+    here = north(0.51)
+    on_site = engine.report_status(made, StatusChange(status=Status.on_site, lat=here[0],
+                                                      lon=here[1]))
+    assert (on_site.checkin_lat, on_site.checkin_lon) == here
+    assert _where(engine, li) == here
+
+
+def test_on_site_without_a_position_puts_him_at_the_ticket(engine: Engine) -> None:
+    li, made = _his(engine)
+    for status in (Status.accepted, Status.en_route, Status.on_site):
+        engine.report_status(made, StatusChange(status=status))
+    assert _where(engine, li) == north(0.5)
+    done = engine.report_status(made, StatusChange(status=Status.completed))
+    assert done.resolution_notes == "" and done.fixed_first_time is True
+
+
+def test_only_a_technician_s_own_progress_can_be_reported(engine: Engine) -> None:
+    _, made = _his(engine)
+    with pytest.raises(Conflict) as caught:
+        engine.report_status(made, StatusChange(status=Status.closed))
+    assert str(caught.value) == ("status closed cannot be reported; use one of accepted, "
+                                 "completed, en_route, on_site")
+    assert caught.value.field == "status"
