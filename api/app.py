@@ -25,6 +25,7 @@ from api import (
 )
 from api.deps import current_user, staff_only
 from api.routes import (
+    alarms,
     alerts,
     assets,
     auth,
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # The resident's follow-up link: no account; the one-time token is the credential.
     v1.include_router(followups.public_router)
     app.include_router(followups.page_router)
+    # Equipment alarms: each device signs its requests with its own key.
+    v1.include_router(alarms.router)
     # Everything else needs a valid token; each route then checks the role and ownership.
     signed_in = [Depends(current_user)]
     v1.include_router(auth.users_router, dependencies=signed_in)

@@ -1,5 +1,5 @@
 """The `dispatch` command: `serve` an empty engine, run the live `demo`, add `users`, simulate
-`history`, write the monthly `report`, import `maintenance` plans."""
+`history`, write the monthly `report`, import `maintenance` plans, issue alarm `devices` keys."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
+from api import cli_devices
 from api.app import Companion, create_app
 from api.metrics import JsonFormatter
 from dispatcher.audit.schemas import AuditQuery
@@ -105,13 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     worker = commands.add_parser(
         "worker", help="consume the Redis event stream and re-plan (needs DISPATCH_REDIS_URL)")
     worker.add_argument("--consumer", help="consumer name in the planner group (default: random)")
+    cli_devices.register(commands)
     args = parser.parse_args(argv)
     _logging(json_lines=args.command in SERVICES)
     try:
         return {"serve": _serve, "demo": _demo, "worker": _worker, "planner": _planner,
                 "history": _history,
                 "report": _report, "maintenance": _maintenance,
-                "users": _users, "audit": _audit}[args.command](args)
+                "users": _users, "audit": _audit, "devices": cli_devices.run}[args.command](args)
     except DomainError as exc:
         print(f"dispatch: {exc.field}: {exc.message}", file=sys.stderr)
         return 2

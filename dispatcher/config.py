@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(None, min_length=16)
     token_ttl_min: int = Field(720, ge=1, le=10_000_000)
     checkin_radius_m: float = Field(150.0, gt=0, le=100_000)
+    # A signed alarm whose X-Timestamp is further than this from the server's clock is refused
+    # (a replay within it is refused by its signature, which is kept).
+    alarm_max_skew_s: int = Field(300, ge=1, le=24 * 3600)
     # GPS ingest (`dispatcher.gps`): a fix is live at once and reaches the database in batches
     # written this often, in one transaction each.
     gps_flush_ms: int = Field(150, ge=10, le=60_000)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from dispatcher import closed_loop
+from dispatcher.alarms.desk import AlarmDesk
 from dispatcher.alerts import monitor
 from dispatcher.alerts import service as alerts
 from dispatcher.alerts.models import AlertKind, AlertState
@@ -110,6 +111,7 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
         self._ticker = Ticker(self.tick, settings.alert_check_interval_s)
         self.accounts = Accounts(self)
         self.field = FieldDesk(self)
+        self.alarms = AlarmDesk(self)
         self.gps = GpsIngest(sessions=self.sessions, clock=self.clock, settings=settings,
                              bus=self.bus, nudge=self.relay.nudge,
                              principal=self.accounts.principal)

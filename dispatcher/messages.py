@@ -98,6 +98,8 @@ TEMPLATES = (
     Template("checkin_far", "ticket {id}: check-in {distance} m from the ticket location "
              "(allowed {radius} m)",
              "工单 {id}：签到位置距工单地点 {distance} 米（允许 {radius} 米）"),
+    Template("alarm_cleared", "cancelled: {device} cleared alarm {code} at {at} before anyone "
+             "set off", "已取消：{device} 于 {at} 解除报警 {code}，当时尚无人出发"),
 )
 
 

@@ -1,5 +1,6 @@
 """Imports every table so that `Base.metadata` knows them all."""
 
+from dispatcher.alarms.models import Alarm, Device
 from dispatcher.alerts.models import Alert
 from dispatcher.assets.models import Asset
 from dispatcher.audit.models import AuditEntry
@@ -17,7 +18,7 @@ from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
 __all__ = [
-    "Alert", "Asset", "AuditEntry", "Event", "FollowUp", "IdempotencyKey", "MaintenancePlan",
-    "Override", "Photo", "PlanVersion", "RecurringFault", "SigningKey", "Site", "Technician",
-    "Ticket", "User",
+    "Alarm", "Alert", "Asset", "AuditEntry", "Device", "Event", "FollowUp", "IdempotencyKey",
+    "MaintenancePlan", "Override", "Photo", "PlanVersion", "RecurringFault", "SigningKey", "Site",
+    "Technician", "Ticket", "User",
 ]

@@ -124,7 +124,7 @@ class TicketRead(BaseModel):
     checkin_lon: float | None = None
     checkin_distance_m: float | None = None
     checkin_inside: bool | None = None
-    resolution_notes: str | None = None
+    resolution_notes: MaybeSaid = None
     parts: list[dict[str, Any]] | None = None
     fixed_first_time: bool | None = None
     follow_up_of: int | None = None

@@ -92,6 +92,8 @@ def test_each_template_gives_back_its_key_and_parameters(template: messages.Temp
      "师傅 2（吴海洋）已 60 分钟没有定位（自上次定位起，09:12）"),
     ("made way for emergency 33 (the next re-plan places it)",
      "已为紧急工单 33 让路（下次重排时安排）"),
+    ("cancelled: 5号楼火警控制器 cleared alarm F03 at 2026-12-07T02:00:03+00:00 before anyone "
+     "set off", "已取消：5号楼火警控制器 于 12月7日 10:00 解除报警 F03，当时尚无人出发"),
     ("a text no template made", "a text no template made"),
 ])
 def test_chinese_reads_as_written_by_hand(text: str, chinese: str) -> None:

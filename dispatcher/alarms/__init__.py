@@ -1,0 +1,1 @@
+"""Equipment alarms: devices that raise (and clear) emergency tickets by signed request."""
