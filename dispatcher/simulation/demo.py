@@ -11,6 +11,7 @@ from dispatcher.auth.models import Role
 from dispatcher.auth.schemas import UserCreate
 from dispatcher.engine import Engine
 from dispatcher.maintenance.schemas import PlanCreate
+from dispatcher.simulation.alarms import AlarmFeed
 from dispatcher.simulation.compound import equipment, sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
 from dispatcher.simulation.tickets import TicketStream
@@ -35,6 +36,7 @@ class Demo:
         self.compound = sunshine_garden(seed)
         self.stream = TicketStream(self.compound, seed=seed, tz=engine.settings.tz)
         self.field = FieldTeam(engine, seed=seed + 1)
+        self.alarms = AlarmFeed(engine, seed=seed + 2)
         self.per_hour = tickets_per_hour
         self.opening = opening_tickets
         self._stop = threading.Event()
@@ -70,6 +72,7 @@ class Demo:
         if unknown:
             raise ValueError(f"--humans: no demo technician named {', '.join(sorted(unknown))}")
         self.seed_equipment()
+        self.alarms.install(self.compound.site_id)
         now = self.engine.clock.now()
         for _ in range(self.opening):
             self.engine.create_ticket(self.stream.draw(now))
@@ -112,6 +115,7 @@ class Demo:
                 while next_at <= now:
                     self.engine.create_ticket(self.stream.draw(next_at))
                     next_at += timedelta(seconds=self.stream.gap_seconds(self.per_hour))
+                self.alarms.step(now)
                 self.field.step()
             except Exception:  # keep the demo alive; the log says what went wrong
                 log.exception("demo step failed")

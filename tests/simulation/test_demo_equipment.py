@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dispatcher.assets.models import AssetKind
+from dispatcher.clock import ManualClock
 from dispatcher.engine import Engine
-from dispatcher.enums import Urgency
+from dispatcher.enums import Status, Urgency
 from dispatcher.simulation.compound import equipment, sunshine_garden
 from dispatcher.simulation.demo import Demo
 
@@ -36,3 +39,24 @@ def test_the_demo_seeds_plans_and_the_first_visits(engine: Engine) -> None:
     demo.seed()
     assert len(engine.list_assets()) == len(assets)
     assert len([t for t in engine.list_tickets() if t.preventive]) == len(preventive)
+
+
+def test_the_demo_devices_raise_alarms_and_the_false_ones_cancel_themselves(
+        engine: Engine, clock: ManualClock) -> None:
+    """A device on each elevator, the fire system and the pump room, installed once; over a
+    simulated day their signed alarms open emergency tickets, and those cleared before anyone
+    set off (nobody plans here) are cancelled with the reason."""
+    demo = Demo(engine, seed=7, opening_tickets=0)
+    demo.seed()
+    demo.seed()
+    kinds = [a.kind for a in engine.list_assets(site_id=demo.compound.site_id)]
+    expected = kinds.count(AssetKind.elevator) + 2
+    assert len(demo.alarms.devices) == len(engine.alarms.devices()) == expected
+    for _ in range(24 * 12):
+        clock.advance(timedelta(minutes=5))
+        demo.alarms.step(clock.now())
+    raised = [t for t in engine.list_tickets() if " alarm " in t.description]
+    assert len(raised) >= 5 and all(t.urgency is Urgency.emergency for t in raised)
+    cancelled = [t for t in raised if t.status is Status.cancelled]
+    assert cancelled and len(cancelled) < len(raised)
+    assert all("cleared alarm" in (t.resolution_notes or "") for t in cancelled)
