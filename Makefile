@@ -34,7 +34,8 @@ test: lint  ## lint, then the whole test suite (needs PostgreSQL on 127.0.0.1:54
 mutate: setup  ## mutmut on MODULE, each mutant run against TESTS (default: the whole suite)
 	@test -n "$(MODULE)" || (echo "usage: make mutate MODULE=path/to/module.py [TESTS=...]"; exit 2)
 	rm -f .mutmut-cache
-	-HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --paths-to-mutate $(MODULE) --tests-dir tests \
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	-PYTHONDONTWRITEBYTECODE=1 HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --paths-to-mutate $(MODULE) --tests-dir tests \
 		--runner "$(BIN)/python -m pytest -x -q -p no:cacheprovider $(or $(TESTS),tests)"
 	$(BIN)/mutmut results
 
