@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 
 from optimizer import Job, Plan, Snapshot, SolveParams, Tech, Unassigned
 from optimizer.eligibility import CAPACITY_REASON, eligibilities
@@ -147,8 +148,9 @@ def _far_and_near(**job: object) -> tuple[Snapshot, Plan]:
 
 def test_a_new_job_joins_the_route_that_passes_by_it_though_its_technician_is_far() -> None:
     """Zhao is 3,000 away but his route stops where x is: beside g (before it: the earliest
-    of the places that cost nothing) it costs no driving; a plumber would drive 600. The routes tried are those the new job's own eligibility allows,
-    nearest x, not those of another job."""
+    of the places that cost nothing) it costs no driving; a plumber would drive 600. The
+    routes tried are those the new job's own eligibility allows, nearest x, not those of
+    another job."""
     snapshot, plan = _far_and_near()
     placed = insert_job(snapshot, plan, "x", FULL)
     assert (placed.tech_id, placed.position) == ("zhao", 0)
@@ -227,3 +229,11 @@ def test_a_started_late_job_is_skipped_and_the_next_late_one_still_moves() -> No
     assert late_stops(state, 5) == [(0, 0), (0, 1)]
     assert relocate_late(state) == [0, 1]
     assert state.seq == [[0], [1]]
+
+
+def test_a_provisional_place_cannot_be_changed_in_place() -> None:
+    """It is published to the console and the app as given."""
+    snapshot, plan = _far_and_near()
+    placed = insert_job(snapshot, plan, "x", FULL)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        placed.tech_id = "p0"  # type: ignore[misc]
