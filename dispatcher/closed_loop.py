@@ -36,9 +36,10 @@ from dispatcher.recurring import service as recurring
 from dispatcher.recurring.models import RecurringState
 from dispatcher.recurring.schemas import RecurringRead
 from dispatcher.sla.policy import SlaPolicy
-from dispatcher.tickets import rework
+from dispatcher.tickets import duplicates, rework
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
+from dispatcher.tickets.schemas import TicketRead
 
 T = TypeVar("T")  # pragma: no mutate (typing only: no run-time behaviour to change)
 FOLLOWUP_PATH = "/followup/"  # the resident's page; the API is under /api/v1/followup/
@@ -53,22 +54,28 @@ def thresholds(settings: Settings) -> recurring.Thresholds:
 
 
 def after_create(session: Session, *, ticket: Ticket, now: datetime, settings: Settings) -> None:
-    """A new fault: a rework of a recent repair at its unit? A recurring fault?"""
+    """A new fault: a rework of a recent repair at its unit? A fault already reported? A
+    recurring fault?"""
     rework.link_repeat(session, ticket=ticket, now=now,
                        window=timedelta(days=settings.rework_window_days))
+    duplicates.propose(session, ticket=ticket,
+                       window=timedelta(minutes=settings.duplicate_window_min),
+                       distance_m=settings.duplicate_distance_m)
     recurring.detect(session, ticket=ticket, now=now, thresholds=thresholds(settings))
 
 
 def after_completion(session: Session, *, ticket: Ticket, now: datetime,
                      settings: Settings) -> None:
-    """A preventive visit closes and moves its plan on; a repair waits for its follow-up."""
+    """A preventive visit closes and moves its plan on; a repair waits for its follow-up, and
+    so does each report merged into it."""
     if ticket.preventive:
         maintenance.complete(session, ticket=ticket)
         tickets.close(session, ticket=ticket, now=now, why="preventive maintenance done")
         return
-    followups.open_for(session, ticket=ticket, now=now,
-                       due=timedelta(hours=settings.followup_due_hours),
-                       expire=timedelta(hours=settings.followup_expire_hours))
+    for done in (ticket, *duplicates.complete_with(session, job=ticket, now=now)):
+        followups.open_for(session, ticket=done, now=now,
+                           due=timedelta(hours=settings.followup_due_hours),
+                           expire=timedelta(hours=settings.followup_expire_hours))
 
 
 def answer_followup(session: Session, *, followup: FollowUp, data: FollowUpAnswer,
@@ -104,6 +111,24 @@ class ClosedLoopCommands:
     sessions: Callable[[], Session]
     _run: Callable[[Callable[[Session, datetime], T]], T]
     clock: Clock
+
+    # -- duplicates -----------------------------------------------------------------------------
+    def merge_ticket(self, ticket_id: int, into: int) -> TicketRead:
+        """The same fault as ticket `into`: this report joins its job and leaves the routes."""
+        return self._run(lambda s, now: TicketRead.of(
+            duplicates.merge(s, ticket_id=ticket_id, into=into, now=now)))
+
+    def merge_proposed(self, into: int) -> list[TicketRead]:
+        """Every report proposed as a duplicate of `into` joins its job (the storm, at once)."""
+        def run(s: Session, now: datetime) -> list[TicketRead]:
+            tickets.get(s, ticket_id=into)
+            return [TicketRead.of(t) for t in duplicates.merge_proposed(s, into=into, now=now)]
+        return self._run(run)
+
+    def dismiss_duplicate(self, ticket_id: int) -> TicketRead:
+        """Not the same fault: the proposal is dropped."""
+        return self._run(lambda s, now: TicketRead.of(
+            duplicates.dismiss(s, ticket_id=ticket_id, now=now)))
 
     # -- follow-ups -----------------------------------------------------------------------------
     def issue_followup_link(self, ticket_id: int) -> FollowUpLink:

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     recurring_unit_threshold: int = Field(3, ge=2, le=100)
     recurring_building_threshold: int = Field(6, ge=2, le=1000)
     maintenance_horizon_days: int = Field(3, ge=0, le=90)
+    # A new report is proposed as a duplicate of an open ticket on the same asset, or of the
+    # same category in the same building this close, reported this long before it.
+    duplicate_window_min: int = Field(120, ge=0, le=7 * 24 * 60)
+    duplicate_distance_m: float = Field(150.0, ge=0, le=100_000)
     # Unset: a random key is generated once and kept in the database (tokens survive restarts).
     secret_key: str | None = Field(None, min_length=16)
     token_ttl_min: int = Field(720, ge=1, le=10_000_000)

@@ -52,6 +52,7 @@ from dispatcher.sites.schemas import SiteCreate, SiteRead
 from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
+from dispatcher.tickets import duplicates
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.schemas import (
     StatusChange,
@@ -219,8 +220,9 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
                                                             technician_id=technician_id)]
 
     def cancel_ticket(self, ticket_id: int) -> TicketRead:
+        """Withdrawn before anyone started work; reports merged into it stand on their own."""
         return self._run(lambda s, now: TicketRead.of(
-            tickets.cancel(s, ticket_id=ticket_id, now=now)))
+            duplicates.cancel(s, ticket_id=ticket_id, now=now)))
 
     def report_status(self, ticket_id: int, change: StatusChange, *,
                       by: Principal | None = None) -> TicketRead:

@@ -43,6 +43,7 @@ class Status(StrEnum):
     completed = "completed"
     closed = "closed"
     cancelled = "cancelled"
+    merged = "merged"  # the same fault as another open ticket: it follows that one's job
 
 
 class TechState(StrEnum):

@@ -98,6 +98,14 @@ TEMPLATES = (
     Template("checkin_far", "ticket {id}: check-in {distance} m from the ticket location "
              "(allowed {radius} m)",
              "工单 {id}：签到位置距工单地点 {distance} 米（允许 {radius} 米）"),
+    Template("duplicate_asset", "same asset as ticket {id}, reported {minutes} min before",
+             "与工单 {id} 同一设备，早 {minutes} 分钟报修"),
+    Template("duplicate_place", "same fault as ticket {id}? {category} in building {building}, "
+             "{distance} m away, reported {minutes} min before",
+             "可能与工单 {id} 为同一故障：{building}，{category}类，相距 {distance} 米，"
+             "早 {minutes} 分钟报修"),
+    Template("merged_done", "done with ticket {id}, which this report was merged into",
+             "已随合并的工单 {id} 一并完成"),
     Template("alarm_cleared", "cancelled: {device} cleared alarm {code} at {at} before anyone "
              "set off", "已取消：{device} 于 {at} 解除报警 {code}，当时尚无人出发"),
 )

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Query, status
 from api.deps import CurrentUser, EngineDep, Id, StaffUser
 from dispatcher.auth import access
 from dispatcher.enums import Status
-from dispatcher.tickets.schemas import StatusChange, TicketCreate, TicketPreview, TicketRead
+from dispatcher.tickets.schemas import (
+    Merge,
+    StatusChange,
+    TicketCreate,
+    TicketPreview,
+    TicketRead,
+)
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -48,6 +54,25 @@ def get_ticket(ticket_id: Id, engine: EngineDep, user: CurrentUser) -> TicketRea
 @router.post("/{ticket_id}/cancel")
 def cancel_ticket(ticket_id: Id, engine: EngineDep, _: StaffUser) -> TicketRead:
     return engine.cancel_ticket(ticket_id)
+
+
+@router.post("/{ticket_id}/merge")
+def merge_ticket(ticket_id: Id, body: Merge, engine: EngineDep, _: StaffUser) -> TicketRead:
+    """The same fault as ticket `into`: this report joins its job (status `merged`, off the
+    routes), is completed with it and gets its own follow-up; 409 once work on it started."""
+    return engine.merge_ticket(ticket_id, body.into)
+
+
+@router.post("/{ticket_id}/merge-proposed")
+def merge_proposed(ticket_id: Id, engine: EngineDep, _: StaffUser) -> list[TicketRead]:
+    """Merge every open report proposed as a duplicate of this ticket (the storm, at once)."""
+    return engine.merge_proposed(ticket_id)
+
+
+@router.post("/{ticket_id}/not-duplicate")
+def dismiss_duplicate(ticket_id: Id, engine: EngineDep, _: StaffUser) -> TicketRead:
+    """Not the same fault: the duplicate proposal is dropped (409 if there is none)."""
+    return engine.dismiss_duplicate(ticket_id)
 
 
 @router.post("/{ticket_id}/status")

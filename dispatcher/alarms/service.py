@@ -18,6 +18,7 @@ from dispatcher.errors import Conflict, Invalid, NotFound, Unauthenticated
 from dispatcher.events import service as events
 from dispatcher.messages import say
 from dispatcher.sla.policy import SlaPolicy
+from dispatcher.tickets import duplicates
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 from dispatcher.tickets.schemas import TicketCreate
@@ -99,7 +100,7 @@ def receive(session: Session, *, device: Device, report: AlarmReport, timestamp:
         else:
             alarm.outcome = Outcome.merged
     elif ticket is not None and ticket.status in NOT_STARTED:
-        tickets.cancel(session, ticket_id=ticket.id, now=now)
+        duplicates.cancel(session, ticket_id=ticket.id, now=now)
         ticket.resolution_notes = say("alarm_cleared", device=device.name, code=report.code,
                                       at=now.isoformat())
         alarm.outcome = Outcome.cancelled

@@ -7,15 +7,19 @@ from dispatcher.errors import Conflict
 
 # The planner moves tickets between new and assigned; people move them on from there. Back to
 # new from accepted, en_route or on_site: the resident was not home, the ticket is rebooked.
+# A report of a fault already reported is merged into that ticket before anyone sets off.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.new: frozenset({Status.assigned, Status.cancelled}),
-    Status.assigned: frozenset({Status.new, Status.accepted, Status.cancelled}),
-    Status.accepted: frozenset({Status.en_route, Status.new, Status.cancelled}),
+    Status.new: frozenset({Status.assigned, Status.cancelled, Status.merged}),
+    Status.assigned: frozenset({Status.new, Status.accepted, Status.cancelled, Status.merged}),
+    Status.accepted: frozenset({Status.en_route, Status.new, Status.cancelled, Status.merged}),
     Status.en_route: frozenset({Status.on_site, Status.new, Status.cancelled}),
     Status.on_site: frozenset({Status.completed, Status.new}),
     Status.completed: frozenset({Status.closed}),
     Status.closed: frozenset(),
     Status.cancelled: frozenset(),
+    # Merged into another ticket's job: done with it, or back on its own if that one is
+    # cancelled (or the merge was a mistake).
+    Status.merged: frozenset({Status.completed, Status.new}),
 }
 
 # Transitions a technician (or a client acting for him) may ask for through the status API.

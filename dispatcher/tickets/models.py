@@ -89,6 +89,11 @@ class Ticket(Base):
     maintenance_plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("maintenance_plans.id"), index=True)
     maintenance_due: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Duplicates: the open ticket this report probably repeats (proposed, with the reason),
+    # and the ticket whose job it joined once a dispatcher merged it.
+    duplicate_candidate: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    duplicate_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
 
     @property
     def preventive(self) -> bool:

@@ -26,6 +26,12 @@ class Window(Strict):
         return self
 
 
+class Merge(Strict):
+    """Join another open ticket's job: the same fault reported again."""
+
+    into: DbId
+
+
 class TicketCreate(Strict):
     """A new ticket as a resident or the front desk reports it."""
 
@@ -125,6 +131,10 @@ class TicketRead(BaseModel):
     checkin_distance_m: float | None = None
     checkin_inside: bool | None = None
     resolution_notes: MaybeSaid = None
+    duplicate_candidate: int | None = Field(None, description="the open ticket this report "
+                                            "probably repeats (a proposal for the dispatcher)")
+    duplicate_reason: MaybeSaid = None
+    duplicate_of: int | None = Field(None, description="the ticket whose job it joined")
     parts: list[dict[str, Any]] | None = None
     fixed_first_time: bool | None = None
     follow_up_of: int | None = None

@@ -9,6 +9,7 @@ import {
   token, tr, URGENCY_COLOR,
 } from "./common.js";
 import { initComplete } from "./complete.js";
+import { duplicateNote } from "./duplicates.js";
 import { loadFollowups } from "./followups.js";
 import { initIntake, loadPolicy, renderIntake } from "./intake.js";
 
@@ -289,7 +290,7 @@ function renderTickets() {
       h("td", {}, h("span", { class: `badge ${tk.urgency}` }, tr("urgencies", tk.urgency))),
       h("td", {}, tr("categories", tk.category)),
       h("td", {}, [tk.building, tk.unit].filter(Boolean).join(" / ") || "–"),
-      h("td", {}, tr("statuses", tk.status)),
+      h("td", {}, tr("statuses", tk.status), duplicateNote(tk, data.tickets, refresh)),
       h("td", {}, a.technician_id == null ? h("span", { class: "muted" }, a.unassigned_reason || "–") : techName(a.technician_id)),
       h("td", {}, hhmm(a.eta, ref()), " ", lateBadge(a.predicted_late_minutes)),
       h("td", {}, due ? hhmm(due, ref()) : "–"),

@@ -25,6 +25,10 @@ ALLOWED = {
     (S.en_route, S.on_site), (S.en_route, S.new), (S.en_route, S.cancelled),
     (S.on_site, S.completed), (S.on_site, S.new),  # resident not home: rebooked
     (S.completed, S.closed),  # by the follow-up
+    # a report of a fault already reported joins that ticket's job before anyone sets off,
+    (S.new, S.merged), (S.assigned, S.merged), (S.accepted, S.merged),
+    # and is done with it, or back on its own when that ticket is cancelled
+    (S.merged, S.completed), (S.merged, S.new),
 }
 
 
@@ -42,7 +46,7 @@ def test_a_refusal_names_the_statuses_that_may_follow() -> None:
     with pytest.raises(Conflict) as caught:
         lifecycle.check(S.assigned, S.completed)
     assert str(caught.value) == ("ticket cannot go from assigned to completed; "
-                                 "allowed next: accepted, cancelled, new")
+                                 "allowed next: accepted, cancelled, merged, new")
 
 
 @pytest.mark.parametrize("final", [S.closed, S.cancelled])

@@ -94,6 +94,9 @@ def test_each_template_gives_back_its_key_and_parameters(template: messages.Temp
      "已为紧急工单 33 让路（下次重排时安排）"),
     ("cancelled: 5号楼火警控制器 cleared alarm F03 at 2026-12-07T02:00:03+00:00 before anyone "
      "set off", "已取消：5号楼火警控制器 于 12月7日 10:00 解除报警 F03，当时尚无人出发"),
+    ("same fault as ticket 4? electric in building 3号楼, 12 m away, reported 3 min before",
+     "可能与工单 4 为同一故障：3号楼，电类，相距 12 米，早 3 分钟报修"),
+    ("done with ticket 4, which this report was merged into", "已随合并的工单 4 一并完成"),
     ("a text no template made", "a text no template made"),
 ])
 def test_chinese_reads_as_written_by_hand(text: str, chinese: str) -> None:

@@ -247,3 +247,28 @@ def test_reasons_read_in_the_console_s_language(browser: Any, live: Live) -> Non
     page.click("#lang")
     row.locator("text=no technician on shift has skill 'elevator'").wait_for()
     context.close()
+
+
+def test_repeat_reports_of_one_fault_are_merged_from_the_console(browser: Any,
+                                                                 live: Live) -> None:
+    """Five residents of 3号楼 report the same power cut: the four later rows say 疑似重复
+    with the reason; one click on the first row merges them, and the list keeps one job. Then
+    a fifth report is told apart ("不是重复")."""
+    first = live.ticket(building="3号楼", unit="101", category="electric")
+    repeats = [live.ticket(building="3号楼", unit=f"{k}01", category="electric")
+               for k in range(2, 6)]
+    context, page = _console(browser, live)
+    row = page.locator(f"#tickets tr[data-id='{repeats[0]}']")
+    row.locator(f"text=疑似重复 #{first}").wait_for()
+    row.locator(f"text=可能与工单 {first} 为同一故障").wait_for()
+    shot(page, "c6-duplicates-zh", full_page=True)
+    page.click(f"#tickets tr[data-id='{first}'] button[data-action=merge-proposed]")
+    for ticket in repeats:
+        page.wait_for_selector(f"#tickets tr[data-id='{ticket}']", state="detached")
+    assert [t["status"] for t in (live.staff.get(f"/tickets/{k}").json() for k in repeats)] \
+        == ["merged"] * 4
+    other = live.ticket(building="3号楼", unit="601", category="electric")
+    page.click(f"#tickets tr[data-id='{other}'] button[data-action=not-duplicate]")
+    page.wait_for_selector(f"#tickets tr[data-id='{other}'] .dup", state="detached")
+    assert live.staff.get(f"/tickets/{other}").json()["duplicate_candidate"] is None
+    context.close()
