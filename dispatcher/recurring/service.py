@@ -73,8 +73,9 @@ def places(ticket: Ticket) -> list[Place]:
 
 def detect(session: Session, *, ticket: Ticket, now: datetime,
            thresholds: Thresholds) -> list[RecurringFault]:
-    """Open or update the proposals a new fault ticket completes (none for preventive work)."""
-    if ticket.preventive:
+    """Open or update the proposals a new fault ticket completes (none for preventive work, nor
+    for a probable repeat report of a fault still open: one power cut is one fault)."""
+    if ticket.preventive or ticket.duplicate_candidate is not None:
         return []
     changed = []
     for place in places(ticket):
@@ -137,6 +138,7 @@ def _faults(session: Session, place: Place, ticket: Ticket, since: datetime,
     query = _match(select(Ticket), place, Ticket).where(
         Ticket.category == ticket.category, Ticket.maintenance_plan_id.is_(None),
         Ticket.status != Status.cancelled, Ticket.reported_at >= since,
+        Ticket.duplicate_candidate.is_(None), Ticket.duplicate_of.is_(None),
         Ticket.reported_at <= ticket.reported_at, Ticket.id.not_in(root_causes))
     if decided is not None:
         query = query.where(Ticket.reported_at > decided)

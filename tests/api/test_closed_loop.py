@@ -92,7 +92,7 @@ def test_assets_crud(client: TestClient) -> None:
     assert client.get("/api/v1/assets/999").status_code == 404
 
 
-def test_plans_and_recurring_faults(client: TestClient) -> None:
+def test_plans_and_recurring_faults(client: TestClient, clock: ManualClock) -> None:
     asset = client.post("/api/v1/assets", json={
         "kind": "elevator", "name": "1号梯", "lat": builders.ORIGIN[0],
         "lon": builders.ORIGIN[1]}).json()
@@ -103,7 +103,8 @@ def test_plans_and_recurring_faults(client: TestClient) -> None:
     assert bad.status_code == 422 and bad.json()["field"] == "tolerance_days"
     assert client.get("/api/v1/maintenance/plans", params={"asset_id": asset["id"]}).json()
     assert client.delete(f"/api/v1/maintenance/plans/{plan_id}").status_code == 204
-    for _ in range(3):
+    for _ in range(3):  # 3 h apart: within 2 h they would be one fault's duplicates
+        clock.advance(timedelta(hours=3))
         client.post("/api/v1/tickets", json=builders.ticket_json(
             category="elevator", asset_id=asset["id"], building=None, unit=None))
     (proposal,) = client.get("/api/v1/recurring-faults", params={"state": "open"}).json()

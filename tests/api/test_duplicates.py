@@ -46,6 +46,8 @@ def test_twenty_reports_of_one_power_cut_become_one_job(
     assert others[-1]["duplicate_reason"].startswith(
         f"same fault as ticket {first['id']}? electric in building 3, ")
     assert others[-1]["duplicate_reason"].endswith("reported 19 min before")
+    # One fault, not a recurring one (six in a building within 30 days would be).
+    assert client.get("/api/v1/recurring-faults", params={"state": "open"}).json() == []
     app_engine.replan_now()
     assert len(_planned(client)) == 20
     merged = client.post(f"/api/v1/tickets/{first['id']}/merge-proposed")
