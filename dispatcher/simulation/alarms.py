@@ -44,7 +44,7 @@ class AlarmFeed:
                 continue
             kind, label, codes = KIND[asset.kind]
             device = known.get(asset.id) or self.engine.alarms.add_device(DeviceCreate(
-                name=f"{asset.name}{label}", kind=kind, asset_id=asset.id))
+                name=f"{asset.name} {label}", kind=kind, asset_id=asset.id))
             self.devices.append((device.id, device.key, "|".join(codes)))
 
     def step(self, now: datetime) -> None:

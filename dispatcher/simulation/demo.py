@@ -16,6 +16,7 @@ from dispatcher.simulation.compound import equipment, sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
 from dispatcher.simulation.tickets import TicketStream
 from dispatcher.sites.schemas import SiteCreate
+from dispatcher.tickets.schemas import TicketCreate
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 STAFF_ACCOUNTS = (("dispatcher", "dispatcher123", Role.dispatcher),
                   ("admin", "admin123", Role.admin))
 TECH_PASSWORD = "tech123"
+OUTAGE_EVERY_H = 4.0  # simulated hours between building power cuts, on average
 
 
 class Demo:
@@ -109,12 +111,20 @@ class Demo:
     def _run(self) -> None:
         clock = self.engine.clock
         next_at = clock.now()
+        # Now and then a building loses power and its residents all report it.
+        outage_at = next_at + timedelta(hours=self.stream.rng.uniform(0.3, 1))
+        reports: list[TicketCreate] = []
         while not self._stop.is_set():
             now = clock.now()
             try:
                 while next_at <= now:
                     self.engine.create_ticket(self.stream.draw(next_at))
                     next_at += timedelta(seconds=self.stream.gap_seconds(self.per_hour))
+                if outage_at <= now:
+                    reports += self.stream.outage(outage_at)
+                    outage_at += timedelta(hours=self.stream.rng.uniform(2, 2 * OUTAGE_EVERY_H))
+                while reports and reports[0].reported_at and reports[0].reported_at <= now:
+                    self.engine.create_ticket(reports.pop(0))
                 self.alarms.step(now)
                 self.field.step()
             except Exception:  # keep the demo alive; the log says what went wrong

@@ -58,6 +58,20 @@ class TicketStream:
             description=text, reported_at=now, window=window,
         )
 
+    def outage(self, now: datetime, reports: int = 6) -> list[TicketCreate]:
+        """A building's power cut as residents report it: `reports` emergencies from different
+        floors over the next ten minutes (the console proposes all but the first as its
+        duplicates)."""
+        building = self.rng.choice(self.compound.buildings)
+        floors = self.rng.sample(range(1, building.floors + 1), min(reports, building.floors))
+        offsets = sorted(self.rng.uniform(0, 600) for _ in floors)
+        return [TicketCreate(
+            urgency=Urgency.emergency, category=Category.electric, lat=building.lat,
+            lon=building.lon, site_id=self.compound.site_id, building=building.name,
+            unit=f"{floor}{self.rng.randint(1, 4):02d}", description="整栋停电 the building has "
+            "no power", reported_at=now + timedelta(seconds=offset))
+            for floor, offset in zip(floors, offsets, strict=True)]
+
     def _window(self, now: datetime) -> Window:
         """A two-hour appointment starting on a whole hour, one to six hours ahead."""
         local = now.astimezone(self.tz).replace(minute=0, second=0, microsecond=0)

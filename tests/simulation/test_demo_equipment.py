@@ -60,3 +60,18 @@ def test_the_demo_devices_raise_alarms_and_the_false_ones_cancel_themselves(
     cancelled = [t for t in raised if t.status is Status.cancelled]
     assert cancelled and len(cancelled) < len(raised)
     assert all("cleared alarm" in (t.resolution_notes or "") for t in cancelled)
+
+
+def test_a_power_cut_in_the_demo_is_one_fault_reported_six_times(
+        engine: Engine, clock: ManualClock) -> None:
+    """Six emergencies from six floors of one building within ten minutes; reported in turn,
+    the five after the first are proposed as its duplicates."""
+    demo = Demo(engine, seed=7, opening_tickets=0)
+    reports = demo.stream.outage(clock.now())
+    assert len({r.unit for r in reports}) == len(reports) == 6
+    assert len({r.building for r in reports}) == 1
+    assert all(r.urgency is Urgency.emergency for r in reports)
+    times = [r.reported_at for r in reports]
+    assert times == sorted(times) and times[-1] - clock.now() <= timedelta(minutes=10)
+    created = [engine.create_ticket(r) for r in reports]
+    assert [t.duplicate_candidate for t in created] == [None] + [created[0].id] * 5
