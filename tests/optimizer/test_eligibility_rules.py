@@ -25,11 +25,15 @@ def test_the_drop_penalty_adds_overtime_travel_and_overdue_terms() -> None:
     """drop_penalty 10, overtime 3/s over at most 100 s, longest drive 600 s, horizon
     3,600 + 100 = 3,700 s; a job 500 s overdue with late weight 2:
     10 + 3*100 + 2*600 + 2*(3,700 + 500) = 9,910; a job not yet due: 10 + 300 + 1,200 +
-    1*3,700 = 5,210."""
+    1*3,700 = 5,210; due right now, or with no deadline (weight 3): 10 + 300 + 1,200 +
+    3*3,700 = 12,610."""
     params = SolveParams(drop_penalty=10, overtime_weight=3, max_overtime=100)
     overdue = Job("a", 1, "plumber", service=60, due=-500, late_weight=2)
     fresh = Job("b", 1, "plumber", service=60, due=1000, late_weight=1)
-    assert drop_penalties(snapshot(overdue, fresh), params) == [9910, 5210]
+    now = Job("c", 1, "plumber", service=60, due=0, late_weight=3)
+    whenever = Job("d", 1, "plumber", service=60, late_weight=3)
+    assert drop_penalties(snapshot(overdue, fresh, now, whenever), params) == [
+        9910, 5210, 12610, 12610]
 
 
 def test_dropping_costs_more_than_serving_an_overdue_job_late() -> None:
