@@ -122,7 +122,8 @@ def test_impossible_transition_is_409_with_the_reason(client: TestClient) -> Non
     response = client.post(f"{API}/tickets/{t['id']}/status", json={"status": "completed"})
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "ticket cannot go from new to completed; allowed next: assigned, cancelled",
+        "detail": "ticket cannot go from new to completed; allowed next: assigned, cancelled, "
+                  "merged",
         "field": "status", "code": "conflict"}
 
 
