@@ -31,11 +31,13 @@ from api.routes import (
     auth,
     field,
     followups,
+    inspections,
     kpis,
     maintenance,
     overrides,
     photos,
     plan,
+    residents,
     sites,
     sla,
     stream,
@@ -103,15 +105,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(followups.page_router)
     # Equipment alarms: each device signs its requests with its own key.
     v1.include_router(alarms.router)
+    # The resident's app: the unit's signed link is the credential.
+    v1.include_router(residents.router)
     # Everything else needs a valid token; each route then checks the role and ownership.
     signed_in = [Depends(current_user)]
     v1.include_router(auth.users_router, dependencies=signed_in)
     for router in (tickets.router, field.router, photos.router, technicians.router,
                    technicians.me_router, overrides.router, plan.router, alerts.router,
-                   stream.router, sites.router, sla.router, audit_routes.router):
+                   stream.router, sites.router, sla.router, audit_routes.router,
+                   inspections.router):
         v1.include_router(router, dependencies=signed_in)
     # The closed loop's desk work, equipment and figures are for the office, not the field.
-    for router in (kpis.router, followups.router, assets.router, maintenance.router):
+    for router in (kpis.router, followups.router, assets.router, maintenance.router,
+                   residents.office):
         v1.include_router(router, dependencies=[Depends(staff_only)])
     app.include_router(v1)
     contract.install(app)
@@ -126,6 +132,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
                   "followup-assets")
     if (PWA_DIR / "app").is_dir():  # the technician PWA; its service worker's scope is /app/
         app.mount("/app", StaticFiles(directory=PWA_DIR / "app", html=True), "app")
+    if (PWA_DIR / "resident").is_dir():  # the resident's PWA, opened from a unit's QR code
+        app.mount("/r", StaticFiles(directory=PWA_DIR / "resident", html=True), "resident")
     if (PWA_DIR / "console").is_dir():
         app.mount("/console", StaticFiles(directory=PWA_DIR / "console", html=True), "console")
 

@@ -1,10 +1,10 @@
 """Security headers on every answer, and CORS only when `DISPATCH_CORS_ORIGINS` names origins.
 
-The apps (/app/, /console/, the follow-up page) load only their own files: a strict
-Content-Security-Policy without inline script or style. The API's JSON gets `default-src
-'none'`. /docs and /redoc are FastAPI's pages, which load Swagger UI / ReDoc from a CDN and
-start them with an inline script, so theirs allows exactly that. The technician app may use
-the phone's location and camera; nothing else may use any device.
+The apps (/app/, /console/, the resident's /r/, the follow-up page) load only their own
+files: a strict Content-Security-Policy without inline script or style. The API's JSON gets
+`default-src 'none'`. /docs and /redoc are FastAPI's pages, which load Swagger UI / ReDoc from
+a CDN and start them with an inline script, so theirs allows exactly that. The technician app
+may use the phone's location and camera; nothing else may use any device.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def headers_for(path: str) -> list[tuple[bytes, bytes]]:
     """The security headers of an answer at `path`."""
     if path.startswith(("/docs", "/redoc")):
         csp = DOCS_CSP
-    elif path.startswith(("/app", "/console", "/followup/")):
+    elif path.startswith(("/app", "/console", "/followup/", "/r/")) or path == "/r":
         csp = APP_CSP
     else:
         csp = API_CSP

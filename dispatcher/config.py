@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     followup_due_hours: int = Field(24, ge=1, le=24 * 30)
     followup_expire_hours: int = Field(72, ge=1, le=24 * 90)
     rework_window_days: int = Field(7, ge=0, le=365)
+    # The resident's app: a finished repair may be reopened (a linked rework) this long after,
+    # and each unit's link may send so many reports and changes an hour.
+    reopen_days: int = Field(7, ge=0, le=365)
+    resident_writes_per_hour: int = Field(30, ge=1, le=100_000)
     # Giving a rework to the technician who did the original costs this many travel minutes.
     rework_penalty_min: int = Field(30, ge=0, le=24 * 60)
     recurring_window_days: int = Field(30, ge=1, le=365)

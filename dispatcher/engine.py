@@ -37,6 +37,7 @@ from dispatcher.events.redis_stream import RedisStreamBus
 from dispatcher.fieldwork.desk import FieldDesk
 from dispatcher.gps.ingest import GpsIngest
 from dispatcher.idempotency import service as idempotency
+from dispatcher.inspections.desk import InspectionDesk
 from dispatcher.kpis import service as kpis
 from dispatcher.kpis.schemas import KpiQuery, KpiReport
 from dispatcher.messages import say
@@ -47,6 +48,8 @@ from dispatcher.planning import view as plan_view
 from dispatcher.planning.replanner import ALL_REGIONS, Replanner, Ticker
 from dispatcher.planning.service import PlanningService
 from dispatcher.planning.view import PlanView
+from dispatcher.residents.desk import PURPOSE as UNIT_LINKS
+from dispatcher.residents.desk import ResidentDesk
 from dispatcher.sites import service as sites
 from dispatcher.sites.schemas import SiteCreate, SiteRead
 from dispatcher.sla.policy import SlaPolicy, load_policy
@@ -113,6 +116,8 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
         self.accounts = Accounts(self)
         self.field = FieldDesk(self)
         self.alarms = AlarmDesk(self)
+        self.inspections = InspectionDesk(self)
+        self.residents = ResidentDesk(self, lambda: self.accounts.derived_key(UNIT_LINKS))
         self.gps = GpsIngest(sessions=self.sessions, clock=self.clock, settings=settings,
                              bus=self.bus, nudge=self.relay.nudge,
                              principal=self.accounts.principal)

@@ -35,6 +35,10 @@ _WORDS = {
               "elevator": "电梯工", "fire": "消防", "hvac": "空调工", "cleaning": "保洁",
               "general": "综合维修"},
     "milestone": {"respond": "接单", "arrive": "到场", "resolve": "修复"},
+    "kind": {"elevator": "电梯", "street_light": "路灯", "stairwell_light": "楼道灯",
+             "fire_system": "消防系统", "water_tank": "水箱", "pump_room": "泵房",
+             "fitness_equipment": "健身器材", "gate": "门禁道闸", "riser_pipe": "立管",
+             "other": "其他设备"},
     "held": {"resident_request": "住户要求", "technician_familiar": "师傅熟悉情况",
              "parts": "配件", "other": "其他", "emergency": "系统紧急调派"},
     "since": {"since his shift began": "自上班起", "since he was added": "自添加起",
@@ -106,6 +110,15 @@ TEMPLATES = (
              "早 {minutes} 分钟报修"),
     Template("merged_done", "done with ticket {id}, which this report was merged into",
              "已随合并的工单 {id} 一并完成"),
+    Template("preventive", "Preventive maintenance ({kind}): {asset}, due {day} ± {days} d "
+             "(plan #{id})", "预防性维保（{kind}）：{asset}，{day} 到期 ± {days} 天（计划 #{id}）"),
+    Template("inspection_fault_note", "found at inspection #{id}: {item}: {reason}. Note: {note}",
+             "巡检 #{id} 发现：{item}：{reason}。备注：{note}"),
+    Template("inspection_fault", "found at inspection #{id}: {item}: {reason}",
+             "巡检 #{id} 发现：{item}：{reason}"),
+    Template("inspection_abnormal", "abnormal", "异常"),
+    Template("inspection_reading", "reading {value} outside the normal {range}",
+             "读数 {value}，超出正常范围 {range}"),
     Template("alarm_cleared", "cancelled: {device} cleared alarm {code} at {at} before anyone "
              "set off", "已取消：{device} 于 {at} 解除报警 {code}，当时尚无人出发"),
 )

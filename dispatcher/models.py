@@ -8,17 +8,19 @@ from dispatcher.auth.models import SigningKey, User
 from dispatcher.events.models import Event
 from dispatcher.followups.models import FollowUp
 from dispatcher.idempotency.models import IdempotencyKey
+from dispatcher.inspections.models import InspectionAnswer
 from dispatcher.maintenance.models import MaintenancePlan
 from dispatcher.overrides.models import Override
 from dispatcher.photos.models import Photo
 from dispatcher.planning.models import PlanVersion
 from dispatcher.recurring.models import RecurringFault
+from dispatcher.residents.models import UnitLink
 from dispatcher.sites.models import Site
 from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
 __all__ = [
     "Alarm", "Alert", "Asset", "AuditEntry", "Device", "Event", "FollowUp", "IdempotencyKey",
-    "MaintenancePlan", "Override", "Photo", "PlanVersion", "RecurringFault", "SigningKey", "Site",
-    "Technician", "Ticket", "User",
+    "InspectionAnswer", "MaintenancePlan", "Override", "Photo", "PlanVersion", "RecurringFault",
+    "SigningKey", "Site", "Technician", "Ticket", "UnitLink", "User",
 ]

@@ -38,7 +38,7 @@ def _absent(value: object) -> object:
              responses=errors.declare(413, 415))
 def upload(ticket_id: Id, engine: EngineDep, user: CurrentUser,
            file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
-           tag: Annotated[PhotoTag, Form(description="before or after")] = PhotoTag.after,
+           tag: Annotated[PhotoTag, Form(description="before, after, inspection")] = PhotoTag.after,
            taken_at: Annotated[datetime | None, Form(), BeforeValidator(_absent)] = None,
            ) -> PhotoLink:
     """413 over the size limit, 415 if the bytes are not a JPEG/PNG/WebP image."""

@@ -5,6 +5,8 @@ Part of the engine (`engine.accounts`): it runs its changes through the engine's
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -78,6 +80,11 @@ class Accounts:
             if user is None:
                 raise NotFound(f"user {user_id} not found", field="user_id")
             return UserRead.model_validate(user)
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for `purpose` (e.g. unit links), derived from the signing secret:
+        one secret to rotate, no key used for two things."""
+        return hmac.new(self._secret().encode(), purpose.encode(), hashlib.sha256).digest()
 
     def _secret(self) -> str:
         if self._signing_secret is None:

@@ -31,6 +31,7 @@ from dispatcher.fieldwork.schemas import (
     Progress,
     RouteRead,
 )
+from dispatcher.inspections import service as inspections
 from dispatcher.photos import service as photos
 from dispatcher.photos.models import PhotoTag
 from dispatcher.photos.schemas import PhotoRead
@@ -110,6 +111,8 @@ class FieldDesk:
 
         def run(s: Session, now: datetime) -> CompletionResult:
             at = data.at or now
+            if by is not None and not by.staff:  # staff may close a round done on paper
+                inspections.require_done(s, fieldwork.mine(s, ticket_id=ticket_id, who=by))
             ticket, follow = fieldwork.complete(s, ticket_id=ticket_id, who=by, data=data,
                                                 at=at, now=now, settings=engine.settings,
                                                 policy=engine.policy)

@@ -20,6 +20,7 @@ class FollowUpState(StrEnum):
 class Channel(StrEnum):
     link = "link"  # the resident, through the one-time link
     phone = "phone"  # the front desk, by phone
+    app = "app"  # the resident, in the resident's app (his unit's link)
 
 
 class FollowUp(Base):

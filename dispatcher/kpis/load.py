@@ -46,6 +46,9 @@ def history(session: Session, *, start: datetime, end: datetime) -> History:
         fixes=_fixes(session, start, end),
         reworked=frozenset(session.scalars(
             select(Ticket.rework_of).where(Ticket.rework_of.is_not(None)).distinct())),
+        found_by_inspection=frozenset(session.scalars(select(Ticket.id).where(
+            Ticket.id.in_(ids), Ticket.follow_up_of.in_(
+                select(Ticket.id).where(Ticket.maintenance_plan_id.is_not(None)))))),
         site_regions={s.id: s.region for s in session.scalars(select(Site))},
     )
 

@@ -92,4 +92,6 @@ class History:
     fixes: tuple[GpsFix, ...] = ()
     # Ids of tickets some later ticket redoes (`rework_of`), whenever that ticket was reported.
     reworked: frozenset[int] = frozenset()
+    # Ids of repair tickets opened by a preventive visit's findings (`follow_up_of` one).
+    found_by_inspection: frozenset[int] = frozenset()
     site_regions: dict[str, str] = field(default_factory=dict)

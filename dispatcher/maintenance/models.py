@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatcher.db import Base, UtcDateTime
@@ -27,3 +28,5 @@ class MaintenancePlan(Base):
     last_done: Mapped[datetime | None] = mapped_column(UtcDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Items of an inspection round (`dispatcher.inspections.checklist.ChecklistItem`).
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

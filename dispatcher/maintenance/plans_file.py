@@ -10,7 +10,11 @@ asset_id = 12              # one asset, or every asset of a kind (optionally of 
 # site_id = "lvjing"
 first_due = 2026-12-01     # a date (09:00 local) or a datetime with its offset
 cadence_days = 15          # optional, as are kind, category, tolerance_days, service_min,
-                           # description and active
+                           # description, active and checklist
+checklist = [              # an inspection round's items (see dispatcher.inspections.checklist)
+  { key = "pressure", label = "出水压力", kind = "reading", unit = "MPa", min = 0.3, max = 0.6 },
+  { key = "leaks", label = "无渗漏", photo = true },
+]
 ```
 """
 
@@ -24,12 +28,16 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import TypeAdapter, ValidationError
+
 from dispatcher.assets.models import AssetKind
 from dispatcher.enums import Category
+from dispatcher.inspections.checklist import Checklist, ChecklistItem, unique_keys
 
 _KIND_KEYS = {"cadence_days", "tolerance_days", "service_min", "category"}
-_PLAN_KEYS = _KIND_KEYS | {"asset_id", "asset_kind", "site_id", "kind", "first_due",
-                           "description", "active"}
+_KIND_OPTIONAL = {"checklist"}
+_PLAN_KEYS = _KIND_KEYS | _KIND_OPTIONAL | {"asset_id", "asset_kind", "site_id", "kind",
+                                            "first_due", "description", "active"}
 _PLAN_HEADER = re.compile(r"^\s*\[\[\s*plan\s*\]\]")
 VISIT_TIME = time(9, 0)  # a due date without a time falls due at 09:00 local
 
@@ -46,6 +54,7 @@ class KindDefaults:
     tolerance_days: int
     service_min: int
     category: Category
+    checklist: tuple[ChecklistItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ def _kinds(raw: dict[str, Any], where: str, text: str,
     kinds = {}
     for name, values in raw.items():
         at = f"{where}:{_line(text, f'[kind.{name}]')}: kind.{name}"
-        unknown = set(values) - _KIND_KEYS
+        unknown = set(values) - _KIND_KEYS - _KIND_OPTIONAL
         if unknown:
             raise PlanFileError(f"{at}: unknown key(s) {sorted(unknown)}")
         known = (base or {}).get(name)
@@ -104,7 +113,9 @@ def _kinds(raw: dict[str, Any], where: str, text: str,
             _positive(merged["cadence_days"], f"{at}.cadence_days"),
             _positive(merged["tolerance_days"], f"{at}.tolerance_days"),
             _positive(merged["service_min"], f"{at}.service_min"),
-            _enum(Category, merged["category"], f"{at}.category"))
+            _enum(Category, merged["category"], f"{at}.category"),
+            tuple(_checklist(values["checklist"], f"{at}.checklist")) if "checklist" in values
+            else known.checklist if known else ())
     return kinds
 
 
@@ -133,6 +144,8 @@ def _plan(raw: dict[str, Any], i: int, where: str, header: int, text: str,
             if not isinstance(raw[key], kind):
                 raise PlanFileError(f"{at(key)} must be a {kind.__name__}")
             values[key] = raw[key]
+    if "checklist" in raw:
+        values["checklist"] = _checklist(raw["checklist"], at("checklist"))
     asset_id = _positive(raw["asset_id"], at("asset_id")) if "asset_id" in raw else None
     asset_kind = (_enum(AssetKind, raw["asset_kind"], at("asset_kind"))
                   if "asset_kind" in raw else None)
@@ -148,6 +161,22 @@ def _line(text: str, needle: str, after: int = 0) -> int:
         if n > after and line.strip().startswith(needle):
             return n
     return 0
+
+
+_ITEMS = TypeAdapter(Checklist)
+
+
+def _checklist(value: Any, at: str) -> list[ChecklistItem]:
+    """A checklist from the file: an array of tables, each an item."""
+    try:
+        return unique_keys(_ITEMS.validate_python(value))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        index, *path = first["loc"] or ("",)
+        where = f"{at}[{index}]" + "".join(f".{p}" for p in path)
+        raise PlanFileError(f"{where}: {first['msg']}") from None
+    except ValueError as exc:
+        raise PlanFileError(f"{at}: {exc}") from None
 
 
 def _positive(value: Any, at: str) -> int:

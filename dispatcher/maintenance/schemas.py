@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from dispatcher.enums import Category
+from dispatcher.inspections.checklist import Checklist, ChecklistItem, unique_keys
 from dispatcher.schemas import AwareDatetime, DbId, Strict, omittable
+
+Items = Annotated[Checklist, AfterValidator(unique_keys)]
 
 
 class PlanCreate(Strict):
@@ -23,6 +27,8 @@ class PlanCreate(Strict):
     first_due: AwareDatetime | None = Field(None, description="defaults to one cadence from now")
     description: str = Field("", max_length=4000)
     active: bool = True
+    checklist: Items | None = Field(
+        None, description="an inspection round's items; defaults to the kind's checklist")
 
 
 class PlanUpdate(Strict):
@@ -34,6 +40,7 @@ class PlanUpdate(Strict):
     next_due: AwareDatetime = omittable()
     description: str = omittable(max_length=4000)
     active: bool = omittable()
+    checklist: Items = omittable()
 
 
 class PlanRead(BaseModel):
@@ -50,6 +57,7 @@ class PlanRead(BaseModel):
     last_done: datetime | None
     active: bool
     description: str
+    checklist: list[ChecklistItem]
 
 
 class ImportResult(BaseModel):

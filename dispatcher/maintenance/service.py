@@ -23,6 +23,7 @@ from dispatcher.events import service as events
 from dispatcher.maintenance.models import MaintenancePlan
 from dispatcher.maintenance.plans_file import KindDefaults, PlanSpec, default_kinds
 from dispatcher.maintenance.schemas import ImportResult, PlanCreate, PlanUpdate
+from dispatcher.messages import say
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
@@ -53,7 +54,9 @@ def create(session: Session, *, data: PlanCreate, now: datetime,
         cadence_days=cadence,
         tolerance_days=pick(data.tolerance_days, "tolerance_days", "tolerance_days"),
         next_due=data.first_due or now + cadence * DAY, active=data.active,
-        description=data.description)
+        description=data.description,
+        checklist=[item.model_dump(mode="json") for item in (
+            data.checklist if data.checklist is not None else base.checklist if base else ())])
     _check_window(plan)
     session.add(plan)
     session.flush()
@@ -85,6 +88,8 @@ def update(session: Session, *, plan_id: int, data: PlanUpdate) -> MaintenancePl
     for key, value in data.model_dump(exclude_unset=True).items():
         if value is None:
             raise Invalid(f"{key} cannot be null", field=key)
+        if key == "checklist":  # stored as JSON: enums as their values
+            value = [item.model_dump(mode="json") for item in data.checklist]
         setattr(plan, key, value)
     _check_window(plan)
     session.flush()
@@ -182,8 +187,8 @@ def _ticket(session: Session, plan: MaintenancePlan, now: datetime,
     data = TicketCreate(
         urgency=Urgency.scheduled, category=plan.category, lat=asset.lat, lon=asset.lon,
         site_id=asset.site_id, building=asset.building, unit=asset.unit,
-        description=f"Preventive maintenance ({plan.kind}): {asset.name}, due {local} "
-                    f"± {plan.tolerance_days} d (plan #{plan.id})",
+        description=say("preventive", kind=plan.kind, asset=asset.name, day=local,
+                        days=plan.tolerance_days, id=plan.id),
         service_minutes=plan.service_minutes, reported_at=now,
         window=Window(start=due - tol, end=due + tol), asset_id=asset.id)
     ticket = tickets.create(session, data=data, now=now, policy=policy)

@@ -14,6 +14,8 @@ from dispatcher.db import Base, UtcDateTime
 class PhotoTag(StrEnum):
     before = "before"
     after = "after"
+    inspection = "inspection"  # evidence of a checklist answer
+    resident = "resident"  # the fault as the resident reported it
 
 
 class Photo(Base):

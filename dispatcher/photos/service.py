@@ -21,6 +21,7 @@ from dispatcher.errors import Conflict, Invalid, NotFound, TooLarge, Unsupported
 from dispatcher.events import service as events
 from dispatcher.fieldwork import service as fieldwork
 from dispatcher.photos.models import Photo, PhotoTag
+from dispatcher.tickets.models import Ticket
 
 # Work under way or just done; a photo of a cancelled or unstarted ticket is a mistake.
 PHOTO_STATUSES = (Status.assigned, Status.accepted, Status.en_route, Status.on_site,
@@ -73,11 +74,18 @@ def add(session: Session, *, ticket_id: int, who: Principal | None, data: bytes,
     if ticket.status not in PHOTO_STATUSES:
         raise Conflict(f"ticket {ticket.id} is {ticket.status.value}; photos are taken while "
                        "the work is under way or just done", field="ticket_id")
+    return attach(session, ticket=ticket, data=data, tag=tag,
+                  by=who.username if who else "system", taken_at=taken_at, now=now,
+                  directory=directory, max_bytes=max_bytes)
+
+
+def attach(session: Session, *, ticket: Ticket, data: bytes, tag: PhotoTag, by: str,
+           taken_at: datetime, now: datetime, directory: Path, max_bytes: int) -> Photo:
+    """Judge the bytes, keep the file once, and add its row to `ticket` (whoever may)."""
     content_type = check(data, max_bytes=max_bytes)
     digest = save(directory, data, content_type)
     photo = Photo(ticket_id=ticket.id, sha256=digest, tag=tag, content_type=content_type,
-                  bytes=len(data), uploaded_by=who.username if who else "system",
-                  taken_at=taken_at, uploaded_at=now)
+                  bytes=len(data), uploaded_by=by, taken_at=taken_at, uploaded_at=now)
     session.add(photo)
     session.flush()
     events.record(session, type="ticket.photo_added", at=now, payload={

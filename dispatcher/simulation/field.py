@@ -1,22 +1,28 @@
 """Simulated technicians who follow the plan: accept, drive, check in, work, complete.
 
-They act only through the engine's field commands (`engine.field`), the same ones the PWA's
-buttons call: start, check in at the ticket, complete.
+They act only through the engine's field commands (`engine.field`, `engine.inspections`), the
+same ones the PWA's buttons call: start, check in at the ticket, answer an inspection round's
+checklist (now and then finding a fault), complete.
 """
 
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dispatcher.engine import Engine
 from dispatcher.enums import Status
 from dispatcher.fieldwork.schemas import CheckIn, Completion, Progress
+from dispatcher.inspections.checklist import ChecklistItem, ItemKind
+from dispatcher.inspections.schemas import Answer
 from dispatcher.technicians.schemas import PositionUpdate, TechnicianRead
 from dispatcher.tickets.schemas import TicketRead
 
 GPS_EVERY = timedelta(seconds=30)
+FAULT_SHARE = 0.06  # of checklist answers that find something wrong
 
 
 @dataclass
@@ -90,5 +96,42 @@ class FieldTeam:
             ticket.id, ticket.service_minutes * 60 * self.rng.uniform(0.8, 1.2))
         began = ticket.work_started_at or ticket.on_site_at
         if began and now >= began + timedelta(seconds=seconds):
+            if ticket.preventive:
+                self._inspect(ticket)
             self.engine.field.complete(ticket.id, Completion(notes="done (simulated)"))
             self.work.pop(ticket.id, None)
+
+    def _inspect(self, ticket: TicketRead) -> None:
+        """Answer the round's open items: mostly normal, a few abnormal (a repair opens)."""
+        round_ = self.engine.inspections.read(ticket.id)
+        for item in round_.items:
+            if item.answer is None:
+                self.engine.inspections.answer(ticket.id, self._answer(item),
+                                               photo=_PHOTO if item.photo else None)
+
+    def _answer(self, item: ChecklistItem) -> Answer:
+        fault = self.rng.random() < FAULT_SHARE
+        if item.kind is ItemKind.check:
+            return Answer(key=item.key, ok=not fault,
+                          note="found on the simulated round" if fault else "")
+        low = item.min if item.min is not None else 0.0
+        high = item.max if item.max is not None else low * 2 + 1
+        value = self.rng.uniform(low, high)
+        if fault:  # past the side the range has
+            value = high + abs(high) * 0.3 + 0.1 if item.max is not None else \
+                low - abs(low) * 0.3 - 0.1
+        return Answer(key=item.key, value=round(value, 2))
+
+
+def _png() -> bytes:
+    """A small grey PNG: the simulated technician's photo of an item."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    rows = b"".join(b"\x00" + b"\xa0" * 8 for _ in range(8))
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+_PHOTO = _png()

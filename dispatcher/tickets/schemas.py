@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dispatcher.enums import Category, Skill, Status, Urgency
-from dispatcher.messages import MaybeSaid
+from dispatcher.messages import MaybeSaid, Said
 from dispatcher.schemas import AwareDatetime, DbId, Latitude, Longitude, Strict
 from dispatcher.tickets.models import Ticket
 
@@ -106,7 +106,7 @@ class TicketRead(BaseModel):
     region: str
     building: str | None
     unit: str | None
-    description: str
+    description: Said
     service_minutes: int
     reported_at: datetime
     window: Window | None

@@ -53,6 +53,8 @@ def test_a_wrong_name_or_password_is_401(anonymous: TestClient, app_engine: Engi
 PUBLIC = {f"{API}/auth/login", f"{API}/followup/{{token}}"}
 # Equipment alarms carry a device's signature instead of a token (tests/api/test_alarms.py).
 DEVICE_SIGNED = {f"{API}/alarms"}
+# The resident's app carries the unit's signed link instead (tests/api/test_residents.py).
+UNIT_LINKED = f"{API}/resident/"
 
 
 def test_every_api_route_but_login_needs_a_token(anonymous: TestClient) -> None:
@@ -68,6 +70,12 @@ def test_every_api_route_but_login_needs_a_token(anonymous: TestClient) -> None:
             assert answer.status_code == 422 and answer.json()["field"] == "X-Device-Id"
             continue
         path = re.sub(r"\{[a-z_]+\}", "1", template)
+        if template.startswith(UNIT_LINKED):  # without the unit's key: refused, naming it
+            for method in methods:
+                answer = anonymous.request(method.upper(), path)
+                assert answer.status_code == 422 and answer.json()["field"] in (
+                    "X-Unit-Key", "key"), f"{method} {template}: {answer.text}"
+            continue
         for method in methods:
             answer = anonymous.request(method.upper(), path)
             assert answer.status_code == 401, f"{method} {template}: {answer.status_code}"

@@ -182,10 +182,34 @@ def test_importing_a_plans_file_creates_then_updates(engine: Engine) -> None:
     ('[kind.sauna]\ncadence_days = 30\n', "plans.toml:1: kind.sauna: missing"),
     ('[[plan]\n', "plans.toml: "),
     ('[[plan]]\nasset_id = 1\nfirst_due = "soon"\n', "plan[0].first_due must be a date"),
+    ('[[plan]]\nasset_id = 1\nchecklist = [{ key = "p", label = "压力", kind = "reading" }]\n',
+     "plans.toml:3: plan[0].checklist[0]: Value error, item 'p': a reading needs min, max"),
+    ('[kind.elevator]\nchecklist = [{ key = "a", label = "x" }, { key = "a", label = "y" }]\n',
+     "plans.toml:1: kind.elevator.checklist: checklist key 'a' appears twice"),
+    ('[[plan]]\nasset_id = 1\nchecklist = [{ key = "a", lable = "x" }]\n',
+     "plan[0].checklist[0].label: Field required"),
 ])
 def test_plans_file_errors_name_the_key_and_line(text: str, message: str) -> None:
     with pytest.raises(PlanFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse(text, where="plans.toml", tz=SHANGHAI)
+
+
+def test_a_plans_file_sets_a_kinds_checklist_and_a_plan_its_own(engine: Engine) -> None:
+    """A kind's checklist in the file replaces the packaged one for its plans; a plan's own
+    checklist wins over both; a kind table that leaves it out keeps the packaged one."""
+    lights = [_asset(engine, AssetKind.street_light, f"路灯{i}") for i in range(2)]
+    lift = _asset(engine, AssetKind.elevator, "1号梯")
+    text = ('[kind.street_light]\nchecklist = [{ key = "lit", label = "亮灯" }]\n\n'
+            '[kind.elevator]\ntolerance_days = 3\n\n'
+            f'[[plan]]\nasset_id = {lights[0]}\n\n'
+            f'[[plan]]\nasset_id = {lights[1]}\n'
+            'checklist = [{ key = "volts", label = "电压", kind = "reading", unit = "V", '
+            'min = 210, max = 235 }]\n\n'
+            f'[[plan]]\nasset_id = {lift}\n')
+    engine.import_plans(text)
+    by_asset = {p.asset_id: [i.key for i in p.checklist] for p in engine.list_plans()}
+    assert by_asset[lights[0]] == ["lit"] and by_asset[lights[1]] == ["volts"]
+    assert by_asset[lift][0] == "machine_room_temp" and len(by_asset[lift]) == 5
 
 
 def test_a_plans_file_without_a_name_is_called_plans_toml(engine: Engine) -> None:

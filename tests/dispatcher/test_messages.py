@@ -97,6 +97,12 @@ def test_each_template_gives_back_its_key_and_parameters(template: messages.Temp
     ("same fault as ticket 4? electric in building 3号楼, 12 m away, reported 3 min before",
      "可能与工单 4 为同一故障：3号楼，电类，相距 12 米，早 3 分钟报修"),
     ("done with ticket 4, which this report was merged into", "已随合并的工单 4 一并完成"),
+    ("found at inspection #9: 供水出口压力: reading 0.82 MPa outside the normal 0.25–0.6 MPa",
+     "巡检 #9 发现：供水出口压力：读数 0.82 MPa，超出正常范围 0.25–0.6 MPa"),
+    ("found at inspection #9: 管路阀门无渗漏: abnormal. Note: 阀门滴水",
+     "巡检 #9 发现：管路阀门无渗漏：异常。备注：阀门滴水"),
+    ("Preventive maintenance (elevator): 1号梯, due 2026-12-08 ± 2 d (plan #3)",
+     "预防性维保（电梯）：1号梯，2026-12-08 到期 ± 2 天（计划 #3）"),
     ("a text no template made", "a text no template made"),
 ])
 def test_chinese_reads_as_written_by_hand(text: str, chinese: str) -> None:

@@ -1,6 +1,7 @@
 // The technician app: sign-in, the route, one ticket; live updates, GPS, the outbox badge.
 
 import * as api from "./api.js";
+import * as checklist from "./checklist.js";
 import { badge, sawServerTime } from "./deadlines.js";
 import { $, h } from "./dom.js";
 import { currentLang, setLang, t, tr } from "./i18n.js";
@@ -235,6 +236,7 @@ queue.events.addEventListener("applied", async ({ detail }) => {
     notify(t("uploaded"));
   }
   if (action.kind === "not_home") notify(t("not_home_msg"));
+  if (action.kind === "inspection") await checklist.applied(action, answer);
   await adopting;
   scheduleRefresh();
 });

@@ -39,7 +39,7 @@ function body(action) {
   if (!action.form) return action.body ?? {};
   const form = new FormData();
   for (const [k, v] of Object.entries(action.form.fields || {})) form.append(k, v);
-  form.append("file", action.form.blob, action.form.filename || "photo.jpg");
+  if (action.form.blob) form.append("file", action.form.blob, action.form.filename || "photo.jpg");
   return form;
 }
 

@@ -2,6 +2,7 @@
 // photos, complete, resident not home. Every action goes through the outbox (queue.js).
 
 import * as api from "./api.js";
+import * as checklist from "./checklist.js";
 import { h } from "./dom.js";
 import { t, tr } from "./i18n.js";
 import { shrink } from "./photo.js";
@@ -25,6 +26,7 @@ export async function load(id) {
       await store.setItem(`ticket:${id}`, data);
     }
     opened.photos = await api.getJSON(`/tickets/${id}/photos`).catch(() => opened.photos);
+    await checklist.load(id, data.preventive);
   } catch (err) {
     // A refusal (403, 404) is the server's word; a 5xx is a bad signal like no answer at all.
     if (err instanceof api.HttpError && err.status < 500) {
@@ -33,6 +35,7 @@ export async function load(id) {
     } else {
       const stop = state.route?.stops?.find((s) => s.ticket_id === id);
       opened.data = (await store.getItem(`ticket:${id}`)) || (stop && { ...stop, id });
+      await checklist.load(id, opened.data?.preventive);
     }
   }
   changed();
@@ -112,6 +115,7 @@ function photosSection() {
 
 function completeForm() {
   const draft = (state.drafts[opened.id] ??= { notes: "", parts: "", fixed: true });
+  const left = checklist.unanswered();
   const form = h("form", { class: "card complete-form", id: "complete-form" },
     h("h3", {}, t("complete")),
     h("label", {}, t("notes"), h("textarea", { name: "notes", rows: 3, oninput: (e) => { draft.notes = e.target.value; } }, draft.notes)),
@@ -120,7 +124,8 @@ function completeForm() {
       ...[[true, "fixed_yes"], [false, "fixed_no"]].map(([value, key]) => h("label", { class: "btn choice-btn" },
         h("input", { type: "radio", name: "fixed", value: String(value), checked: draft.fixed === value,
           onchange: () => { draft.fixed = value; } }), t(key)))),
-    h("button", { type: "submit", class: "btn primary", id: "complete" }, t("complete")));
+    left.length ? h("p", { class: "note warn", id: "answer-first" }, t("answer_first", { n: left.length })) : null,
+    h("button", { type: "submit", class: "btn primary", id: "complete", disabled: left.length > 0 }, t("complete")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     await act("complete", "complete", { notes: draft.notes.trim(), parts: parseParts(draft.parts), fixed: draft.fixed });
@@ -189,6 +194,7 @@ export function ticketView() {
     followUp ? h("p", { class: "note ok" }, t("follow_up", { id: followUp.id })) : null,
     actions(status),
     ["accepted", "en_route", "on_site", "completed"].includes(status) ? photosSection() : null,
+    ["on_site", "completed"].includes(status) ? checklist.checklistSection(status) : null,
     status === "on_site" ? completeForm() : null,
     notHome(status));
 }

@@ -1,0 +1,1 @@
+"""Inspection rounds: a maintenance plan's checklist, answered on site."""

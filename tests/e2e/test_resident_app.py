@@ -1,0 +1,85 @@
+"""The resident's app in Chromium at phone size: opened from a unit's QR link, a repair is
+reported with a photo; the technician accepting, arriving and finishing shows up without a
+reload; the resident rates it; another unit's link sees none of it; a withdrawn link says so."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import BUILDINGS, SITE, Live, png, shot
+
+
+def _links(live: Live) -> dict[str, str]:
+    res = live.staff.post("/unit-links", json={"site_id": SITE["id"], "building": "3号楼",
+                                               "units": ["1202", "1203"],
+                                               "lat": BUILDINGS["3号楼"][0],
+                                               "lon": BUILDINGS["3号楼"][1]})
+    res.raise_for_status()
+    return {link["unit"]: link["url"].replace(live.url, "") for link in res.json()}
+
+
+def test_a_resident_reports_follows_live_and_rates(phone: Any, live: Live, tmp_path: Any) -> None:
+    links = _links(live)
+    page = phone(at=BUILDINGS["3号楼"]).new_page()
+    page.goto(links["1202"])
+    page.wait_for_selector("#report")
+    assert "阳光花园 · 3号楼 · 1202" in page.inner_text("#home")
+    assert "#k=" not in page.url  # the code does not stay in the address bar
+    page.select_option("select[name=category]", "water")
+    page.fill("textarea[name=description]", "卫生间下水管漏水")
+    assert page.locator("details.report[open]").count() == 1  # no reports yet: the form first
+    picture = tmp_path / "leak.png"
+    picture.write_bytes(png(1600, 1200))
+    page.set_input_files("input[name=photos]", str(picture))
+    page.wait_for_selector("#thumbs img")
+    shot(page, "r1-report-form-zh")
+    page.click("#report button[type=submit]")
+    card = page.locator("article.ticket").first
+    card.wait_for()
+    ticket = int(card.get_attribute("data-ticket"))
+    page.wait_for_selector(f"[data-ticket='{ticket}'] [data-progress=received]")
+    page.wait_for_selector(f"[data-ticket='{ticket}']:has-text('1 张照片')")  # after the upload
+    assert "最迟修复" in card.inner_text()
+    shot(page, "r2-received-zh")
+    body = live.staff.get(f"/tickets/{ticket}").json()
+    assert (body["building"], body["unit"], body["urgency"]) == ("3号楼", "1202", "routine")
+    assert [p["tag"] for p in live.staff.get(f"/tickets/{ticket}/photos").json()] == ["resident"]
+
+    live.pin(ticket, live.ids["wang"])  # the rest arrives over the stream, no reload
+    wang = live.login("wang", "wang-pass")
+    page.wait_for_selector(f"[data-ticket='{ticket}'] [data-fact=technician]:has-text('wang')")
+    wang.post(f"/tickets/{ticket}/accept", json={}).raise_for_status()
+    page.wait_for_selector(f"[data-ticket='{ticket}'] [data-progress=accepted]")
+    lat, lon = BUILDINGS["3号楼"]
+    wang.post(f"/tickets/{ticket}/check-in", json={"lat": lat, "lon": lon}).raise_for_status()
+    page.wait_for_selector(f"[data-ticket='{ticket}'] [data-progress=on_site]")
+    shot(page, "r3-on-site-live-zh")
+    wang.post(f"/tickets/{ticket}/complete", json={"notes": "更换密封圈"}).raise_for_status()
+    page.wait_for_selector(f"[data-rating='{ticket}']")
+    page.click(f"[data-rating='{ticket}'] [data-star='5']")
+    page.fill(f"[data-rating='{ticket}'] input[name=comment]", "师傅很仔细")
+    shot(page, "r4-rating-zh")
+    page.click(f"[data-rating='{ticket}'] [data-fixed=true]")
+    page.wait_for_selector(f"[data-ticket='{ticket}'] [data-progress=closed]")
+    page.wait_for_selector(f"[data-reopen='{ticket}']")  # within 7 days, should it come back
+    shot(page, "r5-rated-zh")
+    assert live.staff.get(f"/tickets/{ticket}").json()["status"] == "closed"
+    follow = live.staff.get(f"/tickets/{ticket}/followup").json()
+    assert (follow["rating"], follow["channel"], follow["comment"]) == (5, "app", "师傅很仔细")
+
+    neighbour = phone(at=BUILDINGS["3号楼"]).new_page()
+    neighbour.goto(links["1203"])
+    neighbour.wait_for_selector("#mine")
+    assert neighbour.locator("article.ticket").count() == 0
+    assert "还没有报修记录" in neighbour.inner_text("#mine")
+
+
+def test_a_withdrawn_link_tells_the_resident_what_to_do(phone: Any, live: Live) -> None:
+    links = _links(live)
+    (link,) = [x for x in live.staff.get("/unit-links").json() if x["unit"] == "1202"]
+    live.staff.post(f"/unit-links/{link['id']}/revoke").raise_for_status()
+    page = phone(locale="en-US").new_page()
+    page.goto(links["1202"])
+    page.wait_for_selector("#link-error")
+    assert "withdrew" in page.inner_text("#link-error")
+    shot(page, "r6-withdrawn-en")
