@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         v1.include_router(router, dependencies=signed_in)
     # The closed loop's desk work, equipment and figures are for the office, not the field.
     for router in (kpis.router, followups.router, assets.router, maintenance.router,
-                   residents.office):
+                   residents.office, residents.desk):
         v1.include_router(router, dependencies=[Depends(staff_only)])
     app.include_router(v1)
     contract.install(app)

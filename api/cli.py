@@ -302,6 +302,8 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"Demo: {base}/console/  technician app: {base}/app/  API docs: {base}/docs  "
           f"(simulated day from 08:00, x{args.speed:g})", flush=True)
     print(demo.credentials(), flush=True)
+    print(f"Resident app of {demo.compound.buildings[0].name} 101 (its QR code): "
+          f"{base}{demo.resident_url()}", flush=True)
     _run_api(engine, args, _planner_args(settings, clock), demo)
     return 0
 

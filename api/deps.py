@@ -16,7 +16,9 @@ from dispatcher.errors import Unauthenticated
 from dispatcher.schemas import MAX_ID
 
 # EventSource and <img> cannot send headers: these GETs may carry ?access_token= instead.
-QUERY_TOKEN_GETS = (re.compile(r"^/api/v1/stream$"), re.compile(r"^/api/v1/photos/\d+$"))
+# Pages a browser opens itself (an <img>, an EventSource, a sheet to print in a new tab).
+QUERY_TOKEN_GETS = (re.compile(r"^/api/v1/stream$"), re.compile(r"^/api/v1/photos/\d+$"),
+                    re.compile(r"^/api/v1/unit-links/sheet$"))
 NOT_LOGGED_IN = ("not logged in: send Authorization: Bearer <token> from "
                  "POST /api/v1/auth/login")
 

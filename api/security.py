@@ -17,6 +17,8 @@ APP_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'se
            "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The office's QR sheet: a page of inline SVG with its own print style, and no script at all.
+SHEET_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
             "https://fonts.googleapis.com; "
@@ -35,6 +37,8 @@ def headers_for(path: str) -> list[tuple[bytes, bytes]]:
     """The security headers of an answer at `path`."""
     if path.startswith(("/docs", "/redoc")):
         csp = DOCS_CSP
+    elif path == "/api/v1/unit-links/sheet":
+        csp = SHEET_CSP
     elif path.startswith(("/app", "/console", "/followup/", "/r/")) or path == "/r":
         csp = APP_CSP
     else:

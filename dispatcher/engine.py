@@ -27,6 +27,7 @@ from dispatcher.auth.accounts import Accounts
 from dispatcher.auth.schemas import UserCreate, UserRead
 from dispatcher.auth.tokens import Principal
 from dispatcher.clock import Clock, SystemClock
+from dispatcher.complaints.desk import ComplaintDesk
 from dispatcher.config import Settings
 from dispatcher.db import create_schema, make_engine, make_sessionmaker
 from dispatcher.enums import Status
@@ -117,6 +118,7 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
         self.field = FieldDesk(self)
         self.alarms = AlarmDesk(self)
         self.inspections = InspectionDesk(self)
+        self.complaints = ComplaintDesk(self)
         self.residents = ResidentDesk(self, lambda: self.accounts.derived_key(UNIT_LINKS))
         self.gps = GpsIngest(sessions=self.sessions, clock=self.clock, settings=settings,
                              bus=self.bus, nudge=self.relay.nudge,

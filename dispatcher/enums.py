@@ -55,3 +55,15 @@ class TechState(StrEnum):
 
 # Tickets the planner still has to place (or keep) on a route.
 OPEN_STATUSES = (Status.new, Status.assigned, Status.accepted, Status.en_route, Status.on_site)
+
+
+class ComplaintTopic(StrEnum):
+    """What a resident complains about (投诉): the service desk handles it, not a route."""
+
+    facility = "facility"      # a facility fault not fixed, or fixed badly
+    sanitation = "sanitation"  # cleaning, rubbish
+    noise = "noise"
+    security = "security"
+    parking = "parking"
+    service = "service"        # staff conduct
+    other = "other"

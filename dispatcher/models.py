@@ -5,6 +5,7 @@ from dispatcher.alerts.models import Alert
 from dispatcher.assets.models import Asset
 from dispatcher.audit.models import AuditEntry
 from dispatcher.auth.models import SigningKey, User
+from dispatcher.complaints.models import Complaint
 from dispatcher.events.models import Event
 from dispatcher.followups.models import FollowUp
 from dispatcher.idempotency.models import IdempotencyKey
@@ -20,7 +21,7 @@ from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
 __all__ = [
-    "Alarm", "Alert", "Asset", "AuditEntry", "Device", "Event", "FollowUp", "IdempotencyKey",
-    "InspectionAnswer", "MaintenancePlan", "Override", "Photo", "PlanVersion", "RecurringFault",
-    "SigningKey", "Site", "Technician", "Ticket", "UnitLink", "User",
+    "Alarm", "Alert", "Asset", "AuditEntry", "Complaint", "Device", "Event", "FollowUp",
+    "IdempotencyKey", "InspectionAnswer", "MaintenancePlan", "Override", "Photo", "PlanVersion",
+    "RecurringFault", "SigningKey", "Site", "Technician", "Ticket", "UnitLink", "User",
 ]

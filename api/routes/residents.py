@@ -18,6 +18,8 @@ from api import errors
 from api.deps import EngineDep, Id, StaffUser
 from api.ratelimit import RateLimited
 from api.routes.stream import PING_S, RETRY_MS, _broadcaster
+from dispatcher.complaints.models import ComplaintState
+from dispatcher.complaints.schemas import ComplaintCreate, ComplaintRead, DeskStep
 from dispatcher.errors import Invalid
 from dispatcher.followups.schemas import FollowUpAnswer
 from dispatcher.residents.schemas import (
@@ -32,6 +34,7 @@ from dispatcher.residents.sheet import render
 
 router = APIRouter(prefix="/resident", tags=["resident (unit link)"])
 office = APIRouter(prefix="/unit-links", tags=["unit links"])
+desk = APIRouter(prefix="/complaints", tags=["complaints"])
 
 UnitKey = Annotated[str, Header(alias="X-Unit-Key", min_length=3, max_length=80,
                                 description="the unit's link token (after #k= in its URL)")]
@@ -99,12 +102,28 @@ def reopen(ticket_id: Id, engine: EngineDep, key: Writer,
     return engine.residents.reopen(key, ticket_id, (body or Reopen()).comment)
 
 
+@router.get("/complaints", responses=errors.declare(401, 410))
+def complaints(engine: EngineDep, key: UnitKey) -> list[ComplaintRead]:
+    """This home's complaints, newest first, with their deadlines and the desk's answers."""
+    return engine.residents.complaints(key)
+
+
+@router.post("/complaints", status_code=status.HTTP_201_CREATED,
+             responses=errors.declare(401, 410, 429))
+def complain(body: ComplaintCreate, engine: EngineDep, key: Writer) -> ComplaintRead:
+    """A complaint (投诉): acknowledged, explained and closed by the desk, each by the
+    deadline the SLA policy gives its topic."""
+    return engine.residents.complain(key, body)
+
+
 @router.get("/stream", response_class=StreamingResponse, responses=errors.declare(401, 410))
 async def stream(request: Request, engine: EngineDep,
                  key: Annotated[str, Query(min_length=3, max_length=80)]) -> StreamingResponse:
-    """Server-Sent Events naming which of this home's reports changed (`{"ticket_id": N}`),
-    so the app fetches it again; nothing of anyone else's goes out."""
-    await to_thread.run_sync(engine.residents.unit, key)  # 401/410 before streaming
+    """Server-Sent Events naming which of this home's reports or complaints changed
+    (`{"ticket_id": N}`, `{"complaint_id": N}`), so the app fetches them again; nothing of
+    anyone else's goes out."""
+    home = await to_thread.run_sync(engine.residents.unit, key)  # 401/410 before streaming
+    place = (home.site_id, home.building, home.unit)
     listener = _broadcaster(request.app).listen()
     mine = {t.id for t in await to_thread.run_sync(engine.residents.tickets, key)}
 
@@ -115,16 +134,19 @@ async def stream(request: Request, engine: EngineDep,
                 changed = set()
                 for message in batch:
                     event = json.loads(message.data.decode().partition("data: ")[2])
-                    tid = (event.get("payload") or {}).get("ticket_id")
-                    if tid is not None and tid not in mine and event.get("type") == \
-                            "ticket.created":
-                        mine.update(t.id for t in await to_thread.run_sync(
-                            engine.residents.tickets, key))
-                    if tid in mine:
-                        changed.add(tid)
+                    kind, payload = event.get("type", ""), event.get("payload") or {}
+                    here = (payload.get("site_id"), payload.get("building"),
+                            payload.get("unit")) == place
+                    tid = payload.get("ticket_id")
+                    if kind == "ticket.created" and here:
+                        mine.add(tid)
+                    if tid is not None and tid in mine:
+                        changed.add(("ticket_id", tid))
+                    if kind.startswith("complaint.") and here:
+                        changed.add(("complaint_id", payload["complaint_id"]))
                 if changed:
-                    yield "".join(f"data: {json.dumps({'ticket_id': t})}\n\n"
-                                  for t in sorted(changed))
+                    yield "".join(f"data: {json.dumps({kind: ident})}\n\n"
+                                  for kind, ident in sorted(changed))
                 elif not batch:
                     yield ": ping\n\n"
         finally:
@@ -168,3 +190,35 @@ def sheet(request: Request, engine: EngineDep, site_id: Annotated[str, Query(min
                       field="building")
     name = next((s.name for s in engine.list_sites() if s.id == site_id), site_id)
     return HTMLResponse(render(name, building, live))
+
+
+@desk.get("")
+def list_complaints(engine: EngineDep, state: ComplaintState | None = None
+                    ) -> list[ComplaintRead]:
+    """Newest first, with the milestones overdue; `state=open` is the desk's queue."""
+    return engine.complaints.list(state)
+
+
+@desk.post("/{complaint_id}/acknowledge")
+def acknowledge(complaint_id: Id, engine: EngineDep, user: StaffUser,
+                body: DeskStep | None = None) -> ComplaintRead:
+    return engine.complaints.acknowledge(complaint_id, _by(body, user.username))
+
+
+@desk.post("/{complaint_id}/explain")
+def explain(complaint_id: Id, body: DeskStep, engine: EngineDep,
+            user: StaffUser) -> ComplaintRead:
+    """The explanation the resident reads (acknowledges it too)."""
+    return engine.complaints.explain(complaint_id, _by(body, user.username))
+
+
+@desk.post("/{complaint_id}/close")
+def close(complaint_id: Id, body: DeskStep, engine: EngineDep,
+          user: StaffUser) -> ComplaintRead:
+    """Closed with the outcome; 409 before it is explained."""
+    return engine.complaints.close(complaint_id, _by(body, user.username))
+
+
+def _by(body: DeskStep | None, username: str) -> DeskStep:
+    step = body or DeskStep()
+    return step if "by" in step.model_fields_set else step.model_copy(update={"by": username})

@@ -22,8 +22,9 @@ from dispatcher.planning.models import PlanVersion
 from dispatcher.technicians import service as technicians
 from dispatcher.tickets.models import Ticket
 
-# What the live views show; `technician.` alone would also stream shift bookkeeping.
-STREAMED = ("plan.", "alert.", "ticket.", "technician.position", "override.")
+# What the live views show (complaints: the console and the resident's app); `technician.`
+# alone would also stream shift bookkeeping.
+STREAMED = ("plan.", "alert.", "ticket.", "technician.position", "override.", "complaint.")
 
 
 @dataclass(frozen=True)

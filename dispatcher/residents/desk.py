@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from dispatcher.complaints import service as complaints
+from dispatcher.complaints.schemas import ComplaintCreate, ComplaintRead
 from dispatcher.context import Context
 from dispatcher.errors import Invalid
 from dispatcher.followups.schemas import FollowUpAnswer
@@ -94,6 +96,18 @@ class ResidentDesk:
             s, link, ticket_id, comment, now=now, settings=e.settings, policy=e.policy),
             e.settings))
 
+    def complain(self, token: str, data: ComplaintCreate) -> ComplaintRead:
+        """A complaint from the home, with its topic's deadlines."""
+        policy = self._engine.policy
+        return self._as(token, lambda s, link, now: complaints.read(complaints.file(
+            s, site_id=link.site_id, building=link.building, unit=link.unit, data=data,
+            now=now, policy=policy), now))
+
+    def complaints(self, token: str) -> list[ComplaintRead]:
+        return self._as(token, lambda s, link, now: [complaints.read(c, now) for c in
+                                                     complaints.list_(
+            s, site_id=link.site_id, building=link.building, unit=link.unit)])
+
     def _as(self, token: str, step: Callable[[Session, UnitLink, datetime], T]) -> T:
         key = self.key
         return self._engine.command(lambda s, now: step(
@@ -102,6 +116,8 @@ class ResidentDesk:
     # -- the office ------------------------------------------------------------------------
     def issue(self, data: LinkIssue, *, by: str, base_url: str) -> list[LinkRead]:
         """Links for the given units of a building (existing live ones kept)."""
+        key = self.key  # read (or made) before the transaction: SQLite has one writer
+
         def run(s: Session, now: datetime) -> list[LinkRead]:
             site = s.get(Site, data.site_id)
             if site is None:
@@ -110,22 +126,24 @@ class ResidentDesk:
             lon = data.lon if data.lon is not None else site.lon
             made = [links.issue(s, site_id=site.id, building=data.building, unit=unit,
                                 lat=lat, lon=lon, by=by, now=now) for unit in data.units]
-            return [self._read(link, base_url) for link in made]
+            return [_read(link, base_url, key) for link in made]
         return self._engine.command(run)
 
     def links(self, *, site_id: str | None, building: str | None,
               base_url: str) -> list[LinkRead]:
+        key = self.key
         with self._engine.sessions() as s:
-            return [self._read(link, base_url)
+            return [_read(link, base_url, key)
                     for link in links.list_(s, site_id=site_id, building=building)]
 
     def revoke(self, link_id: int, *, by: str, base_url: str) -> LinkRead:
-        return self._engine.command(lambda s, now: self._read(
-            links.revoke(s, link_id=link_id, by=by, now=now), base_url))
+        key = self.key
+        return self._engine.command(lambda s, now: _read(
+            links.revoke(s, link_id=link_id, by=by, now=now), base_url, key))
 
-    def _read(self, link: UnitLink, base_url: str) -> LinkRead:
-        token = links.sign(link, self.key)
-        return LinkRead(id=link.id, site_id=link.site_id, building=link.building,
-                        unit=link.unit, url=f"{base_url}/r/#k={token}",
-                        created_at=link.created_at, revoked_at=link.revoked_at,
-                        last_used_at=link.last_used_at)
+
+def _read(link: UnitLink, base_url: str, key: bytes) -> LinkRead:
+    token = links.sign(link, key)
+    return LinkRead(id=link.id, site_id=link.site_id, building=link.building, unit=link.unit,
+                    url=f"{base_url}/r/#k={token}", created_at=link.created_at,
+                    revoked_at=link.revoked_at, last_used_at=link.last_used_at)

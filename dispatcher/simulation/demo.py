@@ -14,6 +14,7 @@ from dispatcher.maintenance.schemas import PlanCreate
 from dispatcher.simulation.alarms import AlarmFeed
 from dispatcher.simulation.compound import equipment, sunshine_garden, team
 from dispatcher.simulation.field import FieldTeam
+from dispatcher.simulation.residents import Residents
 from dispatcher.simulation.tickets import TicketStream
 from dispatcher.sites.schemas import SiteCreate
 from dispatcher.tickets.schemas import TicketCreate
@@ -39,6 +40,7 @@ class Demo:
         self.stream = TicketStream(self.compound, seed=seed, tz=engine.settings.tz)
         self.field = FieldTeam(engine, seed=seed + 1)
         self.alarms = AlarmFeed(engine, seed=seed + 2)
+        self.residents = Residents(engine, self.compound.site_id, seed=seed + 3)
         self.per_hour = tickets_per_hour
         self.opening = opening_tickets
         self._stop = threading.Event()
@@ -91,6 +93,12 @@ class Demo:
             self.engine.create_plan(PlanCreate(asset_id=created.id, first_due=due))
         self.engine.generate_maintenance()
 
+    def resident_url(self) -> str:
+        """The path of one home's link to the resident's app (as its QR code holds it)."""
+        building = self.compound.buildings[0]
+        key = self.residents.key(building.name, "101", (building.lat, building.lon))
+        return f"/r/#k={key}"
+
     def credentials(self) -> str:
         """The demo's logins, to print at start."""
         lines = ["Logins (username / password):"]
@@ -118,7 +126,9 @@ class Demo:
             now = clock.now()
             try:
                 while next_at <= now:
-                    self.engine.create_ticket(self.stream.draw(next_at))
+                    drawn = self.stream.draw(next_at)
+                    if not self.residents.report(drawn):  # the app, or the front desk
+                        self.engine.create_ticket(drawn)
                     next_at += timedelta(seconds=self.stream.gap_seconds(self.per_hour))
                 if outage_at <= now:
                     reports += self.stream.outage(outage_at)
@@ -126,6 +136,7 @@ class Demo:
                 while reports and reports[0].reported_at and reports[0].reported_at <= now:
                     self.engine.create_ticket(reports.pop(0))
                 self.alarms.step(now)
+                self.residents.step(now)
                 self.field.step()
             except Exception:  # keep the demo alive; the log says what went wrong
                 log.exception("demo step failed")

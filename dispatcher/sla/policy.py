@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dispatcher.enums import Category, Skill, Urgency
+from dispatcher.enums import Category, ComplaintTopic, Skill, Urgency
 
 _LEVEL_KEYS = ("respond_min", "arrive_min", "resolve_min", "late_weight")
+_COMPLAINT_KEYS = ("acknowledge_min", "explain_min", "close_min")
 
 
 class PolicyError(ValueError):
@@ -46,12 +47,23 @@ class CategoryDefaults:
 
 
 @dataclass(frozen=True)
+class ComplaintLevel:
+    """A complaint's three milestones, minutes from when it was made."""
+
+    acknowledge_min: int
+    explain_min: int
+    close_min: int
+
+
+@dataclass(frozen=True)
 class SlaPolicy:
-    """Service levels by urgency, category rules that refine them, and category defaults."""
+    """Service levels by urgency, category rules that refine them, and category defaults;
+    complaint levels by topic."""
 
     levels: dict[Urgency, Level]
     rules: tuple[tuple[Urgency | None, Category, Level], ...]
     categories: dict[Category, CategoryDefaults]
+    complaints: dict[ComplaintTopic, ComplaintLevel] = field(default_factory=dict)
 
     def level(self, urgency: Urgency, category: Category) -> Level:
         """The urgency's level with every matching category rule applied on top."""
@@ -103,7 +115,7 @@ def load_policy(path: Path | None = None) -> SlaPolicy:
             custom = tomllib.loads(Path(path).read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise PolicyError(f"{path}: {exc}") from exc
-        for table in ("urgency", "category"):
+        for table in ("urgency", "category", "complaint"):
             for key, value in custom.get(table, {}).items():
                 data.setdefault(table, {}).setdefault(key, {}).update(value)
         if "rule" in custom:
@@ -132,7 +144,33 @@ def _parse(data: dict[str, Any], where: str) -> SlaPolicy:
             raise PolicyError(f"{where}: category.{c}.service_min must be a positive integer")
         skill = _enum(Skill, raw.get("skill"), f"{where}: category.{c}.skill")
         categories[c] = CategoryDefaults(skill, minutes)
-    return SlaPolicy(levels, tuple(rules), categories)
+    return SlaPolicy(levels, tuple(rules), categories, _complaints(data.get("complaint", {}),
+                                                                   where))
+
+
+def _complaints(raw: dict[str, Any], where: str) -> dict[ComplaintTopic, ComplaintLevel]:
+    """Each topic's levels: `complaint.default` with the topic's own table laid over it."""
+    unknown = set(raw) - {"default"} - {t.value for t in ComplaintTopic}
+    if unknown:
+        raise PolicyError(f"{where}: complaint.{sorted(unknown)[0]}: not a topic; use default "
+                          f"or one of {[t.value for t in ComplaintTopic]}")
+    levels = {}
+    for topic in ComplaintTopic:
+        merged = {**raw.get("default", {}), **raw.get(topic.value, {})}
+        at = f"{where}: complaint.{topic.value}"
+        extra = set(merged) - set(_COMPLAINT_KEYS)
+        if extra:
+            raise PolicyError(f"{at}: unknown key(s) {sorted(extra)}")
+        for key in _COMPLAINT_KEYS:
+            value = merged.get(key)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise PolicyError(f"{at}.{key} must be a positive integer, got {value!r}")
+        if not merged["acknowledge_min"] <= merged["explain_min"] <= merged["close_min"]:
+            raise PolicyError(f"{at}: acknowledge_min <= explain_min <= close_min, got "
+                              f"{merged['acknowledge_min']}, {merged['explain_min']}, "
+                              f"{merged['close_min']}")
+        levels[topic] = ComplaintLevel(**{k: merged[k] for k in _COMPLAINT_KEYS})
+    return levels
 
 
 def _level(raw: dict[str, Any], at: str, extra: tuple[str, ...] = ()) -> Level:

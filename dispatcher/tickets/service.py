@@ -41,8 +41,10 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     )
     session.add(ticket)
     session.flush()
-    events.record(session, type="ticket.created", at=now,
-                  payload={"ticket_id": ticket.id, "region": ticket.region})
+    # Where it is, so a home's live stream (the resident's app) knows its own at once.
+    events.record(session, type="ticket.created", at=now, payload={
+        "ticket_id": ticket.id, "region": ticket.region, "site_id": ticket.site_id,
+        "building": ticket.building, "unit": ticket.unit})
     return ticket
 
 

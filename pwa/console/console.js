@@ -10,8 +10,10 @@ import {
 } from "./common.js";
 import { initComplete } from "./complete.js";
 import { duplicateNote } from "./duplicates.js";
+import { loadComplaints } from "./complaints.js";
 import { loadFollowups } from "./followups.js";
-import { initIntake, loadPolicy, renderIntake } from "./intake.js";
+import { initIntake, loadPolicy, place, renderIntake } from "./intake.js";
+import { setupQrSheet } from "./qrsheet.js";
 
 const API = {
   plan: "/api/v1/plan",
@@ -50,6 +52,7 @@ async function refresh() {
   }
   render();
   loadFollowups();
+  loadComplaints();
   pollTimer = setTimeout(refresh, POLL_MS);
 }
 
@@ -109,6 +112,7 @@ function render() {
   renderTickets();
   renderTechOptions();
   if (!$("intake-form").contains(document.activeElement)) renderIntake(data);
+  setupQrSheet(() => data.sites, place);
 }
 
 const boardBusy = () => $("reason-dialog").open || document.querySelector("#board .dragging");

@@ -65,7 +65,8 @@ export function renderIntake(data) {
   suggest();
 }
 
-function place(siteId, building) {
+/** A building's position: from its tickets, else the site's centre. */
+export function place(siteId, building) {
   const known = buildings.get(`${siteId}|${building}`);
   if (known) return known;
   const site = sites.find((x) => x.id === siteId);

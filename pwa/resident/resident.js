@@ -25,6 +25,12 @@ const TEXT = {
     categories: { water: "水", electric: "电", gas: "燃气", lock: "门锁", hvac: "空调", elevator: "电梯",
       sanitation: "保洁", fire: "消防", general: "其他" },
     slots: { "09": "上午 9–12 点", "13": "下午 1–5 点", "18": "晚上 6–8 点" },
+    complain: "我要投诉", topic: "投诉类别", complaint_text: "投诉内容", send_complaint: "提交投诉",
+    my_complaints: "我的投诉", complained: "已提交投诉 #{id}", explanation: "物业答复", outcome: "处理结果",
+    acknowledge_by: "最迟受理", explain_by: "最迟答复", close_by: "最迟办结",
+    c_steps: ["已提交", "已受理", "已答复", "已办结"],
+    topics: { facility: "设施故障", sanitation: "环境卫生", noise: "噪音", security: "安保", parking: "停车",
+      service: "服务态度", other: "其他" },
   },
   en: {
     title: "Report a repair", report: "Report a repair", category: "What is it about", description: "What happened",
@@ -44,13 +50,19 @@ const TEXT = {
     categories: { water: "Water", electric: "Electric", gas: "Gas", lock: "Lock", hvac: "Air-con", elevator: "Elevator",
       sanitation: "Cleaning", fire: "Fire", general: "Other" },
     slots: { "09": "9–12 am", "13": "1–5 pm", "18": "6–8 pm" },
+    complain: "Make a complaint", topic: "About", complaint_text: "Your complaint", send_complaint: "Send",
+    my_complaints: "My complaints", complained: "Complaint #{id} sent", explanation: "The office's answer",
+    outcome: "Outcome", acknowledge_by: "Acknowledged by", explain_by: "Answered by", close_by: "Closed by",
+    c_steps: ["Sent", "Acknowledged", "Answered", "Closed"],
+    topics: { facility: "Facility fault", sanitation: "Cleanliness", noise: "Noise", security: "Security",
+      parking: "Parking", service: "Staff conduct", other: "Other" },
   },
 };
 const STEP_OF = { received: 0, assigned: 1, accepted: 2, on_the_way: 3, on_site: 4, done: 5, closed: 5 };
 
 let lang = localStorage.getItem("resident.lang") || ((navigator.language || "zh").toLowerCase().startsWith("en") ? "en" : "zh");
 const t = (k, vars = {}) => String(TEXT[lang][k] ?? k).replace(/\{(\w+)\}/g, (_, n) => vars[n] ?? "");
-const state = { home: null, tickets: [], notice: null, error: null, draft: { photos: [] }, ratings: {}, comments: {} };
+const state = { home: null, tickets: [], complaints: [], notice: null, error: null, draft: { photos: [] }, ratings: {}, comments: {} };
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -98,7 +110,13 @@ function notify(text, kind = "ok") {
 }
 
 async function loadAll() {
-  [state.home, state.tickets] = await Promise.all([call("GET", "/me"), call("GET", "/tickets")]);
+  [state.home, state.tickets, state.complaints] = await Promise.all(
+    [call("GET", "/me"), call("GET", "/tickets"), call("GET", "/complaints")]);
+  render();
+}
+
+async function loadComplaints() {
+  state.complaints = await call("GET", "/complaints");
   render();
 }
 
@@ -113,7 +131,10 @@ function listen() {
   const source = new EventSource(`${API}/stream?key=${encodeURIComponent(key())}`);
   source.onopen = () => { document.getElementById("live").hidden = false; };
   source.onerror = () => { document.getElementById("live").hidden = true; };
-  source.onmessage = (ev) => { const { ticket_id: id } = JSON.parse(ev.data); refreshOne(id).catch(() => {}); };
+  source.onmessage = (ev) => {
+    const said = JSON.parse(ev.data);
+    (said.complaint_id ? loadComplaints() : refreshOne(said.ticket_id)).catch(() => {});
+  };
 }
 
 // -- reporting ------------------------------------------------------------------------------
@@ -183,6 +204,46 @@ function reportForm() {
   formEl = h("details", { class: "report", "data-lang": lang, open: !state.tickets.length },
     h("summary", { class: "card" }, `＋ ${t("report")}`), form);
   return formEl;
+}
+
+let complainEl = null;
+
+function complainForm() {
+  if (complainEl?.dataset.lang === lang) return complainEl;
+  const form = h("form", { class: "card", id: "complain", onsubmit: async (ev) => {
+    ev.preventDefault();
+    try {
+      const made = await call("POST", "/complaints", { topic: form.topic.value, text: form.text.value.trim() });
+      complainEl = null;
+      await loadComplaints();
+      notify(t("complained", { id: made.id }));
+    } catch (err) { notify(t("failed", { msg: err.message }), "error"); }
+  } },
+  h("label", {}, t("topic"), h("select", { name: "topic" },
+    Object.entries(TEXT[lang].topics).map(([v, name]) => h("option", { value: v }, name)))),
+  h("label", {}, t("complaint_text"), h("textarea", { name: "text", rows: 3, required: true, maxlength: 2000 })),
+  h("button", { type: "submit" }, t("send_complaint")));
+  complainEl = h("details", { class: "report", "data-lang": lang }, h("summary", { class: "card" }, `＋ ${t("complain")}`), form);
+  return complainEl;
+}
+
+const C_STEP = { open: 0, acknowledged: 1, explained: 2, closed: 3 };
+
+function complaintCard(c) {
+  const at = C_STEP[c.state];
+  const rows = [];
+  const add = (k, v) => { if (v) rows.push(h("dt", {}, t(k)), h("dd", {}, v)); };
+  if (!c.acknowledged_at) add("acknowledge_by", clock(c.acknowledge_by));
+  if (!c.explained_at) add("explain_by", clock(c.explain_by));
+  if (!c.closed_at) add("close_by", clock(c.close_by));
+  add("explanation", c.explanation);
+  add("outcome", c.outcome);
+  return h("article", { class: "card complaint", "data-complaint": c.id, "data-state": c.state },
+    h("div", { class: "row" }, h("strong", {}, TEXT[lang].topics[c.topic] || c.topic),
+      h("span", { class: "muted" }, `#${c.id} · ${clock(c.made_at)}`)),
+    h("p", {}, c.text),
+    h("ol", { class: "steps" }, TEXT[lang].c_steps.map((name, i) => h("li", { class: i < at ? "done" : i === at ? "now" : "" }, name))),
+    h("dl", { class: "facts" }, rows));
 }
 
 // -- following ------------------------------------------------------------------------------
@@ -271,11 +332,17 @@ function render() {
   // focus or the caret from what the resident is typing.
   if (!state.home) return;  // still loading
   const form = reportForm();
-  if (!view.contains(form)) view.replaceChildren(h("div", { id: "notice-slot" }), form, h("section", { id: "mine" }));
+  const complaintForm = complainForm();
+  if (!view.contains(form) || !view.contains(complaintForm)) {
+    view.replaceChildren(h("div", { id: "notice-slot" }), form, complaintForm, h("section", { id: "mine" }),
+      h("section", { id: "my-complaints" }));
+  }
   view.querySelector("#notice-slot").replaceChildren(
     state.notice ? h("p", { class: `notice ${state.notice.kind}`, role: "status" }, state.notice.text) : "");
   view.querySelector("#mine").replaceChildren(h("h2", {}, t("mine")),
     ...(state.tickets.length ? state.tickets.map(ticketCard) : [h("p", { class: "muted" }, t("none"))]));
+  view.querySelector("#my-complaints").replaceChildren(
+    ...(state.complaints.length ? [h("h2", {}, t("my_complaints")), ...state.complaints.map(complaintCard)] : []));
 }
 
 document.getElementById("lang").addEventListener("click", () => {

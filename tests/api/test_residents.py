@@ -165,3 +165,42 @@ def test_the_office_prints_a_buildings_sheet_and_a_technician_cannot(
     bad = client.post(f"{API}/unit-links", json={"site_id": "nowhere", "building": "1",
                                                  "units": ["1"]})
     assert bad.status_code == 422 and bad.json()["field"] == "site_id"
+
+
+def test_a_complaint_is_acknowledged_explained_and_closed_on_its_topics_clock(
+        client: TestClient, app_engine: Engine, clock: ManualClock) -> None:  # noqa: F811
+    (link,) = _links(client, "1202")
+    made = ok(client.post(f"{API}/resident/complaints", headers=_key(link), json={
+        "topic": "sanitation", "text": "楼道垃圾两天没清"}), 201)
+    at = datetime.fromisoformat(made["made_at"])
+    assert datetime.fromisoformat(made["acknowledge_by"]) - at == timedelta(minutes=30)
+    assert datetime.fromisoformat(made["explain_by"]) - at == timedelta(minutes=30)
+    assert datetime.fromisoformat(made["close_by"]) - at == timedelta(hours=4)
+    noise = ok(client.post(f"{API}/resident/complaints", headers=_key(link), json={
+        "topic": "noise", "text": "楼上装修超时"}), 201)
+    assert datetime.fromisoformat(noise["explain_by"]) - datetime.fromisoformat(
+        noise["made_at"]) == timedelta(hours=1)
+    bad = client.post(f"{API}/resident/complaints", headers=_key(link),
+                      json={"topic": "weather", "text": "x"})
+    assert bad.status_code == 422 and "topic" in bad.text
+
+    clock.advance(timedelta(minutes=31))
+    (queued,) = [c for c in ok(client.get(f"{API}/complaints", params={"state": "open"}))
+                 if c["id"] == made["id"]]
+    assert queued["overdue"] == ["acknowledge", "explain"]
+    cid = made["id"]
+    ok(client.post(f"{API}/complaints/{cid}/acknowledge", json={"by": "前台小王"}))
+    early = client.post(f"{API}/complaints/{cid}/close", json={"text": "已处理"})
+    assert early.status_code == 409 and early.json()["field"] == "state"
+    assert client.post(f"{API}/complaints/{cid}/explain", json={}).json()["field"] == "text"
+    ok(client.post(f"{API}/complaints/{cid}/explain", json={"text": "保洁主管已到场，今天清运"}))
+    ok(client.post(f"{API}/complaints/{cid}/close", json={"text": "已清运并加派班次"}))
+    again = client.post(f"{API}/complaints/{cid}/acknowledge")
+    assert again.status_code == 409
+    seen = {c["id"]: c for c in ok(client.get(f"{API}/resident/complaints", headers=_key(link)))}
+    assert (seen[cid]["state"], seen[cid]["explanation"], seen[cid]["outcome"]) == (
+        "closed", "保洁主管已到场，今天清运", "已清运并加派班次")
+    assert seen[cid]["handled_by"] == "dispatcher" and seen[cid]["overdue"] == []
+    li = ok(client.post(f"{API}/technicians", json=tech_json(name="Li")), 201)
+    tech = bearer(app_engine, "li", Role.technician, li["id"])
+    assert client.get(f"{API}/complaints", headers=tech).status_code == 403

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dispatcher.enums import Category, Skill, Urgency
+from dispatcher.enums import Category, ComplaintTopic, Skill, Urgency
 from dispatcher.sla.policy import PolicyError, load_policy
 
 REPORTED = datetime(2026, 11, 25, 1, 0).astimezone()
@@ -80,12 +80,26 @@ def test_policy_file_can_replace_the_rules(tmp_path: Path) -> None:
     assert deadlines(Urgency.emergency, Category.fire, path=path).arrive_by == REPORTED + 30 * MIN
 
 
+def test_a_complaints_topic_lays_its_own_minutes_over_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("[complaint.parking]\nacknowledge_min = 10\n")
+    levels = load_policy(path).complaints
+    assert (levels[ComplaintTopic.parking].acknowledge_min,
+            levels[ComplaintTopic.parking].close_min) == (10, 1440)
+    assert (levels[ComplaintTopic.sanitation].explain_min,
+            levels[ComplaintTopic.sanitation].close_min) == (30, 240)  # the packaged rule
+
+
 @pytest.mark.parametrize("body, named", [
     ("[urgency.emergency]\narrive_min = -5\n", "urgency.emergency.arrive_min"),
     ("[urgency.routine]\nresolve_hours = 3\n", "resolve_hours"),
     ('[category.water]\nskill = "diver"\n', "category.water.skill"),
     ('[[rule]]\ncategory = "plumbing"\n', "rule[0].category"),
     ("[urgency.emergency\n", "policy.toml"),
+    ("[complaint.weather]\nclose_min = 60\n", "complaint.weather: not a topic"),
+    ("[complaint.noise]\nexplain_min = 2000\n", "complaint.noise: acknowledge_min <= explain_min"),
+    ("[complaint.default]\nclose_min = 0\n", "complaint.facility.close_min must be a positive"),
+    ("[complaint.parking]\nreply_min = 5\n", "complaint.parking: unknown key"),
 ])
 def test_bad_policy_file_names_the_key(tmp_path: Path, body: str, named: str) -> None:
     path = tmp_path / "policy.toml"

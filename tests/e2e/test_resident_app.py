@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import BUILDINGS, SITE, Live, png, shot
+from tests.e2e.test_console import _console
 
 
 def _links(live: Live) -> dict[str, str]:
@@ -83,3 +84,59 @@ def test_a_withdrawn_link_tells_the_resident_what_to_do(phone: Any, live: Live) 
     page.wait_for_selector("#link-error")
     assert "withdrew" in page.inner_text("#link-error")
     shot(page, "r6-withdrawn-en")
+
+
+def test_a_complaint_is_answered_from_the_console_and_read_live(
+        phone: Any, browser: Any, live: Live) -> None:
+    """The resident complains in the app; the desk acknowledges and explains it in the
+    console's complaints panel; the resident's page shows the answer without a reload."""
+    links = _links(live)
+    page = phone(at=BUILDINGS["3号楼"]).new_page()
+    page.goto(links["1202"])
+    page.wait_for_selector("#report")
+    page.click("details.report:has(#complain) > summary")
+    page.select_option("#complain select[name=topic]", "sanitation")
+    page.fill("#complain textarea[name=text]", "3号楼楼道垃圾两天没清")
+    page.click("#complain button[type=submit]")
+    card = page.locator("article.complaint").first
+    card.wait_for()
+    assert "最迟受理" in card.inner_text() and "最迟答复" in card.inner_text()
+    cid = card.get_attribute("data-complaint")
+
+    context, desk = _console(browser, live)
+    row = desk.locator(f"[data-complaint='{cid}']")
+    row.wait_for()
+    assert "环境卫生 · 3号楼 1202" in row.inner_text() and "待受理" in row.inner_text()
+    row.locator("[data-step=acknowledge]").click()
+    desk.wait_for_selector(f"[data-complaint='{cid}'] [data-step=explain]")
+    row.locator("input[name=text]").fill("保洁主管已到场，今天内清运")
+    shot(desk, "r7-console-complaint-zh")
+    row.locator("[data-step=explain]").click()
+    desk.wait_for_selector(f"[data-complaint='{cid}'] [data-step=close]")
+    context.close()
+
+    page.wait_for_selector(f"[data-complaint='{cid}'][data-state=explained]")
+    assert "保洁主管已到场，今天内清运" in page.inner_text(f"[data-complaint='{cid}']")
+    shot(page, "r8-complaint-answered-zh")
+
+
+def test_the_console_prints_a_buildings_sheet_of_codes_that_open_the_app(
+        browser: Any, live: Live) -> None:
+    """The office types a building and its units ("1201-1203, 1301"); the sheet opens in a
+    new tab with one code per unit, each the unit's link."""
+    context, desk = _console(browser, live)
+    desk.select_option("#qr-form select[name=site_id]", SITE["id"])
+    desk.fill("#qr-form input[name=building]", "5号楼")
+    desk.fill("#qr-form input[name=units]", "1201-1203, 1301")
+    with context.expect_page() as opened:
+        desk.click("#qr-form button[type=submit]")
+    sheet = opened.value
+    sheet.wait_for_load_state()
+    assert sheet.locator("figure.card svg").count() == 4
+    assert [sheet.locator("figure.card").nth(i).get_attribute("data-unit") for i in range(4)] \
+        == ["1201", "1202", "1203", "1301"]
+    assert "阳光花园 5号楼 报修二维码" in sheet.inner_text("h1")
+    shot(sheet, "r9-qr-sheet-zh", full_page=True)
+    links = live.staff.get("/unit-links", params={"building": "5号楼"}).json()
+    assert sorted(x["unit"] for x in links) == ["1201", "1202", "1203", "1301"]
+    context.close()

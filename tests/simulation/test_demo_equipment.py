@@ -7,9 +7,11 @@ from datetime import timedelta
 from dispatcher.assets.models import AssetKind
 from dispatcher.clock import ManualClock
 from dispatcher.engine import Engine
-from dispatcher.enums import Status, Urgency
+from dispatcher.enums import Skill, Status, Urgency
 from dispatcher.simulation.compound import equipment, sunshine_garden
 from dispatcher.simulation.demo import Demo
+from dispatcher.tickets.schemas import StatusChange
+from tests import builders
 
 
 def test_every_kind_of_equipment_is_there() -> None:
@@ -75,3 +77,29 @@ def test_a_power_cut_in_the_demo_is_one_fault_reported_six_times(
     assert times == sorted(times) and times[-1] - clock.now() <= timedelta(minutes=10)
     created = [engine.create_ticket(r) for r in reports]
     assert [t.duplicate_candidate for t in created] == [None] + [created[0].id] * 5
+
+
+def test_demo_residents_report_in_the_app_rate_and_complain(
+        engine: Engine, clock: ManualClock) -> None:
+    """Half the non-emergency reports come through the resident's app (the unit's link);
+    a repair done is rated in the app within two hours; complaints arrive now and then."""
+    demo = Demo(engine, seed=7, opening_tickets=0)
+    demo.seed()
+    drawn = [demo.stream.draw(clock.now()) for _ in range(40)]
+    in_app = [d for d in drawn if demo.residents.report(d)]
+    assert 8 <= len(in_app) <= 32 and all(d.urgency.value != "emergency" for d in in_app)
+    assert len(demo.residents.reported) == len(in_app)
+    tid, (key, _) = next(iter(demo.residents.reported.items()))
+    ticket = engine.get_ticket(tid)
+    assert (ticket.building, ticket.unit) == next(
+        (d.building, d.unit) for d in in_app if d.description == ticket.description)
+    tech = engine.create_technician(builders.tech("Wang", skills=tuple(Skill)))
+    engine.pin(tid, tech.id, by="test")
+    engine.report_status(tid, StatusChange(status=Status.on_site))
+    engine.report_status(tid, StatusChange(status=Status.completed))
+    for _ in range(30):
+        clock.advance(timedelta(minutes=10))
+        demo.residents.step(clock.now())
+    seen = engine.residents.ticket(key, tid)
+    assert seen.followup == "answered" and seen.rating is not None
+    assert engine.complaints.list()  # at least one complaint in five hours
