@@ -197,8 +197,14 @@ def _update_tickets(session: Session, open_tickets: dict[int, Row[Any]], plan: P
             continue
         rows.setdefault(tuple(fields), []).append({"_id": ticket_id, **fields})
     if moving:
-        for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(moving))):
+        # Read afresh: an object this session loaded earlier (a diversion's step) may be older
+        # than the rows locked above.
+        fresh = select(Ticket).where(Ticket.id.in_(moving)).execution_options(
+            populate_existing=True)
+        for ticket in session.scalars(fresh):
             tech_id, fields = moving[ticket.id]
+            if ticket.status is not open_tickets[ticket.id].status:
+                continue  # moved on since it was read (back to the desk, started): next plan
             if tech_id is None:
                 tickets.move(ticket, Status.new, now)
             elif ticket.status is Status.new:

@@ -12,6 +12,7 @@ from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.enums import Category, Skill, Status, TechState, Urgency
 from dispatcher.errors import Conflict, Invalid, NotFound
+from dispatcher.fieldwork.schemas import NotHome
 from dispatcher.technicians.schemas import PositionUpdate
 from dispatcher.tickets.models import Ticket
 from dispatcher.tickets.schemas import StatusChange
@@ -378,3 +379,29 @@ def test_new_tickets_grow_the_travel_matrix_in_place_without_overwriting(engine:
         fresh = engine.travel.matrix(np.array(grown.coords))
         assert np.array_equal(grown.snapshot.travel, fresh)
     assert built.snapshot.travel.shape[0] + 1 == first.snapshot.travel.shape[0]
+
+
+def test_a_plan_stored_after_its_ticket_went_back_to_the_desk_leaves_it_there(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite reads the open tickets before its write transaction begins: a ticket sent back
+    to the desk (resident not home) in between is still 'assigned' in what the store read.
+    The store leaves it as it now is rather than fail the whole re-plan (new -> new)."""
+    from dispatcher.planning import apply as plans
+    from optimizer import Plan, Unassigned
+    from optimizer.plan import Objective
+
+    engine.create_technician(tech("Wang", (Skill.general,), at=north(0)))
+    tid = engine.create_ticket(ticket(Urgency.routine, at=north(0.5))).id
+    engine.replan_now()
+    assert engine.get_ticket(tid).status is Status.assigned
+    with engine.command_session() as s:
+        stale = plans._locked(s, (Ticket.id == tid,))  # read while it is still assigned
+    engine.field.not_home(tid, NotHome(note="不在家"))
+    monkeypatch.setattr(plans, "_locked", lambda session, where: stale)
+    dropped = Plan(routes=(), unassigned=(Unassigned(str(tid), "held"),),
+                   objective=Objective(0, 0, 0, 0, 0, 0), solve_ms=0.0, status="optimal")
+    with engine.command_session() as s:
+        plans.store(s, plan=dropped, now=engine.clock.now(), trigger="test")
+        s.commit()
+    after = engine.get_ticket(tid)
+    assert after.status is Status.new and after.assignment.technician_id is None
