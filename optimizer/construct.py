@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from optimizer.crew_place import place_crews
 from optimizer.eligibility import eligibilities
 from optimizer.insert import best_insertion
 from optimizer.params import SolveParams
@@ -26,6 +27,7 @@ NEIGHBOURS = 24  # routes tried per job: the nearest allowed ones (all when None
 def construct(snapshot: Snapshot, params: SolveParams, neighbours: int | None = NEIGHBOURS,
               seed: int = 0) -> list[list[int]]:
     """Job indices per technician, every hard rule kept; jobs that fit nowhere are left out.
+    Crews go in first, each whole and synchronised (`optimizer.crew_place`).
 
     Parameters
     ----------
@@ -37,8 +39,10 @@ def construct(snapshot: Snapshot, params: SolveParams, neighbours: int | None = 
     t = tables(snapshot, params)
     state = RouteState(t, [[] for _ in snapshot.techs])
     for j in np.flatnonzero(t.started >= 0):
-        state.insert(int(t.started[j]), 0, int(j))
+        if snapshot.jobs[j].crew is None:
+            state.insert(int(t.started[j]), 0, int(j))
     fixed = _positioned(snapshot)
+    place_crews(state, skip=fixed)
     for j in insertion_order(t, seed):
         if t.started[j] < 0 and j not in fixed:
             place(state, int(j), neighbours)

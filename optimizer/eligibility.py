@@ -5,15 +5,19 @@ The same checks restrict the model (allowed vehicles) and explain dropped jobs a
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.crews import is_lead, shortfalls
 from optimizer.params import SolveParams
 from optimizer.snapshot import Job, Snapshot, Tech
 
 CAPACITY_REASON = "qualified technicians are fully booked (capacity)"
 NO_SOLUTION_REASON = "the solver found no plan within the time budget"
+CREW_REASON = ("its crew cannot be on site together: too few qualified technicians have the "
+               "time at once")
 BIG = 10**12  # stands in for an open window bound
 
 
@@ -24,6 +28,11 @@ class Eligibility:
     vehicles: tuple[int, ...]
     reason: str | None = None  # pragma: no mutate (its annotation is never evaluated)
     started: int | None = None  # pragma: no mutate (the vehicle it is locked first on)
+
+
+def default_reason(job: Job) -> str:
+    """Why an allowed job was left out: no room (`CAPACITY_REASON`, `CREW_REASON`)."""
+    return CAPACITY_REASON if job.crew is None else CREW_REASON
 
 
 def route_cap(tech: Tech, params: SolveParams) -> int:
@@ -37,13 +46,22 @@ def horizon(snapshot: Snapshot, params: SolveParams) -> int:
 
 
 def drop_penalties(snapshot: Snapshot, params: SolveParams) -> list[int]:
-    """Cost of dropping each job: more than its worst lateness plus what serving it adds."""
+    """Cost of dropping each job: more than its worst lateness plus what serving it adds.
+
+    A crew is one ticket: its lead member carries the base `drop_penalty` once, and every
+    member its own worst lateness, overtime and travel, so a crew of N costs the base plus
+    N such bounds to drop. Serving it late still beats dropping it (a penalty split N ways
+    would make a crew N times cheaper to drop than what serving it may cost), and it never
+    costs less to drop than a one-person ticket of the same urgency; N one-person tickets
+    of that urgency, which need the same N technicians, weigh more (N bases).
+    """
     if not snapshot.jobs:
         return []
     span = horizon(snapshot, params)
     max_travel = int(snapshot.travel.max())  # jobs have places: the matrix is not empty
-    extra = params.drop_penalty + params.overtime_weight * params.max_overtime + 2 * max_travel
-    return [extra + job.late_weight * (span + (0 if job.due is None else max(0, -job.due)))
+    extra = params.overtime_weight * params.max_overtime + 2 * max_travel
+    return [extra + (params.drop_penalty if is_lead(job) else 0)
+            + job.late_weight * (span + (0 if job.due is None else max(0, -job.due)))
             for job in snapshot.jobs]
 
 
@@ -54,18 +72,29 @@ def eligibilities(snapshot: Snapshot, params: SolveParams) -> tuple[Eligibility,
     allowed, stage = eligible_matrix(snapshot, params)
     found = [
         Eligibility(tuple(np.flatnonzero(row).tolist())) if stage[j] == _OK
-        else Eligibility((), _reason(snapshot, j, stage[j]))
+        else Eligibility((), _reason(snapshot, params, j, stage[j]))
         for j, row in enumerate(allowed)
     ]
     return tuple(_lock_started(found, snapshot))
 
 
-_NO_SKILL, _NO_PIN, _PIN_SKILL, _NO_WINDOW, _NO_SHIFT, _OK = range(6)
+_NO_SKILL, _NO_PIN, _PIN_SKILL, _NO_WINDOW, _NO_SHIFT, _OK, _NO_CREW = range(7)
 
 
 def eligible_matrix(snapshot: Snapshot, params: SolveParams) -> tuple[np.ndarray, np.ndarray]:
     """(allowed, stage): a bool jobs x techs matrix, and per job the first check that left
-    no technician (`_OK` when some remain). Started jobs are not locked here."""
+    no technician (`_OK` when some remain); every member of a crew that cannot be staffed
+    (`crews.shortfalls`) has none. Started jobs are not locked here."""
+    allowed, stage = _each_matrix(snapshot, params)
+    if any(job.crew is not None for job in snapshot.jobs):
+        for j in shortfalls(snapshot, allowed):
+            allowed[j] = False
+            stage[j] = stage[j] if stage[j] != _OK else _NO_CREW
+    return allowed, stage
+
+
+def _each_matrix(snapshot: Snapshot, params: SolveParams) -> tuple[np.ndarray, np.ndarray]:
+    """`eligible_matrix` of each job on its own, crews not considered."""
     techs, jobs = snapshot.techs, snapshot.jobs
     tech_loc = np.fromiter((t.location for t in techs), np.int64, len(techs))
     avail = np.fromiter((t.available_at for t in techs), np.int64, len(techs))
@@ -114,8 +143,14 @@ def _window_bounds(jobs: tuple[Job, ...]) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _reason(snapshot: Snapshot, j: int, stage: int) -> str:
+def _reason(snapshot: Snapshot, params: SolveParams, j: int, stage: int) -> str:
     job = snapshot.jobs[j]
+    if job.crew is not None:
+        few = [k for k, other in enumerate(snapshot.jobs) if other.crew == job.crew]
+        crew = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[k] for k in few))
+        reason = shortfalls(crew, _each_matrix(crew, params)[0]).get(few.index(j))
+        if reason is not None:
+            return f"crew ticket {job.crew}: {reason}"
     if stage == _NO_SKILL:
         return f"no technician on shift has skill '{job.skill}'"
     if stage == _NO_PIN:

@@ -33,7 +33,8 @@ class Choice:
     delta: int
 
 
-def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray) -> np.ndarray:
+def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray,
+                    band: tuple[int, int] | None = None) -> np.ndarray:
     """Objective change of inserting job x at each position of each given route.
 
     Parameters
@@ -41,6 +42,8 @@ def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray) -> np.ndarr
     state : the current routes.
     x : job index.
     vehicles : technician indices to try.
+    band : for a crew member (`optimizer.crew_place`), the (earliest, latest) start that
+        keeps it synchronised with its partners, in place of its window.
 
     Returns
     -------
@@ -52,15 +55,16 @@ def insertion_costs(state: RouteState, x: int, vehicles: np.ndarray) -> np.ndarr
     n = state.n[rs][:, None]
     width = int(n.max()) + 1 if len(rs) else 1
     p = np.arange(width)[None, :]
-    ok = (p <= n) & (p >= state.fixed[rs][:, None]) & t.allowed[x, rs][:, None]
+    allowed, lo, hi = (t.allowed, t.lo[x], t.hi[x]) if band is None else (t.fit, *band)
+    ok = (p <= n) & (p >= state.fixed[rs][:, None]) & allowed[x, rs][:, None]
     if t.started[x] >= 0:
         ok &= p == 0
     ok &= (state.load[rs] + t.demand[x] <= t.capacity[rs])[:, None]
     prev_loc, prev_end = state.loc[rs, :width], state.end[rs, :width]
     next_loc = state.loc[rs, 1:width + 1]
     lx = t.loc[x]
-    start_x = np.maximum(prev_end + t.travel[prev_loc, lx], t.lo[x])
-    ok &= start_x <= t.hi[x]
+    start_x = np.maximum(prev_end + t.travel[prev_loc, lx], lo)
+    ok &= start_x <= hi
     end_x = start_x + t.service[x]
     has_next = p < n
     added = t.cost[prev_loc, lx] + np.where(
@@ -205,9 +209,12 @@ def eject_for(snapshot: Snapshot, plan: Plan, job_id: str, params: SolveParams,
     routes = _current(snapshot, plan)
     vehicles = soonest(snapshot, snapshot.jobs[x], params, candidates)
     movable = {v: [index[i] for i in routes.get(snapshot.techs[v].id, ())
-                   if penalty[index[i]] < penalty[x] and snapshot.jobs[index[i]].pinned_to is None]
+                   if penalty[index[i]] < penalty[x] and snapshot.jobs[index[i]].pinned_to is None
+                   and snapshot.jobs[index[i]].crew is None]  # a crew is not broken up
                for v in vehicles}
-    if not any(movable.values()):  # e.g. a routine job: nothing ranks below it
+    if snapshot.jobs[x].crew is not None or not any(movable.values()):
+        # a crew is placed whole (`optimizer.crew_place`), never one member; a routine job:
+        # nothing ranks below it
         return None
     t = tables(snapshot, params, rows=[x, *(j for js in movable.values() for j in js)])
     state = RouteState(t, [[index[i] for i in routes.get(tech.id, ())]

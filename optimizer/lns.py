@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from optimizer.crews import with_partners
 from optimizer.eligibility import eligible_matrix
 from optimizer.params import SolveParams
 from optimizer.snapshot import Job, Snapshot
@@ -24,7 +25,7 @@ NEARBY_UNROUTED = 10  # unrouted jobs nearest the seed offered to them
 def focus_techs(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site: int,
                 neighbours: int, among: Sequence[int] | None = None) -> list[int]:
     """Touched technicians plus the `neighbours` (of `among`) whose start or stops are
-    nearest `site`."""
+    nearest `site`, plus those holding the partners of their crews (`crews.with_partners`)."""
     loc = {job.id: job.location for job in snapshot.jobs}
     owner, places = [], []
     for v, tech in enumerate(snapshot.techs):
@@ -41,6 +42,8 @@ def focus_techs(snapshot: Snapshot, routes: Routes, touched: Sequence[str], site
         if len(chosen) >= len(set(touched)) + neighbours:
             break
         chosen.add(int(v))
+    if any(job.crew is not None for job in snapshot.jobs):
+        return with_partners(snapshot, routes, sorted(chosen))
     return sorted(chosen)
 
 

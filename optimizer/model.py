@@ -13,6 +13,8 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.arcs import model_arcs
+from optimizer.construct import seeded
+from optimizer.crews import add_crew_constraints, validate
 from optimizer.eligibility import (
     Eligibility,
     drop_penalties,
@@ -102,7 +104,12 @@ def solve(snapshot: Snapshot, params: SolveParams = _DEFAULTS) -> Plan:
     if params.budget_includes_build:
         left = max(params.time_budget_ms // 5, params.time_budget_ms - int(_ms_since(began)))
         built.search.time_limit.FromMilliseconds(max(1, left))
-    solution, warm = _search(built, snapshot)
+    # The model's own first solutions insert one visit at a time and often leave a crew
+    # out that fits (its members must go in together): crews start from a construction
+    # that places them whole (`optimizer.crew_place`).
+    crews = any(job.crew is not None for job in snapshot.jobs)
+    solution, warm = _search(built, seeded(snapshot, params) if crews else snapshot)
+    warm = warm and bool(snapshot.warm_start)
     # OR-Tools' ILS leaves the model's status unset even when it returns a solution.
     status = _STATUS.get(built.routing.status(),
                          "infeasible" if solution is None else "feasible")
@@ -151,10 +158,11 @@ def build_model(
     _constrain_techs(routing, time_dim, snapshot, params)
     _add_load(routing, snapshot, arcs.n_nodes)
     _constrain_jobs(routing, manager, time_dim, snapshot, eligible, params.due_margin)
+    add_crew_constraints(routing, manager, time_dim, snapshot, eligible)
     add_dispatch_terms(routing, manager, snapshot, arcs.transit, params)
     penalties = drop_penalties(snapshot, params)
     for j, elig in enumerate(eligible):
-        if elig.started is None:
+        if elig.started is None or snapshot.jobs[j].crew is not None:
             routing.AddDisjunction([manager.NodeToIndex(j)], penalties[j])
     jobs = len(snapshot.jobs)
     scale = arc_scale(arcs.cost[:jobs, :jobs]) if params.ruin_recreate else 1.0
@@ -198,15 +206,15 @@ def _constrain_techs(routing, time_dim, snapshot: Snapshot, params: SolveParams)
 
 def _constrain_jobs(routing, manager, time_dim, snapshot: Snapshot, eligible,
                     margin: int = 0) -> None:
-    """Allowed vehicles, started jobs first, hard windows and soft due dates (`margin`
-    seconds early)."""
+    """Allowed vehicles, started jobs first (a crew's: `add_crew_constraints`), hard windows
+    and soft due dates (`margin` seconds early)."""
     for j, (job, elig) in enumerate(zip(snapshot.jobs, eligible, strict=True)):
         index = manager.NodeToIndex(j)
         # SetAllowedVehiclesForIndex raises in the 9.15 wrapper; -1 keeps the node droppable.
         routing.VehicleVar(index).SetValues([-1, *elig.vehicles])
         if not elig.vehicles:
             continue
-        if elig.started is not None:
+        if elig.started is not None and job.crew is None:
             routing.NextVar(routing.Start(elig.started)).SetValue(index)
         if job.window is not None:
             time_dim.CumulVar(index).SetRange(max(0, job.window[0]), job.window[1])
@@ -248,6 +256,7 @@ def _validate(snapshot: Snapshot) -> None:
     if any(j.demand < 0 for j in snapshot.jobs) or any(
             t.capacity is not None and t.capacity < 0 for t in snapshot.techs):
         raise ValueError("Job.demand and Tech.capacity must be >= 0")
+    validate(snapshot.jobs)
 
 
 def _ms_since(began: float) -> float:

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Stop:
-    """One visit: arrival, start and end of service (seconds from the snapshot instant)."""
+    """One visit: arrival, start and end of service (seconds from the snapshot instant).
+
+    A crew member (`Job.crew`) may arrive later than the previous end plus travel: he
+    leaves later so as to meet his partners within the crew's tolerance.
+    """
 
     job_id: str
     arrival: int

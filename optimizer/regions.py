@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 import numpy as np
 
 from optimizer.construct import place, seeded
+from optimizer.crew_place import place_crews
 from optimizer.eligibility import Eligibility
 from optimizer.insert import make_way, relocate_late
 from optimizer.lns import NEIGHBOURS, disjoint_parts
@@ -192,8 +193,9 @@ def _with_routed(jobs: list[int], techs: list[int], routes: Routes,
 
 def repaired(snapshot: Snapshot, t: Tables, routes: Routes, retry: bool = True
              ) -> RouteState:
-    """Routes as a state; with `retry`, every job left out is tried once more across the
-    whole city (all its allowed routes), most urgent first."""
+    """Routes as a state (crews that are not whole taken off); with `retry`, every job
+    left out is tried once more across the whole city (all its allowed routes), crews
+    first, then the most urgent first."""
     index = {job.id: j for j, job in enumerate(snapshot.jobs)}
     sequences = [[index[x] for x in routes.get(tech.id, ()) if x in index]
                  for tech in snapshot.techs]
@@ -201,6 +203,7 @@ def repaired(snapshot: Snapshot, t: Tables, routes: Routes, retry: bool = True
     placed = {j for seq in sequences for j in seq}
     if not retry:
         return state
+    place_crews(state)
     for j in np.argsort(-t.weight, kind="stable"):  # most urgent first
         if int(j) not in placed and t.allowed[j].any():
             place(state, int(j))

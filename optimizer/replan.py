@@ -18,11 +18,9 @@ from concurrent.futures import Executor, Future
 import numpy as np
 
 from optimizer.construct import place
-from optimizer.eligibility import (
-    CAPACITY_REASON,
-    drop_penalties,
-    eligibilities,
-)
+from optimizer.crew_place import place_crews
+from optimizer.crews import crews_of, with_partners
+from optimizer.eligibility import default_reason, drop_penalties, eligibilities
 from optimizer.insert import INF, insertion_costs, late_stops, relocate_late
 from optimizer.lns import (
     NEARBY_UNROUTED,
@@ -36,7 +34,7 @@ from optimizer.model import solve
 from optimizer.params import SolveParams
 from optimizer.plan import Objective, Plan, Route, Unassigned
 from optimizer.routes import RouteState, Tables, allow_rows, tables
-from optimizer.schedule import timed_route
+from optimizer.schedule import synced_routes, timed_route
 from optimizer.snapshot import Job, Snapshot
 from optimizer.split import Part, Routes, better, cut, honour_positions, solve_part
 
@@ -76,6 +74,8 @@ def replan(snapshot: Snapshot, plan: Plan, params: SolveParams, touched: Sequenc
     routes = _current(snapshot, plan)
     focus = focus_techs(snapshot, routes, touched, site, neighbours, among)
     focus = sorted(set(focus) | _soonest(snapshot, plan, routes, params))
+    if crews_of(snapshot.jobs):  # a crew is re-planned whole or not at all (`split.cut`)
+        focus = with_partners(snapshot, routes, focus)
     jobs = local_jobs(snapshot, plan, routes, focus, site, nearby)
     part = cut(snapshot, focus, jobs, routes)
     extra = None
@@ -176,7 +176,8 @@ def local_jobs(snapshot: Snapshot, plan: Plan, routes: Routes, focus: list[int],
 
 
 def repair(sub: Snapshot, params: SolveParams, t: Tables | None = None) -> Routes:
-    """The part's warm routes minus stops now infeasible, then every free job inserted."""
+    """The part's warm routes minus stops now infeasible, then every free job inserted:
+    crews first, each whole (`optimizer.crew_place`), then one-person jobs."""
     t = tables(sub, params) if t is None else t
     state = RouteState(t, _warm_sequences(sub, t))
     for v in np.flatnonzero(~_valid(state)):
@@ -185,6 +186,9 @@ def repair(sub: Snapshot, params: SolveParams, t: Tables | None = None) -> Route
         for j in jobs:
             if state.n[v] >= state.fixed[v] and _fits_last(state, int(v), j):
                 state.insert(int(v), int(state.n[v]), j)
+    if t.crews:
+        state.keep_whole()  # a member that no longer fits takes its partners off
+        place_crews(state)
     placed = {j for seq in state.seq for j in seq}
     for j in np.lexsort((np.arange(len(sub.jobs)), -t.weight)):
         if int(j) not in placed and t.allowed[j].any():
@@ -197,11 +201,12 @@ def _warm_sequences(sub: Snapshot, t: Tables) -> list[list[int]]:
     """Warm routes with unknown (closed) and disallowed jobs left out, each started job
     first."""
     index = {job.id: j for j, job in enumerate(sub.jobs)}
+    may = t.allowed if t.fit is None else t.fit  # crew members stay where they were
     out = []
     for v, tech in enumerate(sub.techs):
         first = [int(j) for j in np.flatnonzero(t.started == v)]
         rest = [index[x] for x in sub.warm_start.get(tech.id, ())
-                if x in index and t.allowed[index[x], v] and t.started[index[x]] < 0]
+                if x in index and may[index[x], v] and t.started[index[x]] < 0]
         out.append(first + rest)
     return out
 
@@ -232,15 +237,20 @@ def _improve(sub: Snapshot, params: SolveParams, warm: Routes, budget_ms: int) -
 def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,
            changed: Sequence[int], status: str, began: float) -> Plan:
     """The new plan: changed technicians re-timed, others' routes reused from `plan`; jobs
-    with a fixed position put back in their place (`honour_positions`)."""
+    with a fixed position put back in their place (`honour_positions`); routes holding a
+    crew timed together, a crew that is not whole or cannot be synchronised taken off."""
     jobs = {job.id: job for job in snapshot.jobs}
     routes, moved = honour_positions(snapshot, params, routes)
     redo = {snapshot.techs[v].id for v in changed} | moved
+    synced = _synced(snapshot, params, routes) if crews_of(snapshot.jobs) else {}
+    if synced:  # with crews, every route is re-timed: a partner's change moves a member
+        routes = {tech: tuple(s.job_id for s in route.stops if not s.in_progress)
+                  for tech, route in synced.items()}
     previous = {r.tech_id: r for r in plan.routes}
     out = []
     for tech in snapshot.techs:
-        old = previous.get(tech.id)
-        if tech.id in redo or old is None:
+        old = synced.get(tech.id, previous.get(tech.id))
+        if (tech.id in redo and not synced) or old is None:
             old = timed_route(tech, [jobs[x] for x in routes.get(tech.id, ())], snapshot.travel)
         out.append(old)
     routed = {x for r in routes.values() for x in r}
@@ -251,11 +261,19 @@ def stitch(snapshot: Snapshot, plan: Plan, params: SolveParams, routes: Routes,
     return Plan(tuple(out), unassigned, objective, ms, status, True)
 
 
+def _synced(snapshot: Snapshot, params: SolveParams, routes: Routes) -> dict[str, Route]:
+    """Every route timed with its crews synchronised (`schedule.synced_routes`)."""
+    index = {job.id: j for j, job in enumerate(snapshot.jobs)}
+    sequences = [[index[x] for x in routes.get(t.id, ()) if x in index] for t in snapshot.techs]
+    _, timed = synced_routes(snapshot, params, sequences)
+    return {t.id: r for t, r in zip(snapshot.techs, timed, strict=True)}
+
+
 def explained(snapshot: Snapshot, params: SolveParams, dropped: list[int]
                ) -> tuple[Unassigned, ...]:
     few = dataclasses.replace(snapshot, jobs=tuple(snapshot.jobs[j] for j in dropped))
     reasons = eligibilities(few, params)
-    return tuple(Unassigned(job.id, e.reason or CAPACITY_REASON)
+    return tuple(Unassigned(job.id, e.reason or default_reason(job))
                  for job, e in zip(few.jobs, reasons, strict=True))
 
 

@@ -70,6 +70,13 @@ class Job:
     avoid_techs: technicians who should preferably not get it (soft): giving it to one of
         them costs `SolveParams.rework_penalty`, e.g. a rework going to whoever did the
         original repair.
+    crew: the ticket this job is one member of, when the ticket needs several technicians
+        on site together (a fire alarm confirmed by two people); None for a one-person job.
+        A ticket of N people is N jobs sharing `crew`, each with its own `skill`: the first
+        has the ticket's id (``"T17"``) and `crew` equal to it, the others that id with
+        ``#2``, ``#3``... (``"T17#2"``; see `optimizer.crews.member_id`, `ticket_of`).
+        All members are planned or none, on distinct technicians.
+    crew_tolerance: most seconds between the service starts of two members of the crew.
     """
 
     id: str
@@ -86,6 +93,8 @@ class Job:
     position: int | None = None
     assigned_to: str | None = None
     avoid_techs: tuple[str, ...] = ()
+    crew: str | None = None
+    crew_tolerance: int = 600
 
 
 @dataclass(frozen=True)

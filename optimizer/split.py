@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.construct import seeded
+from optimizer.crews import closed, crews_of
 from optimizer.eligibility import eligibilities, route_cap
 from optimizer.model import solve
 from optimizer.params import SolveParams
@@ -42,7 +43,12 @@ def cut(snapshot: Snapshot, techs: Sequence[int], jobs: Sequence[int], warm: Rou
     snapshot : the whole problem.
     techs, jobs : indices into `snapshot.techs` and `snapshot.jobs`.
     warm : routes to start from; only these technicians' routes and these jobs are kept.
+
+    A crew is never split: technicians and jobs that would split one are left out
+    (`crews.closed`), and `Part` says what was kept.
     """
+    if any(job.crew is not None for job in snapshot.jobs):
+        techs, jobs = closed(snapshot, warm, techs, jobs)
     picked_techs = [snapshot.techs[v] for v in techs]
     picked_jobs = [snapshot.jobs[j] for j in jobs]
     places = [t.location for t in picked_techs] + [j.location for j in picked_jobs]
@@ -186,6 +192,8 @@ def regions(snapshot: Snapshot, allowed: np.ndarray, size: int
     for g, members in enumerate(groups):
         group_of[members] = g
     owner = np.where(allowed.any(axis=1), group_of[nearest], -1)
+    for members in crews_of(snapshot.jobs).values():  # a crew goes where its lead goes
+        owner[members] = owner[members[0]]
     return [(members, np.flatnonzero(owner == g).tolist()) for g, members in enumerate(groups)]
 
 

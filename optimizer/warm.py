@@ -6,7 +6,7 @@ from ortools.constraint_solver import pywrapcp
 
 from optimizer.eligibility import Eligibility, route_cap
 from optimizer.params import SolveParams
-from optimizer.schedule import visit
+from optimizer.schedule import synced_routes, visit
 from optimizer.snapshot import Snapshot
 
 
@@ -19,13 +19,17 @@ def warm_routes(
     """Previous routes as routing indices, or [] when nothing of them is still usable.
 
     Unknown technicians and jobs, jobs no longer allowed on that technician and stops that
-    would now break a window or the overtime cap are left out; started jobs go first.
+    would now break a window or the overtime cap are left out; started jobs go first. A
+    crew that is not whole or cannot be synchronised is left out (`synced_routes`): the
+    model would refuse the whole start.
     """
     routes = _still_allowed(snapshot, eligible)
     for j, elig in enumerate(eligible):
         if elig.started is not None:
             routes[elig.started] = [j, *(x for x in routes[elig.started] if x != j)]
     routes = [_on_time(snapshot, params, v, route) for v, route in enumerate(routes)]
+    if any(job.crew is not None for job in snapshot.jobs):
+        routes = synced_routes(snapshot, params, routes)[0]
     if not any(routes):
         return []
     return [[manager.NodeToIndex(j) for j in route] for route in routes]
