@@ -191,7 +191,7 @@ function reportForm() {
       h("input", { type: "date", name: "day", min: new Date().toISOString().slice(0, 10) }),
       h("select", { name: "slot" }, h("option", { value: "" }, t("any_time")),
         Object.entries(TEXT[lang].slots).map(([v, name]) => h("option", { value: v }, name))))),
-    h("label", { class: "photo-btn" }, `📷 ${t("photos")}`, h("input", { type: "file", name: "photos", accept: "image/*", multiple: true, class: "visually-hidden", onchange: async (ev) => {
+    h("label", { class: "photo-btn" }, t("photos"), h("input", { type: "file", name: "photos", accept: "image/*", multiple: true, class: "visually-hidden", onchange: async (ev) => {
       const files = [...ev.target.files].slice(0, 3 - d.photos.length);
       for (const file of files) d.photos.push((await shrink(file)).blob);
       ev.target.value = "";

@@ -37,7 +37,8 @@ def test_a_client_receives_a_plan_update_after_a_ticket_is_posted(live: Live) ->
         got = events_of(response, lambda e: seen.append(e["type"]) is None
                         and e["type"] == "plan.updated" and "ticket.created" in seen)
     created = next(e for e in got if e["type"] == "ticket.created")
-    assert created["payload"] == {"ticket_id": ticket["id"], "region": "default"}
+    assert created["payload"] == {"ticket_id": ticket["id"], "region": "default",
+                                  "site_id": None, "building": "3号楼", "unit": "1202"}
     assert got[-1]["id"] > created["id"] and got[-1]["payload"]["version"] >= 1
     assert [e["id"] for e in got] == sorted(e["id"] for e in got)
 

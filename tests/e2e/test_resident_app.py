@@ -117,7 +117,7 @@ def test_a_complaint_is_answered_from_the_console_and_read_live(
 
     page.wait_for_selector(f"[data-complaint='{cid}'][data-state=explained]")
     assert "保洁主管已到场，今天内清运" in page.inner_text(f"[data-complaint='{cid}']")
-    shot(page, "r8-complaint-answered-zh")
+    shot(page, "r8-complaint-answered-zh", full_page=True)
 
 
 def test_the_console_prints_a_buildings_sheet_of_codes_that_open_the_app(
