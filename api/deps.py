@@ -84,3 +84,8 @@ def staff_only(user: CurrentUser) -> Principal:
 
 
 StaffUser = Annotated[Principal, Depends(staff_only)]
+
+
+def blank_as_none(value: object) -> object:
+    """A form field left unset arrives as "": read it as absent (a `BeforeValidator`)."""
+    return None if value == "" else value

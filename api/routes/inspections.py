@@ -14,18 +14,14 @@ from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BeforeValidator
 
 from api import errors
-from api.deps import CurrentUser, EngineDep, Id
+from api.deps import CurrentUser, EngineDep, Id, blank_as_none
 from dispatcher.errors import Invalid
 from dispatcher.inspections.schemas import Answer, InspectionRead
 
 router = APIRouter(prefix="/tickets", tags=["inspections"])
 
 
-def _absent(value: object) -> object:
-    return None if value == "" else value  # a form sends an unset field as ""
-
-
-Maybe = BeforeValidator(_absent)
+Maybe = BeforeValidator(blank_as_none)
 
 
 @router.get("/{ticket_id}/inspection")

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from pydantic import BeforeValidator
 
 from api import errors
-from api.deps import CurrentUser, EngineDep, Id
+from api.deps import CurrentUser, EngineDep, Id, blank_as_none
 from dispatcher.errors import Invalid
 from dispatcher.photos.models import PhotoTag
 from dispatcher.photos.schemas import PhotoRead
@@ -30,16 +30,12 @@ class PhotoLink(PhotoRead):
         return cls(**photo.model_dump(), url=f"/api/v1/photos/{photo.id}")
 
 
-def _absent(value: object) -> object:
-    return None if value == "" else value  # a form sends an unset field as ""
-
-
 @router.post("/tickets/{ticket_id}/photos", status_code=status.HTTP_201_CREATED,
              responses=errors.declare(413, 415))
 def upload(ticket_id: Id, engine: EngineDep, user: CurrentUser,
            file: Annotated[UploadFile, File(description="JPEG, PNG or WebP")],
            tag: Annotated[PhotoTag, Form(description="before, after, inspection")] = PhotoTag.after,
-           taken_at: Annotated[datetime | None, Form(), BeforeValidator(_absent)] = None,
+           taken_at: Annotated[datetime | None, Form(), BeforeValidator(blank_as_none)] = None,
            ) -> PhotoLink:
     """413 over the size limit, 415 if the bytes are not a JPEG/PNG/WebP image."""
     if taken_at is not None and taken_at.tzinfo is None:

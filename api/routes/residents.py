@@ -133,6 +133,9 @@ async def stream(request: Request, engine: EngineDep,
             while (batch := await listener.next(PING_S)) is not None:
                 changed = set()
                 for message in batch:
+                    if b'"ticket_id"' not in message.data and \
+                            b'"complaint_id"' not in message.data:
+                        continue  # GPS fixes, plans: never a home's; skip the parse
                     event = json.loads(message.data.decode().partition("data: ")[2])
                     kind, payload = event.get("type", ""), event.get("payload") or {}
                     here = (payload.get("site_id"), payload.get("building"),
