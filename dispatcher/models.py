@@ -6,6 +6,7 @@ from dispatcher.assets.models import Asset
 from dispatcher.audit.models import AuditEntry
 from dispatcher.auth.models import SigningKey, User
 from dispatcher.complaints.models import Complaint
+from dispatcher.crews.models import CrewMember
 from dispatcher.events.models import Event
 from dispatcher.followups.models import FollowUp
 from dispatcher.idempotency.models import IdempotencyKey
@@ -21,7 +22,8 @@ from dispatcher.technicians.models import Technician
 from dispatcher.tickets.models import Ticket
 
 __all__ = [
-    "Alarm", "Alert", "Asset", "AuditEntry", "Complaint", "Device", "Event", "FollowUp",
-    "IdempotencyKey", "InspectionAnswer", "MaintenancePlan", "Override", "Photo", "PlanVersion",
-    "RecurringFault", "SigningKey", "Site", "Technician", "Ticket", "UnitLink", "User",
+    "Alarm", "Alert", "Asset", "AuditEntry", "Complaint", "CrewMember", "Device", "Event",
+    "FollowUp", "IdempotencyKey", "InspectionAnswer", "MaintenancePlan", "Override", "Photo",
+    "PlanVersion", "RecurringFault", "SigningKey", "Site", "Technician", "Ticket", "UnitLink",
+    "User",
 ]

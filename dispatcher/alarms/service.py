@@ -13,6 +13,7 @@ from dispatcher.alarms import signing
 from dispatcher.alarms.models import Alarm, AlarmEvent, Device, DeviceKind, Outcome
 from dispatcher.alarms.schemas import AlarmReport, DeviceCreate
 from dispatcher.assets.models import Asset
+from dispatcher.crews import service as crews
 from dispatcher.enums import Category, Status, Urgency
 from dispatcher.errors import Conflict, Invalid, NotFound, Unauthenticated
 from dispatcher.events import service as events
@@ -99,7 +100,8 @@ def receive(session: Session, *, device: Device, report: AlarmReport, timestamp:
             alarm.outcome = Outcome.opened
         else:
             alarm.outcome = Outcome.merged
-    elif ticket is not None and ticket.status in NOT_STARTED:
+    elif ticket is not None and ticket.status in NOT_STARTED \
+            and not crews.under_way(session, ticket):
         duplicates.cancel(session, ticket_id=ticket.id, now=now)
         ticket.resolution_notes = say("alarm_cleared", device=device.name, code=report.code,
                                       at=now.isoformat())

@@ -43,10 +43,14 @@ from dispatcher.tickets.schemas import StatusChange, TicketRead
 Fix = tuple[float, float]
 
 
-def _move(s: Session, ticket: Ticket, where: Fix, at: datetime, now: datetime) -> None:
-    """The technician of the ticket is at `where` (a check-in, or the job's place)."""
-    if ticket.technician_id is not None:
-        technicians.update_position(s, technician_id=ticket.technician_id, lat=where[0],
+def _move(s: Session, ticket: Ticket, where: Fix, at: datetime, now: datetime,
+          by: Principal | None = None) -> None:
+    """The technician who acts (a crew's partner acts for himself), or else the ticket's, is
+    at `where` (a check-in, or the job's place)."""
+    partner = fieldwork.seat(s, ticket, by)
+    technician_id = partner.technician_id if partner is not None else ticket.technician_id
+    if technician_id is not None:
+        technicians.update_position(s, technician_id=technician_id, lat=where[0],
                                     lon=where[1], at=at, now=now)
 
 
@@ -66,13 +70,13 @@ class FieldDesk:
                fix: Fix | None = None) -> TicketRead:
         """The technician takes the ticket: the SLA's respond milestone."""
         return self._act(lambda s, at: fieldwork.accept(s, ticket_id=ticket_id, who=by, at=at),
-                         data.at, fix)
+                         data.at, fix, by=by)
 
     def start(self, ticket_id: int, data: Progress, *, by: Principal | None = None,
               fix: Fix | None = None) -> TicketRead:
         """He sets off (accepting an assigned ticket on the way)."""
         return self._act(lambda s, at: fieldwork.start(s, ticket_id=ticket_id, who=by, at=at),
-                         data.at, fix)
+                         data.at, fix, by=by)
 
     def check_in(self, ticket_id: int, data: CheckIn, *, by: Principal | None = None
                  ) -> CheckInResult:
@@ -85,7 +89,7 @@ class FieldDesk:
             ticket, verdict = fieldwork.arrive(s, ticket_id=ticket_id, who=by, at=at, fix=data,
                                                radius_m=radius)
             assert verdict is not None
-            _move(s, ticket, (data.lat, data.lon), at, now)
+            _move(s, ticket, (data.lat, data.lon), at, now, by)
             warning = None if verdict.inside else (
                 f"check-in {verdict.distance_m:.0f} m from the ticket location (allowed "
                 f"{radius:.0f} m); the dispatcher has been told")
@@ -101,7 +105,7 @@ class FieldDesk:
         def run(s: Session, at: datetime) -> Ticket:
             return fieldwork.arrive(s, ticket_id=ticket_id, who=by, at=at, fix=None,
                                     radius_m=self._engine.settings.checkin_radius_m)[0]
-        return self._act(run, data.at, None, default_here=True)
+        return self._act(run, data.at, None, by=by, default_here=True)
 
     def complete(self, ticket_id: int, data: Completion, *, by: Principal | None = None,
                  fix: Fix | None = None) -> CompletionResult:
@@ -116,7 +120,7 @@ class FieldDesk:
             ticket, follow = fieldwork.complete(s, ticket_id=ticket_id, who=by, data=data,
                                                 at=at, now=now, settings=engine.settings,
                                                 policy=engine.policy)
-            _move(s, ticket, fix or (ticket.lat, ticket.lon), at, now)
+            _move(s, ticket, fix or (ticket.lat, ticket.lon), at, now, by)
             return CompletionResult(ticket=TicketRead.of(ticket),
                                     follow_up=TicketRead.of(follow) if follow else None)
         return engine.command(run)
@@ -146,14 +150,15 @@ class FieldDesk:
                        field="status")
 
     def _act(self, step: Callable[[Session, datetime], Ticket], at: datetime | None,
-             fix: Fix | None, *, default_here: bool = False) -> TicketRead:
+             fix: Fix | None, *, by: Principal | None, default_here: bool = False
+             ) -> TicketRead:
         """One step as a unit of work; a position sent with it is his GPS fix too."""
         def run(s: Session, now: datetime) -> TicketRead:
             when = at or now
             ticket = step(s, when)
             where = fix or ((ticket.lat, ticket.lon) if default_here else None)
             if where is not None:
-                _move(s, ticket, where, when, now)
+                _move(s, ticket, where, when, now, by)
             return TicketRead.of(ticket)
         return self._engine.command(run)
 

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from dispatcher.crews.models import CrewMember
 from dispatcher.enums import Category, Status, Urgency
 from dispatcher.fieldwork import navigation
 from dispatcher.fieldwork.navigation import NavLink
 from dispatcher.schemas import AwareDatetime, Latitude, Longitude, Strict
 from dispatcher.tickets.models import Ticket
-from dispatcher.tickets.schemas import TicketRead, Window
+from dispatcher.tickets.schemas import CrewSeat, TicketRead, Window
 
 
 class Progress(Strict):
@@ -97,21 +98,34 @@ class RouteStop(BaseModel):
         default_factory=list, description="links that open the stop in each map app the "
         "company chose (DISPATCH_NAV_LINKS), its point converted to the app's datum")
 
+    member: int = Field(1, description="on a crew ticket, which member he is (1: the "
+                        "ticket's own technician); status and times are then his own")
+    crew: list[CrewSeat] = Field(default_factory=list, description="on a crew ticket, every "
+                                 "member: his partners and how far each is")
+
     @classmethod
     def of(cls, position: int, t: Ticket, in_progress: bool,
-           map_apps: Sequence[str] = (), site_names: Mapping[str, str] | None = None
-           ) -> RouteStop:
+           map_apps: Sequence[str] = (), site_names: Mapping[str, str] | None = None,
+           seat: CrewMember | None = None) -> RouteStop:
+        """The stop of ticket `t`; `seat`: his place as a crew partner, whose progress and
+        planned times are shown instead of the ticket's."""
         read = TicketRead.of(t)
         site = (site_names or {}).get(t.site_id or "")
         label = " ".join(p for p in (site, t.building, t.unit) if p) or f"#{t.id}"
+        fields = read.model_dump(include={
+            "status", "urgency", "category", "description", "site_id", "building", "unit", "lat",
+            "lon", "window", "respond_by", "arrive_by", "resolve_by", "accepted_at",
+            "en_route_at", "on_site_at", "not_home_count", "crew"})
+        own: Ticket | CrewMember = t
+        if seat is not None:
+            own = seat
+            fields.update(status=seat.status, accepted_at=seat.accepted_at,
+                          en_route_at=seat.en_route_at, on_site_at=seat.on_site_at)
         return cls(position=position, ticket_id=t.id, in_progress=in_progress, site_name=site,
                    nav=navigation.links(t.lat, t.lon, label, map_apps),
-                   eta=t.planned_eta, start=t.planned_start, end=t.planned_end,
+                   eta=own.planned_eta, start=own.planned_start, end=own.planned_end,
                    predicted_late_minutes=read.assignment.predicted_late_minutes,
-                   **read.model_dump(include={
-                       "status", "urgency", "category", "description", "site_id", "building",
-                       "unit", "lat", "lon", "window", "respond_by", "arrive_by", "resolve_by",
-                       "accepted_at", "en_route_at", "on_site_at", "not_home_count"}))
+                   member=seat.member if seat is not None else 1, **fields)
 
 
 class RouteRead(BaseModel):

@@ -19,6 +19,8 @@ from dispatcher.alerts.models import AlertKind
 from dispatcher.auth import access
 from dispatcher.auth.tokens import Principal
 from dispatcher.config import Settings
+from dispatcher.crews import service as crews
+from dispatcher.crews.models import CrewMember
 from dispatcher.enums import Status, Urgency
 from dispatcher.errors import Conflict
 from dispatcher.events import service as events
@@ -38,11 +40,21 @@ NOT_HOME_FROM = (Status.assigned, Status.accepted, Status.en_route, Status.on_si
 
 
 def mine(session: Session, *, ticket_id: int, who: Principal | None) -> Ticket:
-    """The ticket, if `who` may act on it (staff, or the technician it is assigned to)."""
+    """The ticket, if `who` may act on it (staff, the technician it is assigned to, or a
+    partner of its crew)."""
     ticket = tickets.get(session, ticket_id=ticket_id)
-    if who is not None:
+    if who is not None and seat(session, ticket, who) is None:
         access.require_ticket(who, ticket_id=ticket.id, owner=ticket.technician_id)
     return ticket
+
+
+def seat(session: Session, ticket: Ticket, who: Principal | None) -> CrewMember | None:
+    """The partner's place `who` holds on a crew ticket; None when he acts as the ticket's
+    own technician (or is staff, who act for that one)."""
+    if who is None or who.staff or (ticket.crew_size or 1) <= 1 \
+            or who.technician_id in (None, ticket.technician_id):
+        return None
+    return crews.partner(session, ticket_id=ticket.id, technician_id=who.technician_id)
 
 
 def _record(session: Session, kind: str, ticket: Ticket, at: datetime, **extra: object) -> None:
@@ -54,6 +66,12 @@ def _record(session: Session, kind: str, ticket: Ticket, at: datetime, **extra: 
 def start(session: Session, *, ticket_id: int, who: Principal | None, at: datetime) -> Ticket:
     """Start travelling; an assigned ticket is accepted on the way (both milestones stamped)."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
+    partner = seat(session, ticket, who)
+    if partner is not None:
+        if partner.status is Status.assigned:
+            crews.advance(session, ticket, partner, Status.accepted, at)
+        crews.advance(session, ticket, partner, Status.en_route, at)
+        return ticket
     if ticket.status is Status.assigned:
         tickets.report_status(session, ticket_id=ticket.id, target=Status.accepted, at=at)
     return tickets.report_status(session, ticket_id=ticket.id, target=Status.en_route, at=at)
@@ -62,6 +80,10 @@ def start(session: Session, *, ticket_id: int, who: Principal | None, at: dateti
 def accept(session: Session, *, ticket_id: int, who: Principal | None, at: datetime) -> Ticket:
     """He takes the ticket: the SLA's respond milestone."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
+    partner = seat(session, ticket, who)
+    if partner is not None:
+        crews.advance(session, ticket, partner, Status.accepted, at)
+        return ticket
     return tickets.report_status(session, ticket_id=ticket.id, target=Status.accepted, at=at)
 
 
@@ -71,26 +93,38 @@ def arrive(session: Session, *, ticket_id: int, who: Principal | None, at: datet
     check-in, judged against the ticket's location and site: far away it is still taken,
     flagged on the ticket and raised to the dispatcher as a `checkin_far` alert."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
-    if ticket.status in (Status.assigned, Status.accepted):
-        start(session, ticket_id=ticket.id, who=None, at=at)
-    tickets.move(ticket, Status.on_site, at)
-    verdict = None if fix is None else _judge(session, ticket, fix, radius_m)
-    extra = {} if verdict is None else {"inside": verdict.inside,
-                                        "distance_m": verdict.distance_m}
-    _record(session, "on_site", ticket, at, **extra)
+    partner = seat(session, ticket, who)
+    if partner is not None:  # his own arrival; the ticket's check-in is its technician's
+        if partner.status is not Status.on_site:
+            start(session, ticket_id=ticket.id, who=who, at=at)
+        crews.advance(session, ticket, partner, Status.on_site, at)
+        verdict = None if fix is None else _judge(session, ticket, fix, radius_m, keep=False)
+        technician_id = partner.technician_id
+    else:
+        if ticket.status in (Status.assigned, Status.accepted):
+            start(session, ticket_id=ticket.id, who=None, at=at)
+        tickets.move(ticket, Status.on_site, at)
+        verdict = None if fix is None else _judge(session, ticket, fix, radius_m)
+        extra = {} if verdict is None else {"inside": verdict.inside,
+                                            "distance_m": verdict.distance_m}
+        _record(session, "on_site", ticket, at, **extra)
+        technician_id = ticket.technician_id
     if verdict is not None and not verdict.inside:
         alerts.raise_(session, kind=AlertKind.checkin_far, ticket_id=ticket.id,
-                      technician_id=ticket.technician_id, now=at, message=say(
+                      technician_id=technician_id, now=at, message=say(
                           "checkin_far", id=ticket.id, distance=f"{verdict.distance_m:.0f}",
                           radius=f"{radius_m:.0f}"))
     return ticket, verdict
 
 
-def _judge(session: Session, ticket: Ticket, fix: CheckIn, radius_m: float) -> Verdict:
-    """Judge the check-in position and keep it, with the verdict, on the ticket."""
+def _judge(session: Session, ticket: Ticket, fix: CheckIn, radius_m: float,
+           keep: bool = True) -> Verdict:
+    """Judge the check-in position and (`keep`) keep it, with the verdict, on the ticket."""
     site = session.get(Site, ticket.site_id) if ticket.site_id else None
     verdict = judge(ticket=(ticket.lat, ticket.lon), fix=(fix.lat, fix.lon), radius_m=radius_m,
                     outline=site.outline if site else None)
+    if not keep:
+        return verdict
     ticket.checkin_lat, ticket.checkin_lon = fix.lat, fix.lon
     ticket.checkin_accuracy_m = fix.accuracy_m
     ticket.checkin_distance_m, ticket.checkin_inside = verdict.distance_m, verdict.inside
@@ -104,6 +138,8 @@ def complete(session: Session, *, ticket_id: int, who: Principal | None, data: C
     follow-up (or, for preventive work, the plan's next visit), and for "needs another visit"
     the linked second-visit ticket, a rework like any other."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
+    if who is None or not who.staff:  # a dispatcher may close work confirmed by phone
+        crews.require_all_on_site(session, ticket)
     tickets.move(ticket, Status.completed, at)
     ticket.resolution_notes = data.notes
     ticket.parts = [p.model_dump() for p in data.parts]
@@ -142,6 +178,9 @@ def not_home(session: Session, *, ticket_id: int, who: Principal | None, note: s
              at: datetime) -> Ticket:
     """Nobody home: back to `new`, off his route, held until a dispatcher rebooks it."""
     ticket = mine(session, ticket_id=ticket_id, who=who)
+    if seat(session, ticket, who) is not None:
+        raise Conflict(f"ticket {ticket.id}: 'not home' is said by the crew's first "
+                       "technician or a dispatcher", field="status")
     if ticket.status not in NOT_HOME_FROM:
         raise Conflict(f"ticket {ticket.id} is {ticket.status.value}; 'not home' applies to "
                        "assigned, accepted, en_route or on_site tickets", field="status")

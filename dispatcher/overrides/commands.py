@@ -53,7 +53,9 @@ class OverrideCommands:
         plan = self.current_plan()
         route = next((r for r in (plan.routes if plan else [])
                       if r["technician_id"] == technician_id), {"stops": []})
-        sequence = [st["ticket_id"] for st in route["stops"] if not st["in_progress"]]
+        # A crew partner's stop is not his to lock: the ticket is its first technician's.
+        sequence = [st["ticket_id"] for st in route["stops"]
+                    if not st["in_progress"] and "member" not in st]
         return self._override(lambda s, now: overrides.lock(
             s, technician_id=technician_id, sequence=sequence, minutes=minutes, by=by,
             reason=Reason(reason), now=now))

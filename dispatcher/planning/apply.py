@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,13 +10,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from dispatcher.crews.models import CrewMember
 from dispatcher.enums import OPEN_STATUSES, Status
 from dispatcher.overrides import service as overrides
 from dispatcher.planning.models import PlanVersion
 from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
-from optimizer import Plan, Route, Stop
+from optimizer import Plan, Route, Stop, Unassigned
+from optimizer.crews import SEPARATOR, member_id, ticket_of
 
 
 def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
@@ -23,12 +26,14 @@ def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
     """Save a region's `plan` (times made absolute) and update every open ticket it speaks of."""
     open_tickets = _locked(session, (Ticket.status.in_(OPEN_STATUSES), Ticket.region == region))
     held = _held(session, now, open_tickets)
-    routes = [_route(r, open_tickets, held, now) for r in plan.routes]
-    unassigned = [{"ticket_id": int(u.job_id), "reason": u.reason} for u in plan.unassigned]
+    seats = _seats(session, open_tickets)
+    routes = [_route(r, open_tickets, held, now, seats) for r in plan.routes]
+    unassigned = _out(plan.unassigned)
     unassigned += [{"ticket_id": ticket_id, "reason": reason} for ticket_id, reason in held.items()
                    if ticket_id not in {u["ticket_id"] for u in unassigned}]
     version = _add(session, plan, now, trigger, region, routes, unassigned)
     _update_tickets(session, open_tickets, plan, version.version, now, held)
+    _update_seats(seats, plan, now)
     return version
 
 
@@ -64,28 +69,64 @@ def store_changes(session: Session, *, plan: Plan, before: Plan, now: datetime, 
                if [s.job_id for s in r.stops] != old.get(r.tech_id)}
     was_out = {u.job_id for u in before.unassigned}
     out = [u for u in plan.unassigned if u.job_id not in was_out]
-    ids = {int(s.job_id) for r in changed.values() for s in r.stops} | {int(u.job_id) for u in out}
+    ids = {_ticket(s.job_id) for r in changed.values() for s in r.stops} \
+        | {_ticket(u.job_id) for u in out}
     touched = _locked(session, (Ticket.id.in_(ids), Ticket.status.in_(OPEN_STATUSES)))
     held = _held(session, now, touched)
-    routes = [_route(changed[str(r["technician_id"])], touched, held, now)
+    seats = _seats(session, touched)
+    routes = [_route(changed[str(r["technician_id"])], touched, held, now, seats)
               if str(r["technician_id"]) in changed else r for r in previous.routes]
     shown = {r["technician_id"] for r in routes}
-    routes += [_route(r, touched, held, now) for tech, r in changed.items()
+    routes += [_route(r, touched, held, now, seats) for tech, r in changed.items()
                if int(tech) not in shown]
     placed = {s["ticket_id"] for r in routes for s in r["stops"]}
     unassigned = [u for u in previous.unassigned if u["ticket_id"] not in placed]
-    unassigned += [{"ticket_id": int(u.job_id), "reason": u.reason} for u in out]
+    unassigned += _out(out)
     unassigned += [{"ticket_id": ticket_id, "reason": reason} for ticket_id, reason in held.items()
                    if ticket_id not in {u["ticket_id"] for u in unassigned}]
     version = _add(session, plan, now, trigger, region, routes, unassigned)
     _update_tickets(session, touched, plan, version.version, now, held)
+    _update_seats(seats, plan, now)
     return version
 
 
 # What storing a plan reads of each ticket: rows, not ORM objects (at 2,000 open tickets
 # loading them as objects was a third of a full store, on the planner's GIL).
 _READ = (Ticket.id, Ticket.status, Ticket.technician_id, Ticket.arrive_by, Ticket.resolve_by,
-         Ticket.on_site_at)
+         Ticket.on_site_at, Ticket.crew_size)
+
+Seats = dict[int, dict[int, CrewMember]]  # crew ticket -> member number -> its partner row
+
+
+def _ticket(job_id: str) -> int:
+    """The ticket a job is (one of the crew of)."""
+    return int(ticket_of(job_id))
+
+
+def _member(job_id: str) -> int:
+    """Which member of its ticket's crew a job is: 1 for the ticket's own technician."""
+    return int(job_id.rsplit(SEPARATOR, 1)[1]) if job_id != ticket_of(job_id) else 1
+
+
+def _out(unassigned: Sequence[Unassigned]) -> list[dict[str, Any]]:
+    """Unplanned tickets as stored: a crew's members are one ticket, listed once."""
+    out: dict[int, str] = {}
+    for u in unassigned:
+        out.setdefault(_ticket(u.job_id), u.reason)
+    return [{"ticket_id": ticket_id, "reason": reason} for ticket_id, reason in out.items()]
+
+
+def _seats(session: Session, open_tickets: dict[int, Row[Any]]) -> Seats:
+    """The partner rows of the crew tickets a plan writes, locked after their tickets."""
+    crew = [ticket_id for ticket_id, row in open_tickets.items() if row.crew_size > 1]
+    if not crew:
+        return {}
+    query = select(CrewMember).where(CrewMember.ticket_id.in_(crew)).order_by(
+        CrewMember.ticket_id, CrewMember.member).with_for_update()
+    seats: Seats = {}
+    for row in session.scalars(query):
+        seats.setdefault(row.ticket_id, {})[row.member] = row
+    return seats
 
 
 def _locked(session: Session, where: tuple[ColumnElement[bool], ...]) -> dict[int, Row[Any]]:
@@ -106,20 +147,24 @@ def _held(session: Session, now: datetime, open_tickets: dict[int, Row[Any]]
 
 
 def _route(route: Route, open_tickets: dict[int, Row[Any]], held: dict[int, str],
-           now: datetime) -> dict[str, Any]:
-    """One route as stored: absolute times, the stops that still stand."""
+           now: datetime, seats: Seats) -> dict[str, Any]:
+    """One route as stored: absolute times, the stops that still stand (a crew partner's
+    stop says which `member` he is)."""
     at = _absolute(now)
     stops = []
     for stop in route.stops:
-        ticket = open_tickets.get(int(stop.job_id))
-        if int(stop.job_id) in held or not _still_theirs(ticket, int(route.tech_id)):
+        ticket_id, member = _ticket(stop.job_id), _member(stop.job_id)
+        ticket = open_tickets.get(ticket_id)
+        seat = seats.get(ticket_id, {}).get(member) if member > 1 else None
+        if ticket_id in held or not _still_theirs(seat or ticket, int(route.tech_id)):
             continue
         assert ticket is not None
         late = _late_seconds(ticket, stop, now)
         stops.append({
-            "ticket_id": int(stop.job_id), "eta": at(stop.start), "start": at(stop.start),
+            "ticket_id": ticket_id, "eta": at(stop.start), "start": at(stop.start),
             "end": at(stop.end), "late_minutes": round(late / 60, 1),
             "travel_minutes": round(stop.travel / 60, 1), "in_progress": stop.in_progress,
+            **({"member": member} if member > 1 else {}),
         })
     return {"technician_id": int(route.tech_id), "stops": stops,
             "end": at(route.end), "overtime_minutes": round(route.overtime / 60, 1)}
@@ -141,7 +186,7 @@ def _add(session: Session, plan: Plan, now: datetime, trigger: str, region: str,
     return version
 
 
-def _still_theirs(ticket: Row[Any] | None, tech_id: int) -> bool:
+def _still_theirs(ticket: Row[Any] | CrewMember | None, tech_id: int) -> bool:
     """Whether a stop of a plan solved on an older snapshot still stands: its ticket is open
     and either not yet started or started by this technician (a stale plan shows no stop on
     two routes, nor one that was completed or cancelled while it was solved)."""
@@ -173,8 +218,9 @@ def _update_tickets(session: Session, open_tickets: dict[int, Row[Any]], plan: P
     tickets whose status and technician stay put go in one executemany UPDATE by primary key;
     the few that move (assigned, taken off) are loaded and changed through the ORM, which
     checks and stamps the transition."""
-    placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()}
-    reasons = {int(u.job_id): u.reason for u in plan.unassigned}
+    placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()
+              if _member(job) == 1}
+    reasons = {int(u.job_id): u.reason for u in plan.unassigned if _member(u.job_id) == 1}
     rows: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     moving: dict[int, tuple[int | None, dict[str, Any]]] = {}  # id -> (technician, fields)
     for ticket_id, ticket in open_tickets.items():
@@ -217,6 +263,29 @@ def _update_tickets(session: Session, open_tickets: dict[int, Row[Any]], plan: P
         statement = update(table).where(table.c.id == bindparam("_id")).values(
             {name: bindparam(name) for name in names})
         session.execute(statement, batch)
+
+
+def _update_seats(seats: Seats, plan: Plan, now: datetime) -> None:
+    """Give each crew partner not yet under way the place the plan gives him, or none: the
+    plan keeps a crew whole, so a partner left out goes back to `new` with his ticket."""
+    if not seats:
+        return
+    placed = plan.assignment()
+    out = {u.job_id for u in plan.unassigned}
+    for ticket_id, members in seats.items():
+        for member, seat in members.items():
+            if seat.status not in (Status.new, Status.assigned):
+                continue  # accepted or under way: his own until he is done or taken off
+            job = member_id(str(ticket_id), member)
+            if job in placed:
+                tech_id, stop = placed[job]
+                seat.technician_id, seat.status = int(tech_id), Status.assigned
+                seat.planned_start = now + timedelta(seconds=stop.start)
+                seat.planned_eta = seat.planned_start
+                seat.planned_end = now + timedelta(seconds=stop.end)
+            elif job in out:
+                seat.technician_id, seat.status = None, Status.new
+                seat.planned_eta = seat.planned_start = seat.planned_end = None
 
 
 def _place(ticket: Row[Any], stop: Stop, version: int, now: datetime) -> dict[str, Any]:

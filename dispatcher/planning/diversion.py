@@ -30,6 +30,7 @@ from dispatcher.overrides.models import Reason
 from dispatcher.planning.snapshot import Built
 from dispatcher.tickets import service as tickets
 from optimizer import Plan
+from optimizer.crews import ticket_of
 
 UNSERVED_S = 4 * 3600  # an emergency left off every route counts as this late
 
@@ -56,14 +57,16 @@ def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
     techs = {t.id: t for t in snap.techs}
     # Per technician: the ticket he would leave and how much it costs to leave it (0: a trip,
     # 1: routine work, 2: a booked appointment), the tie-break between equal gains.
+    # Crews are planned whole: no member is turned round, and no crew pre-empts one person.
+    crew = {j.id for j in snap.jobs if j.crew is not None or ticket_of(j.id) != j.id}
     candidates = {j.started_by: (j.id, 0) for j in snap.jobs if j.started_by is not None
-                  and j.pinned_to is None and j.urgency != "emergency"}
+                  and j.pinned_to is None and j.urgency != "emergency" and j.id not in crew}
     if interrupt:
         candidates.update({tech_id: (ticket_id, 2 if appointment else 1)
                            for tech_id, (ticket_id, appointment) in built.interruptible.items()
                            if appointments or not appointment})
     emergencies = sorted((j for j in snap.jobs if j.urgency == "emergency"
-                          and j.started_by is None and j.pinned_to is None
+                          and j.id not in crew and j.started_by is None and j.pinned_to is None
                           and j.due is not None), key=lambda j: j.due)
     used: set[str] = set()
     out = []

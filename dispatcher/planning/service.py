@@ -255,7 +255,11 @@ class PlanningService:
                     log.debug("not placing %s: version %s is not ours (%s)", ticket_ids,
                               newest, self._stored.get(region))
                     return False
-                new = [tickets.get(s, ticket_id=i) for i in ticket_ids]
+                # A crew is placed whole by the re-plan that follows, not by insertion.
+                new = [t for t in (tickets.get(s, ticket_id=i) for i in ticket_ids)
+                       if t.crew_size == 1]
+                if not new:
+                    return True
                 new.sort(key=lambda t: (t.urgency is not Urgency.emergency, t.id))
                 loaded = time.perf_counter()
                 known = len(built.snapshot.jobs)

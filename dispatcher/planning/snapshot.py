@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.config import Settings
+from dispatcher.crews import service as crews
 from dispatcher.enums import OPEN_STATUSES, Category, Skill, Status, Urgency
 from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
@@ -27,6 +28,7 @@ from dispatcher.tickets import rework
 from dispatcher.tickets.models import Ticket
 from dispatcher.travel import TravelTimes
 from optimizer import Job, Snapshot, Tech
+from optimizer.crews import member_id
 
 # A window opening later than this is not today's work: such tickets (preventive visits made
 # days ahead) stay out of the model instead of being dropped with a misleading reason.
@@ -70,6 +72,8 @@ class OpenTicket:
     work_started_at: datetime | None
     window_start: datetime | None
     window_end: datetime | None
+    crew_size: int
+    member: int = 1  # not a column: which member of a crew this view of the ticket is
 
     @property
     def window(self) -> tuple[datetime, datetime] | None:
@@ -78,7 +82,8 @@ class OpenTicket:
         return (self.window_start, self.window_end)
 
 
-_OPEN_COLUMNS = tuple(getattr(Ticket, f.name) for f in dataclasses.fields(OpenTicket))
+_OPEN_COLUMNS = tuple(getattr(Ticket, f.name) for f in dataclasses.fields(OpenTicket)
+                      if f.name != "member")
 AnyTicket = Ticket | OpenTicket
 
 
@@ -165,9 +170,11 @@ def build_with_points(
     travel times between points of a `previous` snapshot are taken from it."""
     points = Points()
     tickets = open_tickets(session, region)
-    hands = {t.technician_id: t for t in tickets
+    seats = _seats(session, tickets)
+    everyone = [seat for seated in seats.values() for seat in seated[1:]] + tickets
+    hands = {t.technician_id: t for t in everyone
              if t.status in (Status.en_route, Status.on_site) and t.technician_id is not None}
-    planned = {t.technician_id for t in tickets
+    planned = {t.technician_id for t in everyone
                if t.status in (Status.assigned, Status.accepted)}
     live = overrides.live(session, now=now)
     techs = [_tech(t, hands.get(t.id), now, settings, points, t.id in live.locks,
@@ -177,19 +184,54 @@ def build_with_points(
     present = {t.id for t in techs}
     avoid = rework.avoided_technicians(session, ticket_ids=[t.id for t in tickets])
     margin = settings.emergency_arrive_margin_pct
-    jobs = tuple(_job(t, live, now, policy, points, avoid.get(t.id, ()), margin)
-                 for t in tickets
-                 if t.status is not Status.on_site and t.id not in live.held
-                 and not _later(t, now)
-                 and not (t.status is Status.en_route and str(t.technician_id) not in present))
+    jobs: list[Job] = []
+    for t in tickets:
+        if t.id in live.held or _later(t, now):
+            continue
+        members = [(k, m) for k, m in enumerate(seats.get(t.id, [t]), start=1)
+                   if m.status is not Status.on_site
+                   and not (m.status is Status.en_route and str(m.technician_id) not in present)]
+        jobs += _crew([_job(m, live if k == 1 else _NO_OVERRIDES, now, policy, points,
+                            avoid.get(t.id, ()), margin) for k, m in members],
+                      [k for k, _ in members], t, policy)
     room = _matrix(travel, points.coords, previous)
-    snapshot = Snapshot(techs=tuple(techs), jobs=jobs, travel=room.matrix,
+    snapshot = Snapshot(techs=tuple(techs), jobs=tuple(jobs), travel=room.matrix,
                         warm_start=_previous_routes(session, region))
     interruptible = {str(t.technician_id): (str(t.id), t.window is not None)
                      for t in hands.values() if t.status is Status.on_site
-                     and t.id not in live.pins and _interruptible(t)}
+                     and t.id not in live.pins and t.crew_size == 1 and _interruptible(t)}
     return Built(snapshot, now, tuple(points.coords), interruptible,
                  _off(tickets, live, now), room)
+
+
+_NO_OVERRIDES = overrides.Live({}, {}, {}, {})
+
+
+def _seats(session: Session, tickets: Sequence[OpenTicket]) -> dict[int, list[OpenTicket]]:
+    """Each open crew ticket as its members see it, its own technician first: the ticket
+    with each partner's skill, technician, progress and arrival."""
+    crew = {t.id: t for t in tickets if t.crew_size > 1}
+    found = {}
+    for ticket_id, rows in crews.partners(session, crew).items():
+        t = crew[ticket_id]
+        found[ticket_id] = [t, *(dataclasses.replace(
+            t, skill=m.skill, technician_id=m.technician_id,
+            status=m.status, member=m.member, on_site_at=m.on_site_at,
+            work_started_at=m.on_site_at) for m in rows)]
+    return found
+
+
+def _crew(jobs: list[Job], members: list[int], ticket: AnyTicket, policy: SlaPolicy
+          ) -> list[Job]:
+    """The jobs of a ticket's members still to arrive: one job for one-person work; for a
+    crew, one per member (``17``, ``17#2``...), synchronised while two or more are to come."""
+    if ticket.crew_size <= 1:
+        return jobs
+    ids = [member_id(str(ticket.id), k) for k in members]
+    together = ids[0] if len(ids) > 1 else None
+    tolerance = policy.level(ticket.urgency, ticket.category).crew_tolerance_s
+    return [dataclasses.replace(job, id=i, crew=together, crew_tolerance=tolerance)
+            for job, i in zip(jobs, ids, strict=True)]
 
 
 def _matrix(travel: TravelTimes, coords: list[tuple[float, float]],
@@ -299,7 +341,8 @@ def _tech(tech: Technician, hand: AnyTicket | None, now: datetime, settings: Set
         remaining = seconds_between(now, done) + hand.service_minutes * 60
         return Tech(id=str(tech.id), skills=frozenset(tech.skills),
                     location=points.add(hand.lat, hand.lon), available_at=max(0, remaining),
-                    shift_end=shift_end, current_job=str(hand.id), locked=locked)
+                    shift_end=shift_end, locked=locked,
+                    current_job=member_id(str(hand.id), getattr(hand, "member", 1)))
     lat, lon = tech.position
     return Tech(id=str(tech.id), skills=frozenset(tech.skills), location=points.add(lat, lon),
                 available_at=0, shift_end=shift_end, locked=locked)
@@ -373,6 +416,6 @@ def _previous_routes(session: Session, region: str) -> dict[str, tuple[str, ...]
                              .order_by(PlanVersion.version.desc()).limit(1)).first()
     if latest is None:
         return {}
-    return {str(r["technician_id"]): tuple(str(s["ticket_id"]) for s in r["stops"]
-                                           if not s.get("in_progress"))
+    return {str(r["technician_id"]): tuple(member_id(str(s["ticket_id"]), s.get("member", 1))
+                                           for s in r["stops"] if not s.get("in_progress"))
             for r in latest.routes}

@@ -11,7 +11,9 @@ from typing import Any
 
 from dispatcher.enums import Category, ComplaintTopic, Skill, Urgency
 
-_LEVEL_KEYS = ("respond_min", "arrive_min", "resolve_min", "late_weight")
+_LEVEL_KEYS = ("respond_min", "arrive_min", "resolve_min", "late_weight", "crew_tolerance_min")
+MAX_CREW = 6  # technicians one ticket may need
+DEFAULT_CREW_TOLERANCE_MIN = 5
 _COMPLAINT_KEYS = ("acknowledge_min", "explain_min", "close_min")
 
 
@@ -27,6 +29,14 @@ class Level:
     arrive_min: int | None = None
     resolve_min: int | None = None
     late_weight: int | None = None  # None in a rule: keep the urgency's weight
+    # Technicians the work needs together, by skill (fire alarm confirmation: a fire-system
+    # technician and a general one); None or one skill: one person.
+    crew: tuple[Skill, ...] | None = None
+    crew_tolerance_min: int | None = None  # most minutes between the crew's arrivals
+
+    @property
+    def crew_tolerance_s(self) -> int:
+        return 60 * (self.crew_tolerance_min or DEFAULT_CREW_TOLERANCE_MIN)
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,9 @@ def _overlay(base: Level, rule: Level) -> Level:
         arrive_min=rule.arrive_min if rule.arrive_min is not None else base.arrive_min,
         resolve_min=rule.resolve_min if rule.resolve_min is not None else base.resolve_min,
         late_weight=rule.late_weight if rule.late_weight is not None else base.late_weight,
+        crew=rule.crew if rule.crew is not None else base.crew,
+        crew_tolerance_min=rule.crew_tolerance_min if rule.crew_tolerance_min is not None
+        else base.crew_tolerance_min,
     )
 
 
@@ -174,7 +187,7 @@ def _complaints(raw: dict[str, Any], where: str) -> dict[ComplaintTopic, Complai
 
 
 def _level(raw: dict[str, Any], at: str, extra: tuple[str, ...] = ()) -> Level:
-    unknown = set(raw) - set(_LEVEL_KEYS) - set(extra)
+    unknown = set(raw) - set(_LEVEL_KEYS) - {"crew"} - set(extra)
     if unknown:
         raise PolicyError(f"{at}: unknown key(s) {sorted(unknown)}")
     for key in _LEVEL_KEYS:
@@ -183,7 +196,17 @@ def _level(raw: dict[str, Any], at: str, extra: tuple[str, ...] = ()) -> Level:
         if value is not None and not positive:
             raise PolicyError(f"{at}.{key} must be a positive integer, got {value!r}")
     return Level(raw.get("respond_min"), raw.get("arrive_min"), raw.get("resolve_min"),
-                 raw.get("late_weight"))
+                 raw.get("late_weight"), _crew(raw.get("crew"), f"{at}.crew"),
+                 raw.get("crew_tolerance_min"))
+
+
+def _crew(raw: Any, at: str) -> tuple[Skill, ...] | None:
+    """A crew's skills, one per technician: a list of 1 to `MAX_CREW` skills."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_CREW:
+        raise PolicyError(f"{at} must be a list of 1 to {MAX_CREW} skills, got {raw!r}")
+    return tuple(_enum(Skill, value, f"{at}[{i}]") for i, value in enumerate(raw))
 
 
 def _enum(kind: type, value: Any, at: str) -> Any:

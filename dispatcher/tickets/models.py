@@ -94,6 +94,8 @@ class Ticket(Base):
     duplicate_candidate: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     duplicate_reason: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    # Technicians the work needs together; the second and later are `crews.CrewMember` rows.
+    crew_size: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def preventive(self) -> bool:

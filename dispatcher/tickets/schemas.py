@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dispatcher.crews import service as crews
 from dispatcher.enums import Category, Skill, Status, Urgency
 from dispatcher.messages import MaybeSaid, Said
 from dispatcher.schemas import AwareDatetime, DbId, Latitude, Longitude, Strict
@@ -48,6 +49,10 @@ class TicketCreate(Strict):
     reported_at: AwareDatetime | None = Field(None, description="defaults to now")
     window: Window | None = None
     asset_id: DbId | None = Field(None, description="the asset the fault is on, if known")
+    crew: list[Skill] | None = Field(
+        None, min_length=1, max_length=6, description="the skills of the technicians the work "
+        "needs together, one per person, the ticket's own among them (defaults to the SLA "
+        "policy's crew for the urgency and category: a fire alarm needs fire + general)")
 
     @model_validator(mode="after")
     def _window_fits_urgency(self) -> TicketCreate:
@@ -89,6 +94,19 @@ class Assignment(BaseModel):
     predicted_late_minutes: float | None
     plan_version: int | None
     unassigned_reason: MaybeSaid
+
+
+class CrewSeat(BaseModel):
+    """One technician of a crew ticket: who, with which skill, and how far he is."""
+
+    member: int = Field(description="1 is the ticket's own technician")
+    skill: Skill
+    technician_id: int | None
+    name: str | None
+    status: Status = Field(description="his own progress: assigned, accepted, en_route, "
+                           "on_site (the ticket's status for member 1)")
+    on_site_at: datetime | None
+    eta: datetime | None
 
 
 class TicketRead(BaseModel):
@@ -140,6 +158,9 @@ class TicketRead(BaseModel):
     follow_up_of: int | None = None
     not_home_count: int = 0
     not_home_note: str | None = None
+    crew_size: int = Field(1, description="technicians the work needs on site together")
+    crew: list[CrewSeat] = Field(default_factory=list, description="with crew_size > 1: "
+                                 "every member, the ticket's own technician first")
     assignment: Assignment
 
     @classmethod
@@ -156,8 +177,10 @@ class TicketRead(BaseModel):
             unassigned_reason=t.unassigned_reason,
         )
         window = None if t.window is None else Window(start=t.window[0], end=t.window[1])
-        data = {k: getattr(t, k) for k in cls.model_fields if k not in ("assignment", "window")}
-        return cls(**data, assignment=assignment, window=window)
+        data = {k: getattr(t, k) for k in cls.model_fields
+                if k not in ("assignment", "window", "crew")}
+        crew = [CrewSeat(**vars(seat)) for seat in crews.seats(t)]
+        return cls(**data, assignment=assignment, window=window, crew=crew)
 
 
 class TicketPreview(BaseModel):

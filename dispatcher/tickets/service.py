@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.assets.models import Asset
+from dispatcher.crews import service as crews
 from dispatcher.enums import Status
 from dispatcher.errors import Conflict, Invalid, NotFound
 from dispatcher.events import service as events
@@ -39,8 +40,10 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
         status=Status.new, respond_by=deadlines.respond_by, arrive_by=deadlines.arrive_by,
         resolve_by=deadlines.resolve_by, asset_id=data.asset_id,
     )
+    team = crews.team(policy, ticket, data.crew)
     session.add(ticket)
     session.flush()
+    crews.add(session, ticket, team)
     # Where it is, so a home's live stream (the resident's app) knows its own at once.
     events.record(session, type="ticket.created", at=now, payload={
         "ticket_id": ticket.id, "region": ticket.region, "site_id": ticket.site_id,
@@ -69,10 +72,13 @@ def get(session: Session, *, ticket_id: int) -> Ticket:
 
 
 def list_(session: Session, *, statuses: Sequence[Status] | None = None,
-          region: str | None = None, technician_id: int | None = None) -> list[Ticket]:
-    """Tickets, optionally only those in `statuses`, `region` and of one technician, oldest
-    first."""
+          region: str | None = None, technician_id: int | None = None,
+          ids: Iterable[int] | None = None) -> list[Ticket]:
+    """Tickets, optionally only those in `statuses`, `region`, of one technician and among
+    `ids`, oldest first."""
     query = select(Ticket).order_by(Ticket.id)
+    if ids is not None:
+        query = query.where(Ticket.id.in_(list(ids)))
     if statuses:
         query = query.where(Ticket.status.in_(list(statuses)))
     if region is not None:
@@ -91,6 +97,8 @@ def move(ticket: Ticket, target: Status, at: datetime) -> None:
         setattr(ticket, field, at)
     if target is Status.on_site:
         ticket.work_started_at = at
+    if target is Status.new:
+        crews.release(ticket)
 
 
 def cancel(session: Session, *, ticket_id: int, now: datetime) -> Ticket:

@@ -51,9 +51,11 @@ def test_a_signed_alarm_opens_an_emergency_ticket_with_its_deadlines(
         anonymous: TestClient, client: TestClient, app_engine: Engine,
         clock: ManualClock) -> None:
     """A fire panel's alarm: an emergency fire ticket on the asset's place, on site within
-    10 minutes (the policy's fire rule), planned like any other ticket."""
+    10 minutes (the policy's fire rule), confirmed by two (fire + general), planned like any
+    other ticket."""
     device, key, asset = _device(app_engine)
     client.post("/api/v1/technicians", json=builders.tech_json(skills=["fire", "general"]))
+    client.post("/api/v1/technicians", json=builders.tech_json(name="李二", skills=["general"]))
     now = int(clock.now().timestamp())
     status, answer = _post(anonymous, device, key, RAISED, now)
     assert status == 201, answer
@@ -65,7 +67,11 @@ def test_a_signed_alarm_opens_an_emergency_ticket_with_its_deadlines(
     arrive_by = datetime.fromisoformat(ticket["arrive_by"])
     assert arrive_by - datetime.fromisoformat(ticket["reported_at"]) == timedelta(minutes=10)
     app_engine.replan_now()
-    assert client.get(f"/api/v1/tickets/{answer['ticket_id']}").json()["status"] == "assigned"
+    planned = client.get(f"/api/v1/tickets/{answer['ticket_id']}").json()
+    assert planned["status"] == "assigned" and planned["crew_size"] == 2
+    assert [(m["skill"], m["status"]) for m in planned["crew"]] == [
+        ("fire", "assigned"), ("general", "assigned")]
+    assert len({m["technician_id"] for m in planned["crew"]}) == 2
 
 
 def test_a_replay_and_a_forged_alarm_are_refused_and_change_nothing(
@@ -103,6 +109,7 @@ def test_a_repeat_joins_the_open_ticket_and_a_new_fault_after_completion_opens_a
         clock: ManualClock) -> None:
     device, key, _ = _device(app_engine)
     client.post("/api/v1/technicians", json=builders.tech_json(skills=["fire", "general"]))
+    client.post("/api/v1/technicians", json=builders.tech_json(name="李二", skills=["general"]))
     now = int(clock.now().timestamp())
     first = _post(anonymous, device, key, RAISED, now)[1]
     status, again = _post(anonymous, device, key, RAISED, now + 30)
@@ -141,6 +148,7 @@ def test_a_clearance_after_he_set_off_leaves_the_ticket(
     """He is on his way: the fault still needs a look; the clearance is only noted."""
     device, key, _ = _device(app_engine)
     client.post("/api/v1/technicians", json=builders.tech_json(skills=["fire", "general"]))
+    client.post("/api/v1/technicians", json=builders.tech_json(name="李二", skills=["general"]))
     now = int(clock.now().timestamp())
     ticket_id = _post(anonymous, device, key, RAISED, now)[1]["ticket_id"]
     app_engine.replan_now()

@@ -69,7 +69,7 @@ T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 def _ticket(status: S) -> SimpleNamespace:
-    return SimpleNamespace(status=status, work_started_at=None,
+    return SimpleNamespace(status=status, work_started_at=None, crew_size=1,
                            **{field: None for field in STAMPS.values()})
 
 

@@ -1,0 +1,1 @@
+"""Crew tickets: work that needs several technicians on site together."""

@@ -1,0 +1,116 @@
+"""Two-person jobs over HTTP: a fire alarm needs a fire-system technician and a general one,
+planned together; each sees the other; the work is done when both have checked in and one
+completes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from dispatcher.auth.models import Role
+from dispatcher.engine import Engine
+from tests.accounts import bearer
+from tests.builders import ORIGIN, north, tech_json, ticket_json
+
+API = "/api/v1"
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def _crew(client: TestClient, engine: Engine, **ticket: Any) -> tuple[dict, dict[int, dict]]:
+    """Three technicians (fire, general, electrician) a few hundred metres apart, a fire
+    alarm planned; (the ticket, each technician's auth header by id)."""
+    people = {}
+    for k, (name, skills) in enumerate((("Fang", ["fire"]), ("Gao", ["general"]),
+                                        ("Dian", ["electrician"]))):
+        home = north(0.3 * k)
+        tech = ok(client.post(f"{API}/technicians", json=tech_json(
+            name=name, skills=skills, home={"lat": home[0], "lon": home[1]})), 201)
+        people[tech["id"]] = bearer(engine, name.lower(), Role.technician, tech["id"])
+    created = ok(client.post(f"{API}/tickets", json=ticket_json(
+        urgency="emergency", category="fire", description="烟感报警", **ticket)), 201)
+    engine.replan_now()
+    return ok(client.get(f"{API}/tickets/{created['id']}")), people
+
+
+def test_a_fire_alarm_is_planned_for_two_who_see_each_other(client: TestClient,
+                                                            app_engine: Engine) -> None:
+    ticket, people = _crew(client, app_engine)
+    assert ticket["crew_size"] == 2 and ticket["status"] == "assigned"
+    lead, partner = ticket["crew"]
+    assert (lead["member"], lead["skill"], lead["name"]) == (1, "fire", "Fang")
+    assert (partner["member"], partner["skill"], partner["name"]) == (2, "general", "Gao")
+    assert partner["status"] == "assigned" and lead["technician_id"] != partner["technician_id"]
+    # Planned as one visit: their planned arrivals within the policy's 5 minutes.
+    starts = [datetime.fromisoformat(m["eta"]) for m in ticket["crew"]]
+    assert abs((starts[0] - starts[1]).total_seconds()) <= 300
+    for seat in ticket["crew"]:
+        route = ok(client.get(f"{API}/me/route", headers=people[seat["technician_id"]]))
+        stop = next(s for s in route["stops"] if s["ticket_id"] == ticket["id"])
+        assert stop["member"] == seat["member"] and stop["status"] == "assigned"
+        assert {m["name"] for m in stop["crew"]} == {"Fang", "Gao"}
+    # The electrician has no part in it.
+    dian = next(h for t, h in people.items() if t not in {lead["technician_id"],
+                                                          partner["technician_id"]})
+    r = client.post(f"{API}/tickets/{ticket['id']}/accept", headers=dian)
+    assert r.status_code == 403 and r.json()["field"] == "ticket_id"
+
+
+def test_the_work_is_done_only_when_the_whole_crew_has_checked_in(
+        client: TestClient, app_engine: Engine) -> None:
+    ticket, people = _crew(client, app_engine)
+    tid = ticket["id"]
+    as_lead, as_partner = (people[m["technician_id"]] for m in ticket["crew"])
+    here = {"lat": ORIGIN[0], "lon": ORIGIN[1], "accuracy_m": 5}
+    ok(client.post(f"{API}/tickets/{tid}/check-in", headers=as_lead, json=here))
+    r = client.post(f"{API}/tickets/{tid}/complete", headers=as_lead,
+                    json={"notes": "误报", "fixed": True})
+    assert r.status_code == 409 and r.json()["field"] == "crew" and "[2]" in r.json()["detail"]
+    # The partner's own steps move his place, not the ticket.
+    accepted = ok(client.post(f"{API}/tickets/{tid}/accept", headers=as_partner))
+    assert accepted["status"] == "on_site"
+    assert [m["status"] for m in accepted["crew"]] == ["on_site", "accepted"]
+    r = client.post(f"{API}/tickets/{tid}/not-home", headers=as_partner, json={})
+    assert r.status_code == 409 and r.json()["field"] == "status"
+    app_engine.replan_now()  # the lead is on site: the partner's place stays his
+    route = ok(client.get(f"{API}/me/route", headers=as_partner))
+    assert [(s["ticket_id"], s["status"]) for s in route["stops"]] == [(tid, "accepted")]
+    checked = ok(client.post(f"{API}/tickets/{tid}/check-in", headers=as_partner, json=here))
+    assert checked["inside"] and checked["ticket"]["crew"][1]["on_site_at"]
+    done = ok(client.post(f"{API}/tickets/{tid}/complete", headers=as_partner,
+                          json={"notes": "误报，已复位 false alarm, reset", "fixed": True}))
+    assert done["ticket"]["status"] == "completed"
+    assert ok(client.get(f"{API}/me/route", headers=as_partner))["stops"] == []
+
+
+def test_a_crew_that_cannot_be_staffed_is_left_out_with_the_reason(
+        client: TestClient, app_engine: Engine) -> None:
+    ok(client.post(f"{API}/technicians", json=tech_json(name="Fang", skills=["fire",
+                                                                             "general"])), 201)
+    created = ok(client.post(f"{API}/tickets", json=ticket_json(
+        urgency="emergency", category="fire")), 201)
+    app_engine.replan_now()
+    ticket = ok(client.get(f"{API}/tickets/{created['id']}"))
+    assert ticket["status"] == "new" and ticket["crew_size"] == 2
+    assert "crew" in ticket["assignment"]["unassigned_reason"]
+    assert all(m["technician_id"] is None for m in ticket["crew"])
+
+
+def test_a_crew_is_asked_for_by_skills_and_checked(client: TestClient,
+                                                   app_engine: Engine) -> None:
+    body = ticket_json(urgency="routine", category="elevator",
+                       crew=["elevator", "elevator", "general"])
+    created = ok(client.post(f"{API}/tickets", json=body), 201)
+    assert created["crew_size"] == 3
+    assert [m["skill"] for m in created["crew"]] == ["elevator", "elevator", "general"]
+    r = client.post(f"{API}/tickets", json=ticket_json(category="water", crew=["general"] * 2))
+    assert r.status_code == 422 and r.json()["field"] == "crew"
+    r = client.post(f"{API}/tickets", json=ticket_json(category="water", crew=["welder"]))
+    assert r.status_code == 422 and "crew" in r.json()["field"]
+    one = ok(client.post(f"{API}/tickets", json=ticket_json(category="water")), 201)
+    assert one["crew_size"] == 1 and one["crew"] == []
