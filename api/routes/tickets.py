@@ -45,9 +45,11 @@ def list_tickets(
 
 @router.get("/{ticket_id}")
 def get_ticket(ticket_id: Id, engine: EngineDep, user: CurrentUser) -> TicketRead:
-    """One ticket; 403 for a technician it is not assigned to."""
+    """One ticket; 403 for a technician it is not assigned to (nor one of its crew)."""
     ticket = engine.get_ticket(ticket_id)
-    access.require_ticket(user, ticket_id=ticket_id, owner=ticket.assignment.technician_id)
+    if user.technician_id is None or user.technician_id not in {
+            m.technician_id for m in ticket.crew}:
+        access.require_ticket(user, ticket_id=ticket_id, owner=ticket.assignment.technician_id)
     return ticket
 
 

@@ -83,6 +83,16 @@ def tickets_of(session: Session, *, technician_id: int) -> list[int]:
         CrewMember.technician_id == technician_id)))
 
 
+def people(session: Session, ticket: Ticket) -> list[int]:
+    """Every technician holding a place on a crew ticket (its own first); [] for one-person
+    work. Its events name them all, so each member's app hears of the others' steps."""
+    if (ticket.crew_size or 1) <= 1:
+        return []
+    rows = partners(session, [ticket.id])[ticket.id]
+    ids = [ticket.technician_id, *(m.technician_id for m in rows)]
+    return [i for i in ids if i is not None]
+
+
 def advance(session: Session, ticket: Ticket, member: CrewMember, target: Status,
             at: datetime) -> None:
     """A partner's own progress: accepted, on his way, on site (set off first if need be)."""
@@ -99,7 +109,7 @@ def advance(session: Session, ticket: Ticket, member: CrewMember, target: Status
     setattr(member, _STAMP[target], getattr(member, _STAMP[target]) or at)
     events.record(session, type=f"ticket.crew_{target.value}", at=at, payload={
         "ticket_id": ticket.id, "technician_id": member.technician_id, "member": member.member,
-        "region": ticket.region})
+        "region": ticket.region, "crew": people(session, ticket)})
 
 
 def under_way(session: Session, ticket: Ticket) -> bool:

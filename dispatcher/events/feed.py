@@ -94,6 +94,8 @@ def narrow(event: dict[str, Any], *, technician_id: int, region: str,
             return None
         route = _route(facts.routes.get(payload.get("version", -1), []), technician_id)
         return {**event, "payload": {**payload, "route": route}}
+    if kind.startswith("ticket.") and technician_id in payload.get("crew", ()):
+        return event  # a crew's step: every member hears of it
     return event if _concerns(kind, payload, facts.owners) == technician_id else None
 
 

@@ -58,9 +58,10 @@ def seat(session: Session, ticket: Ticket, who: Principal | None) -> CrewMember 
 
 
 def _record(session: Session, kind: str, ticket: Ticket, at: datetime, **extra: object) -> None:
+    crew = crews.people(session, ticket)
     events.record(session, type=f"ticket.{kind}", at=at, payload={
         "ticket_id": ticket.id, "technician_id": ticket.technician_id, "region": ticket.region,
-        **extra})
+        **({"crew": crew} if crew else {}), **extra})
 
 
 def start(session: Session, *, ticket_id: int, who: Principal | None, at: datetime) -> Ticket:

@@ -1,12 +1,12 @@
 // Service worker: the app shell from the cache (refreshed in the background), and the last
 // route answer kept so the technician sees his stops in a basement with no signal.
 
-const SHELL = "shell-v2";
+const SHELL = "shell-v3";
 const ROUTE = "route";
 const FILES = [
   "./", "index.html", "app.css", "manifest.webmanifest", "icons/icon-192.png", "icons/icon-512.png",
   "js/main.js", "js/api.js", "js/dom.js", "js/deadlines.js", "js/i18n.js", "js/photo.js",
-  "js/queue.js", "js/route.js", "js/state.js", "js/store.js", "js/ticket.js", "js/checklist.js",
+  "js/queue.js", "js/route.js", "js/state.js", "js/store.js", "js/ticket.js", "js/checklist.js", "js/crew.js",
 ];
 
 self.addEventListener("install", (event) => {

@@ -26,12 +26,15 @@ function axis(t0, t1, ref) {
 function block(ticket, stop, { sla, pinned, ref }) {
   const left = stop ? pct(stop.start) : 0;
   const width = stop ? Math.max(1.5, pct(stop.end) - left) : null;
+  // A crew partner's block moves with its ticket: the ticket is pinned or moved by its first member.
+  const partner = stop?.member > 1;
   return h("div", {
-    class: `block ${ticket?.urgency ?? ""} sla-${sla} ${stop?.in_progress ? "in-progress" : ""} ${pinned ? "pinned" : ""}`,
-    draggable: stop?.in_progress ? "false" : "true", "data-ticket": stop?.ticket_id ?? ticket?.id,
+    class: `block ${ticket?.urgency ?? ""} sla-${sla} ${stop?.in_progress ? "in-progress" : ""} ${pinned ? "pinned" : ""} ${partner ? "partner" : ""}`,
+    draggable: stop?.in_progress || partner ? "false" : "true", "data-ticket": stop?.ticket_id ?? ticket?.id,
+    "data-member": stop?.member ?? 1,
     style: stop ? `left:${left}%;width:${width}%` : null,
     title: ticket ? `#${ticket.id} ${tr("urgencies", ticket.urgency)} · ${tr("categories", ticket.category)} · ${[ticket.building, ticket.unit].filter(Boolean).join(" ")}${stop ? ` · ${t("eta")} ${hhmm(stop.eta, ref)}` : ""}` : null,
-  }, `#${stop?.ticket_id ?? ticket?.id}`);
+  }, `#${stop?.ticket_id ?? ticket?.id}${ticket?.crew_size > 1 ? ` ×${ticket.crew_size}` : ""}`);
 }
 
 /** Draw the board from the console's data (plan, tickets, technicians, overrides, SLA states). */

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from dispatcher.auth.models import Role
 from dispatcher.engine import Engine
+from dispatcher.events import feed
+from dispatcher.planning import snapshot as snapshots
 from tests.accounts import bearer
 from tests.builders import ORIGIN, north, tech_json, ticket_json
 
@@ -114,3 +116,47 @@ def test_a_crew_is_asked_for_by_skills_and_checked(client: TestClient,
     assert r.status_code == 422 and "crew" in r.json()["field"]
     one = ok(client.post(f"{API}/tickets", json=ticket_json(category="water")), 201)
     assert one["crew_size"] == 1 and one["crew"] == []
+
+
+def test_each_step_of_a_crew_reaches_every_member_and_no_one_else(
+        client: TestClient, app_engine: Engine) -> None:
+    """The lead's arrival and each partner's own steps are streamed to the whole crew."""
+    ticket, people = _crew(client, app_engine)
+    lead, partner = (m["technician_id"] for m in ticket["crew"])
+    other = next(t for t in people if t not in (lead, partner))
+    here = {"lat": ORIGIN[0], "lon": ORIGIN[1]}
+    ok(client.post(f"{API}/tickets/{ticket['id']}/check-in", headers=people[lead], json=here))
+    ok(client.post(f"{API}/tickets/{ticket['id']}/start", headers=people[partner]))
+    steps = ("ticket.on_site", "ticket.crew_en_route")
+    with app_engine.sessions() as s:
+        for tech, hears in ((lead, True), (partner, True), (other, False)):
+            page = feed.after(s, cursor=0, technician_id=tech, limit=1000)
+            seen = [e for e in page.events if e["type"] in steps]
+            assert [e["type"] for e in seen] == (list(steps) if hears else []), tech
+            assert all(e["payload"]["crew"] == [lead, partner] for e in seen)
+
+
+def test_the_planner_sees_a_crew_whole_then_only_who_is_still_to_come(
+        client: TestClient, app_engine: Engine) -> None:
+    """Before anyone arrives the ticket is one synchronised crew (T, T#2); once its own
+    technician is on site, the partner alone, held to his place, and the lead busy there."""
+    ticket, people = _crew(client, app_engine)
+    tid, (lead, partner) = str(ticket["id"]), (m["technician_id"] for m in ticket["crew"])
+
+    def jobs() -> tuple[dict, dict]:
+        with app_engine.sessions() as s:
+            snap = snapshots.build(s, now=app_engine.clock.now(), settings=app_engine.settings,
+                                   policy=app_engine.policy, travel=app_engine.travel)
+        return {j.id: j for j in snap.jobs}, {t.id: t for t in snap.techs}
+
+    found, _ = jobs()
+    assert [(j.id, j.crew, j.skill, j.crew_tolerance) for j in found.values()] == [
+        (tid, tid, "fire", 300), (f"{tid}#2", tid, "general", 300)]
+    assert found[f"{tid}#2"].assigned_to == str(partner)
+    ok(client.post(f"{API}/tickets/{tid}/check-in", headers=people[lead],
+                   json={"lat": ORIGIN[0], "lon": ORIGIN[1]}))
+    ok(client.post(f"{API}/tickets/{tid}/accept", headers=people[partner]))
+    found, techs = jobs()
+    assert list(found) == [f"{tid}#2"] and found[f"{tid}#2"].crew is None
+    assert found[f"{tid}#2"].pinned_to == str(partner)
+    assert techs[str(lead)].current_job == tid and techs[str(lead)].available_at > 0

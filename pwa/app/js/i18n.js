@@ -48,6 +48,10 @@ const TEXT = {
     save_answer: "Save", required: "required", change_answer: "Change",
     fault_raised: "Fault found: repair ticket {ids} opened", answer_saved: "Answer saved",
     repair_ticket: "repair #{id}", answer_first: "Answer the checklist first ({n} left)",
+    crew_of: "Crew of {n}", partner: "with", me: "Me", unfilled: "not yet planned",
+    arrived_at: "on site {t}", crew_first: "The whole crew checks in first; not here yet: {names}",
+    skills: { electrician: "electrician", plumber: "plumber", locksmith: "locksmith",
+      elevator: "elevator", fire: "fire systems", hvac: "HVAC", cleaning: "cleaning", general: "general" },
   },
   zh: {
     app_title: "我的路线", switch_to: "English", login_title: "师傅登录",
@@ -94,6 +98,10 @@ const TEXT = {
     save_answer: "保存", required: "必拍", change_answer: "修改",
     fault_raised: "发现故障：已生成维修工单 {ids}", answer_saved: "已保存",
     repair_ticket: "维修工单 #{id}", answer_first: "请先完成巡检项目（还有 {n} 项）",
+    crew_of: "{n}人作业", partner: "搭档", me: "我", unfilled: "待派",
+    arrived_at: "{t} 到场", crew_first: "全员到场签到后才能完工；未到：{names}",
+    skills: { electrician: "电工", plumber: "水工", locksmith: "锁匠", elevator: "电梯",
+      fire: "消防", hvac: "空调", cleaning: "保洁", general: "综合" },
   },
 };
 

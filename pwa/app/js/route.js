@@ -1,5 +1,7 @@
 // "My route": the technician's stops in order, with urgency colour, place, ETA and countdown.
 
+import * as api from "./api.js";
+import { crewLine } from "./crew.js";
 import { BEFORE_ARRIVAL, badge, nextDeadline } from "./deadlines.js";
 import { h, hhmm } from "./dom.js";
 import { t, tr } from "./i18n.js";
@@ -45,6 +47,7 @@ function stopCard(stop, index) {
         h("strong", { class: "cat" }, tr("categories", stop.category)),
         h("span", { class: "ticket-no" }, `#${stop.ticket_id}`)),
       h("div", { class: "addr" }, place(stop)),
+      crewLine(stop, api.session()?.technician_id),
       h("div", { class: "stop-meta" },
         etaText(stop.eta, status) ? h("span", {}, etaText(stop.eta, status)) : null,
         deadlineBadge(stop, status),

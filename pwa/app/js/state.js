@@ -58,8 +58,11 @@ const STOP_FIELDS = ["status", "accepted_at", "en_route_at", "on_site_at", "not_
  *  the ticket is no longer this technician's open work (completed, back to the desk). */
 export async function adoptIntoRoute(ticket, technicianId) {
   if (!state.route?.stops.some((s) => s.ticket_id === ticket.id)) return;
-  const stays = OPEN.includes(ticket.status) && ticket.assignment?.technician_id === technicianId;
-  const moved = Object.fromEntries(STOP_FIELDS.map((k) => [k, ticket[k]]));
+  // A crew partner's place is his own: his status and arrival, not the ticket's.
+  const seat = ticket.crew?.find((m) => m.technician_id === technicianId && m.member > 1);
+  const stays = OPEN.includes(ticket.status) && (seat || ticket.assignment?.technician_id === technicianId);
+  const moved = { ...Object.fromEntries(STOP_FIELDS.map((k) => [k, ticket[k]])), crew: ticket.crew,
+    ...(seat ? { status: seat.status, on_site_at: seat.on_site_at } : {}) };
   const stops = state.route.stops.flatMap((s) => (s.ticket_id !== ticket.id ? [s] : stays ? [{ ...s, ...moved }] : []));
   state.route = { ...state.route, stops };
   await keepRoute(state.route);

@@ -3,6 +3,7 @@
 
 import * as api from "./api.js";
 import * as checklist from "./checklist.js";
+import * as crew from "./crew.js";
 import { h } from "./dom.js";
 import { t, tr } from "./i18n.js";
 import { shrink } from "./photo.js";
@@ -113,7 +114,7 @@ function photosSection() {
     h("div", { class: "row" }, photoInput("before"), photoInput("after")));
 }
 
-function completeForm() {
+function completeForm(absent) {
   const draft = (state.drafts[opened.id] ??= { notes: "", parts: "", fixed: true });
   const left = checklist.unanswered();
   const form = h("form", { class: "card complete-form", id: "complete-form" },
@@ -125,7 +126,8 @@ function completeForm() {
         h("input", { type: "radio", name: "fixed", value: String(value), checked: draft.fixed === value,
           onchange: () => { draft.fixed = value; } }), t(key)))),
     left.length ? h("p", { class: "note warn", id: "answer-first" }, t("answer_first", { n: left.length })) : null,
-    h("button", { type: "submit", class: "btn primary", id: "complete", disabled: left.length > 0 }, t("complete")));
+    absent.length ? h("p", { class: "note warn", id: "crew-first" }, t("crew_first", { names: absent.join("、") })) : null,
+    h("button", { type: "submit", class: "btn primary", id: "complete", disabled: left.length + absent.length > 0 }, t("complete")));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     await act("complete", "complete", { notes: draft.notes.trim(), parts: parseParts(draft.parts), fixed: draft.fixed });
@@ -173,7 +175,9 @@ export function ticketView() {
   if (opened.error) return refused(opened.error);
   const tk = opened.data;
   if (!tk) return h("p", { class: "muted" }, "…");
-  const status = shownStatus(opened.id, tk.status);
+  const me = api.session()?.technician_id;
+  const status = shownStatus(opened.id, crew.ownStatus(tk, me));
+  const partner = (crew.seatOf(tk, me)?.member || 1) > 1;
   const followUp = state.followUps[opened.id];
   const onRoute = state.route?.stops?.find((s) => s.ticket_id === opened.id);
   return h("section", { class: "ticket", "data-status": status },
@@ -190,11 +194,12 @@ export function ticketView() {
         etaText(tk.assignment?.eta || tk.eta, status) ? h("span", {}, etaText(tk.assignment?.eta || tk.eta, status)) : null,
         deadlineBadge(tk, status)),
       mapLinks(tk.nav || onRoute?.nav)),
+    crew.crewCard(tk, me, status),
     checkinNote(),
     followUp ? h("p", { class: "note ok" }, t("follow_up", { id: followUp.id })) : null,
     actions(status),
     ["accepted", "en_route", "on_site", "completed"].includes(status) ? photosSection() : null,
     ["on_site", "completed"].includes(status) ? checklist.checklistSection(status) : null,
-    status === "on_site" ? completeForm() : null,
-    notHome(status));
+    status === "on_site" ? completeForm(crew.notHereYet(tk, me, status)) : null,
+    partner ? null : notHome(status));
 }
