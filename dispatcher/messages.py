@@ -62,6 +62,14 @@ TEMPLATES = (
              "求解器在时限内未找到方案"),
     Template("no_skill", "no technician on shift has skill '{skill}'",
              "当班师傅中无人具备“{skill}”技能"),
+    Template("crew", "its crew cannot be on site together: too few qualified technicians have "
+             "the time at once", "多人作业无法同时到场：有空的合格师傅不够"),
+    Template("crew_short", "crew ticket {crew}: needs {n} technicians with skills {skills} on "
+             "site together; {can} qualified",
+             "多人工单 {crew}：需要 {n} 名师傅（{skills}）同时到场，合格的只有 {can} 名"),
+    Template("crew_windows", "crew ticket {crew}: its members' appointment windows are too far "
+             "apart to be on site together",
+             "多人工单 {crew}：成员的预约时段相距太远，无法同时到场"),
     Template("pin_off", "pinned to {who}, who is not on shift", "已指定给 {who}，但其不在班"),
     Template("pin_skill", "pinned to {who}, who lacks skill '{skill}'",
              "已指定给 {who}，但其不具备“{skill}”技能"),

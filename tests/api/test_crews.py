@@ -99,8 +99,13 @@ def test_a_crew_that_cannot_be_staffed_is_left_out_with_the_reason(
     app_engine.replan_now()
     ticket = ok(client.get(f"{API}/tickets/{created['id']}"))
     assert ticket["status"] == "new" and ticket["crew_size"] == 2
-    assert "crew" in ticket["assignment"]["unassigned_reason"]
+    assert ticket["assignment"]["unassigned_reason"] == (
+        f"crew ticket {created['id']}: needs 2 technicians with skills fire + general on site "
+        "together; 1 qualified")
     assert all(m["technician_id"] is None for m in ticket["crew"])
+    zh = ok(client.get(f"{API}/tickets/{created['id']}", headers={"Accept-Language": "zh-CN"}))
+    assert zh["assignment"]["unassigned_reason"] == (
+        f"多人工单 {created['id']}：需要 2 名师傅（fire + general）同时到场，合格的只有 1 名")
 
 
 def test_a_crew_is_asked_for_by_skills_and_checked(client: TestClient,
