@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                           Path(args.json), scenario, args.seed, so_far))
     print(table(reports))
     print(ratios(reports))
+    print(crew_lines(reports))
     print(notes(reports))
     if args.json:
         print(f"reports written to {args.json}")
@@ -106,6 +107,7 @@ def _merge(paths: list[Path], png: str | None) -> int:
             reports.append(Report(**report))
     print(table(reports))
     print(ratios(reports))
+    print(crew_lines(reports))
     if png:
         from benchmarks.simulate_plot import plot
         plot(Path(png), data["scenario"], reports)
@@ -159,6 +161,14 @@ def ratios(reports: list[Report]) -> str:
         out.append(f"engine vs {name}: breaches {breaches}, lateness {late}, "
                    f"travel/ticket {travel}")
     return "\n".join(out)
+
+
+def crew_lines(reports: list[Report]) -> str:
+    """Per policy, its tickets that need a crew on site together (fire alarms: two)."""
+    return "\n".join(
+        f"{r.policy}: crew tickets {r.crews}, every member on site by the arrive deadline "
+        f"{r.crews_on_time}, first to last arrival {r.crew_gap_min:.1f} min on average"
+        for r in reports if r.crews)
 
 
 def notes(reports: list[Report]) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 
 from dispatcher.assets.models import AssetKind
 from dispatcher.assets.schemas import AssetCreate
+from dispatcher.auth.models import Role
+from dispatcher.auth.tokens import Principal
 from dispatcher.clock import ManualClock
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
@@ -38,6 +40,7 @@ from dispatcher.sites.schemas import SiteCreate
 from dispatcher.technicians.schemas import Position, Shift, TechnicianCreate
 
 MORNING = 6  # local hour between two simulated days: ticks, follow-up answers
+DESK = Principal(0, "sim-dispatcher", Role.dispatcher, None)  # closes what the day left open
 # Jobs a technician completes as "needs another visit" (a part to order, a second trade):
 # the property-service bids this engine serves ask for a first-time-fix rate of >= 95 %.
 SECOND_VISIT_SHARE = 0.03
@@ -112,7 +115,7 @@ def generate(engine: Engine, *, first: date, days: int, seed: int = 1,
                                second_visit_share=second_visit_share, seed=seed * 1000 + n)
         tickets = day_tickets(scenario, seed=seed * 1000 + n, policy=engine.policy)
         carried = policy.carry(engine, scenario, start_id=len(tickets) + 1)
-        world = World(scenario, tickets + carried, seed=seed * 1000 + n)
+        world = World(scenario, tickets + carried, seed=seed * 1000 + n, sla=engine.policy)
         engine.clock.set(scenario.begins)
         world.run(policy)
         _finish_in_hand(engine, world, policy)
@@ -180,15 +183,26 @@ def _morning(engine: Engine, scenario: Scenario, rng: random.Random, residents: 
 
 
 def _finish_in_hand(engine: Engine, world: World, policy: HistoryPolicy) -> None:
-    """Work still under way when the simulated day ends is finished at its end."""
+    """Work still under way when the simulated day ends is finished at its end: its members
+    check in (a crew's partners as themselves) and it is completed, by the dispatcher when a
+    crew was not all sent (the crew rule would refuse it)."""
     for wid, outcome in world.outcomes.items():
         tid = policy.ticket_ids.get(wid)
-        if tid is None or outcome.fate not in (Fate.en_route, Fate.on_site):
+        started = outcome.fate in (Fate.en_route, Fate.on_site) or (
+            outcome.fate is Fate.open and outcome.partners)
+        if tid is None or not started:
             continue
-        if outcome.fate is Fate.en_route:  # he gets there as the day closes
-            ticket = engine.get_ticket(tid)
-            engine.field.check_in(tid, CheckIn(lat=ticket.lat, lon=ticket.lon, at=world.now))
-        engine.field.complete(tid, Completion(at=world.now))
+        ticket = engine.get_ticket(tid)
+        here = CheckIn(lat=ticket.lat, lon=ticket.lon, at=world.now)
+        if ticket.status is not Status.on_site:
+            if ticket.assignment.technician_id is None:
+                continue  # a crew whose own place nobody holds: it stays open
+            engine.field.check_in(tid, here)  # he gets there as the day closes
+        for k, member in outcome.partners.items():
+            if member.on_site_at is None:
+                engine.field.check_in(tid, here, by=policy.principal(member.tech, k))
+        whole = not world.needs(wid)
+        engine.field.complete(tid, Completion(at=world.now), by=None if whole else DESK)
 
 
 class Listener:

@@ -44,6 +44,9 @@ class Report:
     wall_s: float = 0.0
     diversions: int = 0  # trips cut short for an emergency (allowed churn)
     interruptions: int = 0  # work on site left for an emergency
+    crews: int = 0  # tickets needing several technicians on site together (not cancelled)
+    crews_on_time: int = 0  # of those, every member on site by the arrive deadline
+    crew_gap_min: float = 0.0  # mean minutes from the first member's arrival to the last's
     note: str = ""
     timeline: list[tuple[int, int]] = field(default_factory=list)
 
@@ -75,6 +78,7 @@ def build_report(world: World, policy: Any, *, wall_s: float = 0.0, note: str = 
                   for t, o in emergencies)
     ms = np.array(policy.replan_ms or [0.0])
     km = world.metres / 1000
+    crews, crews_on_time, gaps = _crews(world, live)
     return Report(
         policy=policy.name, tickets=len(pairs), completed=completed,
         cancelled=len(pairs) - len(live), open=len(live) - completed,
@@ -89,7 +93,8 @@ def build_report(world: World, policy: Any, *, wall_s: float = 0.0, note: str = 
         replans=len(policy.replan_ms), replan_ms_p50=round(float(np.percentile(ms, 50)), 1),
         replan_ms_p99=round(float(np.percentile(ms, 99)), 1), replan_ms_max=round(ms.max(), 1),
         wall_s=round(wall_s, 1), diversions=world.diversions,
-        interruptions=world.interruptions, note=note,
+        interruptions=world.interruptions, crews=crews, crews_on_time=crews_on_time,
+        crew_gap_min=round(float(np.mean(gaps)), 1) if gaps else 0.0, note=note,
         timeline=_timeline(world, pairs),
     )
 
@@ -102,6 +107,24 @@ def _late(t: SimTicket, o: Outcome, end: datetime) -> dict[str, float]:
         if deadline is not None and deadline < end:
             out[name] = max(0.0, ((reached or end) - deadline).total_seconds() / 60)
     return out
+
+
+def _crews(world: World, live: list[tuple[SimTicket, Outcome]]
+           ) -> tuple[int, int, list[float]]:
+    """Crew tickets: how many, how many had every member on site by the arrive deadline (or
+    at all, without one), and for each whose crew all arrived the minutes first to last."""
+    count, on_time, gaps = 0, 0, []
+    for t, _ in live:
+        if len(world.crews[t.id]) < 2:
+            continue
+        count += 1
+        arrivals = world.arrivals(t.id)
+        if None in arrivals:
+            continue
+        first, last = min(arrivals), max(arrivals)
+        on_time += t.arrive_by is None or last <= t.arrive_by
+        gaps.append((last - first).total_seconds() / 60)
+    return count, on_time, gaps
 
 
 def _utilisation(world: World) -> float:

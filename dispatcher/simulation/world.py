@@ -5,6 +5,10 @@ only what happened so far and answers one question at each decision point: which
 technician sets off to which ticket now. Events that fall within one debounce window (200 ms
 of simulated time) are handled together and followed by one decision, as the server's
 re-planning worker coalesces a burst.
+
+A crew ticket (the SLA policy's `crew`, e.g. a fire alarm: fire + general) needs each of its
+members sent, member 1 being the ticket's own technician; the work starts when the last of
+them is on site, and all are free again when it is done.
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from dispatcher.clock import ManualClock
+from dispatcher.crews import service as crews
+from dispatcher.enums import Skill
 from dispatcher.simulation.scenario import Scenario, TechSpec
 from dispatcher.simulation.stream import SimTicket
+from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians.shifts import current_shift
 
 
@@ -70,6 +77,7 @@ class SimTech:
     trip: Trip | None = None
     busy_s: float = 0.0
     work: int = 0  # the seq of his current stint on site: a stint cut short is recognised by it
+    member: int = 1  # which member of his ticket's crew he is (1: the ticket's own)
 
 
 @dataclass
@@ -83,8 +91,17 @@ class Trip:
 
 
 @dataclass
+class Member:
+    """A crew partner (member 2..N) of a ticket: who went, when he set off and arrived."""
+
+    tech: int
+    set_off_at: datetime
+    on_site_at: datetime | None = None
+
+
+@dataclass
 class Outcome:
-    """What happened to one ticket."""
+    """What happened to one ticket (`tech`, `set_off_at`, `on_site_at`: its own technician's)."""
 
     fate: Fate = Fate.open
     reported: bool = False
@@ -94,6 +111,15 @@ class Outcome:
     work_from: datetime | None = None  # when the work now under way began (the last arrival)
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
+    partners: dict[int, Member] = field(default_factory=dict)  # crew member -> who went
+
+
+class Order(NamedTuple):
+    """A decision: technician `tech` sets off to `ticket` as member `member` of its crew."""
+
+    tech: int
+    ticket: int
+    member: int = 1
 
 
 class Policy(Protocol):
@@ -103,7 +129,7 @@ class Policy(Protocol):
 
     def bind(self, world: World) -> None: ...
     def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None: ...
-    def decide(self) -> list[tuple[int, int]]: ...
+    def decide(self) -> list[tuple[int, int]] | list[Order]: ...
     def close(self) -> None: ...
 
 
@@ -120,9 +146,14 @@ class _Event:
 class World:
     """One simulated day under one policy."""
 
-    def __init__(self, scenario: Scenario, tickets: list[SimTicket], *, seed: int) -> None:
+    def __init__(self, scenario: Scenario, tickets: list[SimTicket], *, seed: int,
+                 sla: SlaPolicy | None = None) -> None:
         self.scenario = scenario
         self.tickets = {t.id: t for t in tickets}
+        sla = sla or load_policy()  # the engine's own, whose `crew` says who a ticket needs
+        # Each ticket's members' skills, its own first (`team` reads urgency, category, skill).
+        self.crews: dict[int, tuple[Skill, ...]] = {
+            t.id: tuple(crews.team(sla, t, None)) for t in tickets}  # type: ignore[arg-type]
         self.outcomes = {t.id: Outcome() for t in tickets}
         self.travel = scenario.travel.model()
         self.gps = not scenario.travel.is_matrix  # a matrix knows only its named points
@@ -150,6 +181,20 @@ class World:
     def idle_techs(self) -> list[SimTech]:
         """Technicians on shift with nothing in hand."""
         return [t for t in self.techs if t.phase is Phase.idle and self.on_shift(t)]
+
+    def needs(self, ticket_id: int) -> list[int]:
+        """The members of a reported, open ticket nobody has set off for yet (1: its own)."""
+        o = self.outcomes[ticket_id]
+        if not o.reported or o.fate in (Fate.completed, Fate.cancelled):
+            return []
+        return [k for k in range(1, len(self.crews[ticket_id]) + 1)
+                if (o.fate is Fate.open if k == 1 else k not in o.partners)]
+
+    def arrivals(self, ticket_id: int) -> list[datetime | None]:
+        """Each member's first arrival on site, its own technician's first (None: not yet)."""
+        o = self.outcomes[ticket_id]
+        partners = [o.partners.get(k) for k in range(2, len(self.crews[ticket_id]) + 1)]
+        return [o.on_site_at, *(m.on_site_at if m else None for m in partners)]
 
     def seconds(self, a: tuple[float, float], b: tuple[float, float]) -> int:
         """Estimated travel seconds from `a` to `b` (what a dispatcher would be told)."""
@@ -179,8 +224,8 @@ class World:
                 self.clock.set(event.at)
                 self._apply(event, policy)
             self.decisions += 1
-            for tech_id, ticket_id in policy.decide():
-                self._set_off(self.techs[tech_id], ticket_id, policy)
+            for order in policy.decide():
+                self._set_off(Order(*order), policy)
         self.clock.set(self.scenario.ends)
         policy.close()
 
@@ -206,8 +251,9 @@ class World:
         emergency): his ticket is open again, the undriven part of the leg is not travelled.
         Returns the ticket he gave up."""
         tech = self.techs[tech_id]
-        if tech.phase is not Phase.driving or tech.trip is None:
-            raise RuntimeError(f"technician {tech_id} ({tech.phase}) is not driving")
+        if tech.phase is not Phase.driving or tech.trip is None or tech.member > 1:
+            raise RuntimeError(f"technician {tech_id} ({tech.phase}) is not driving to his "
+                               "own ticket")
         trip, ticket_id = tech.trip, tech.ticket
         span = (trip.arrives_at - trip.left_at).total_seconds()
         done = min(1.0, (self.now - trip.left_at).total_seconds() / max(span, 1.0))
@@ -225,8 +271,9 @@ class World:
         emergency): he is free where he is, the ticket is open again with the work still to
         do. Returns the ticket he left."""
         tech = self.techs[tech_id]
-        if tech.phase is not Phase.working or tech.ticket is None:
-            raise RuntimeError(f"technician {tech_id} ({tech.phase}) is not at work")
+        if tech.phase is not Phase.working or tech.ticket is None \
+                or len(self.crews[tech.ticket]) > 1:
+            raise RuntimeError(f"technician {tech_id} ({tech.phase}) is not at work (alone)")
         ticket_id = tech.ticket
         outcome = self.outcomes[ticket_id]
         worked = max(0.0, (self.now - outcome.work_from).total_seconds())
@@ -238,9 +285,11 @@ class World:
         return ticket_id
 
     def _reopen(self, ticket_id: int) -> None:
-        """The ticket is open again for the policy; its first arrival stays the SLA's."""
-        self.outcomes[ticket_id] = Outcome(reported=True,
-                                           on_site_at=self.outcomes[ticket_id].on_site_at)
+        """The ticket is open again for the policy; its first arrival stays the SLA's, and a
+        crew's partners stay where they are."""
+        old = self.outcomes[ticket_id]
+        self.outcomes[ticket_id] = Outcome(reported=True, on_site_at=old.on_site_at,
+                                           partners=old.partners)
 
     def _work_s(self, ticket_id: int) -> float:
         return self._left_s.get(ticket_id, self.tickets[ticket_id].actual_service_s)
@@ -252,7 +301,7 @@ class World:
         if e.kind == "report":
             outcome.reported = True
         elif e.kind == "cancel":
-            if outcome.fate is not Fate.open:
+            if outcome.fate is not Fate.open or outcome.partners:
                 return  # someone already set off: the resident lets him come
             outcome.fate, outcome.cancelled_at = Fate.cancelled, self.now
         elif e.kind in ("gps", "reach") and (tech.trip is None or tech.trip.seq != e.trip):
@@ -264,17 +313,19 @@ class World:
         elif e.kind == "reach":
             self._reach(tech, ticket, outcome)
         elif e.kind == "done":
-            self._done(tech, outcome)
+            self._done(outcome)
         policy.notify(e.kind, ticket, tech)
 
-    def _set_off(self, tech: SimTech, ticket_id: int, policy: Policy) -> None:
+    def _set_off(self, order: Order, policy: Policy) -> None:
+        tech, ticket_id, member = self.techs[order.tech], order.ticket, order.member
         outcome = self.outcomes[ticket_id]
         ticket = self.tickets[ticket_id]
-        if tech.phase is not Phase.idle or outcome.fate is not Fate.open or not outcome.reported:
+        if tech.phase is not Phase.idle or member not in self.needs(ticket_id):
             raise RuntimeError(f"policy sent technician {tech.id} ({tech.phase}) to ticket "
-                               f"{ticket_id} ({outcome.fate})")
-        if ticket.skill.value not in {s.value for s in tech.spec.skills}:
-            raise RuntimeError(f"technician {tech.id} lacks {ticket.skill} for {ticket_id}")
+                               f"{ticket_id} ({outcome.fate}) as member {member}")
+        skill = self.crews[ticket_id][member - 1]
+        if skill.value not in {s.value for s in tech.spec.skills}:
+            raise RuntimeError(f"technician {tech.id} lacks {skill} for {ticket_id}")
         seconds = self.seconds(tech.position, ticket.point) * self._noise(tech, ticket)
         metres = float(self.travel.distance_m(np.array([tech.position, ticket.point]))[0, 1]) \
             if seconds > 0 else 0.0
@@ -282,8 +333,11 @@ class World:
         self._seq += 1
         tech.trip = Trip(tech.position, ticket.point, now, now + timedelta(seconds=seconds),
                          metres, seq=self._seq)
-        tech.phase, tech.ticket = Phase.driving, ticket_id
-        outcome.fate, outcome.tech, outcome.set_off_at = Fate.en_route, tech.id, now
+        tech.phase, tech.ticket, tech.member = Phase.driving, ticket_id, member
+        if member == 1:
+            outcome.fate, outcome.tech, outcome.set_off_at = Fate.en_route, tech.id, now
+        else:
+            outcome.partners[member] = Member(tech.id, now)
         self.metres += metres
         self.trips.append((tech.id, ticket_id, metres))
         policy.notify("set_off", ticket, tech)
@@ -313,18 +367,29 @@ class World:
     def _reach(self, tech: SimTech, ticket: SimTicket, outcome: Outcome) -> None:
         tech.busy_s += (tech.trip.arrives_at - tech.trip.left_at).total_seconds()
         tech.position, tech.trip, tech.phase = ticket.point, None, Phase.working
-        # Back at work he left for an emergency: the first arrival stays the one the SLA saw.
-        outcome.fate, outcome.work_from = Fate.on_site, self.now
-        outcome.on_site_at = outcome.on_site_at or self.now
+        if tech.member > 1:
+            outcome.partners[tech.member].on_site_at = self.now
+        else:  # back at work he left for an emergency: the first arrival stays the SLA's
+            outcome.fate = Fate.on_site
+            outcome.on_site_at = outcome.on_site_at or self.now
+        if outcome.fate is not Fate.on_site or None in self.arrivals(ticket.id)[1:]:
+            return  # the crew is not all here: the work waits for the last member
+        outcome.work_from = self.now
         self._seq += 1
-        tech.work = self._seq
+        for member in self._crew_techs(outcome):
+            member.work = self._seq
         self._push(self.now + timedelta(seconds=self._work_s(ticket.id)), "done",
-                   ticket=ticket.id, tech=tech.id, trip=tech.work)
+                   ticket=ticket.id, tech=outcome.tech, trip=self._seq)
 
-    def _done(self, tech: SimTech, outcome: Outcome) -> None:
-        tech.busy_s += (self.now - outcome.work_from).total_seconds()
-        tech.phase, tech.ticket = Phase.idle, None
+    def _done(self, outcome: Outcome) -> None:
+        for tech in self._crew_techs(outcome):
+            tech.busy_s += (self.now - outcome.work_from).total_seconds()
+            tech.phase, tech.ticket, tech.member = Phase.idle, None, 1
         outcome.fate, outcome.completed_at = Fate.completed, self.now
+
+    def _crew_techs(self, outcome: Outcome) -> list[SimTech]:
+        """The ticket's own technician and its partners."""
+        return [self.techs[outcome.tech], *(self.techs[m.tech] for m in outcome.partners.values())]
 
 
 def _latency(policy: Policy) -> str:

@@ -4,6 +4,10 @@ Tickets, status reports and GPS fixes go in through the engine's commands, exact
 and the technician app send them; `replan_now()` runs the same snapshot, solve and plan store
 as the server's worker; technicians follow the stored plan's first stop.
 
+A crew ticket's partner (a plan stop with `"member": k`) sets off, checks in and waits as
+himself, through the app's verbs with a technician's credentials; the world starts the work
+when the last member is there, and the ticket's own technician completes it.
+
 A technician the planner turns round for an emergency (`ticket.diverted`) stops where he
 is and takes the plan's new first stop; such moves are counted as diversions, not churn. One
 it calls away from routine work (`ticket.interrupted`) leaves it unfinished and does the same.
@@ -27,12 +31,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from dispatcher.auth.models import Role
+from dispatcher.auth.tokens import Principal
 from dispatcher.config import Settings
 from dispatcher.engine import Engine
 from dispatcher.enums import Status
 from dispatcher.fieldwork.schemas import CheckIn, Completion, Progress
 from dispatcher.simulation.stream import SimTicket
-from dispatcher.simulation.world import Fate, Phase, SimTech, World, shift_intervals
+from dispatcher.simulation.world import Fate, Order, Phase, SimTech, World, shift_intervals
 from dispatcher.technicians.schemas import Position, PositionUpdate, Shift, TechnicianCreate
 
 GPS_REPLAN = timedelta(seconds=120)
@@ -127,18 +133,30 @@ class EnginePolicy:
             self.engine.cancel_ticket(self.ticket_ids[ticket.id])
 
     def _on_set_off(self, ticket: SimTicket, tech: SimTech) -> None:
-        self._depart(self.ticket_ids[ticket.id])
+        self._depart(Order(tech.id, ticket.id, tech.member))
 
-    def _depart(self, tid: int) -> None:
+    def _depart(self, order: Order) -> None:
         # The app's buttons: set off (accepting an assigned ticket on the way), check in,
         # complete; the same commands a technician's phone sends.
-        if self.engine.get_ticket(tid).status is not Status.en_route:
-            self.engine.field.start(tid, Progress(at=self.world.now))
+        tid = self.ticket_ids[order.ticket]
+        read = self.engine.get_ticket(tid)
+        status = read.crew[order.member - 1].status if order.member > 1 else read.status
+        if status is not Status.en_route:
+            self.engine.field.start(tid, Progress(at=self.world.now),
+                                    by=self.principal(order.tech, order.member))
+
+    def principal(self, tech_id: int, member: int) -> Principal | None:
+        """Who a technician's app acts as: a crew partner as himself, else the ticket's own."""
+        if member == 1:
+            return None
+        eid = self.tech_ids[tech_id]
+        return Principal(0, f"sim-technician-{eid}", Role.technician, eid)
 
     def _on_reach(self, ticket: SimTicket, tech: SimTech) -> None:
         lat, lon = tech.position
         self.engine.field.check_in(self.ticket_ids[ticket.id],
-                                   CheckIn(lat=lat, lon=lon, at=self.world.now))
+                                   CheckIn(lat=lat, lon=lon, at=self.world.now),
+                                   by=self.principal(tech.id, tech.member))
 
     def _on_done(self, ticket: SimTicket, tech: SimTech) -> None:
         fixed = not (self.second_visit_share and self._rng.random() < self.second_visit_share)
@@ -159,7 +177,7 @@ class EnginePolicy:
                                     PositionUpdate(lat=lat, lon=lon, at=self.world.now))
 
     # -- decisions -------------------------------------------------------------------------------
-    def decide(self) -> list[tuple[int, int]]:
+    def decide(self) -> list[Order]:
         now = self.world.now
         gps_due = self._gps and (self._last_replan is None
                                  or now - self._last_replan >= GPS_REPLAN)
@@ -172,8 +190,8 @@ class EnginePolicy:
                     if t.phase is Phase.idle and not self.world.on_shift(t)
                     and self._shift_ended(t, now)]
         orders = self._orders(overtime)
-        for _, tid in orders:  # reported now, so that the re-plan sees them under way
-            self._depart(self.ticket_ids[tid])
+        for order in orders:  # reported now, so that the re-plan sees them under way
+            self._depart(order)
         if self._dirty or gps_due:
             self._replan(now)
         return orders + self._orders(self.world.idle_techs())
@@ -182,12 +200,12 @@ class EnginePolicy:
         """In overtime rather than before his shift (the plan may already count on him)."""
         return any(end <= now for _, end in shift_intervals(tech.spec, self.world.scenario))
 
-    def _orders(self, techs: list[SimTech]) -> list[tuple[int, int]]:
+    def _orders(self, techs: list[SimTech]) -> list[Order]:
         orders = []
         for tech in techs:
-            tid = self._first_stop(tech)
-            if tid is not None:
-                orders.append((tech.id, tid))
+            stop = self._first_stop(tech)
+            if stop is not None:
+                orders.append(Order(tech.id, *stop))
         return orders
 
     def _replan(self, now: datetime) -> None:
@@ -204,16 +222,20 @@ class EnginePolicy:
         self._turned, self._called = [], []
         self._count_churn()
 
-    def _first_stop(self, tech: SimTech) -> int | None:
-        """The world ticket this technician should set off to now, per the latest plan."""
+    def _first_stop(self, tech: SimTech) -> tuple[int, int] | None:
+        """The world ticket this technician should set off to now, per the latest plan, and
+        the member of its crew he goes as."""
         eid = self.tech_ids[tech.id]
         stops = [s for s in self._plan_routes.get(eid, []) if not s["in_progress"]]
         if not stops:
             return None
-        tid = self._world_ticket[stops[0]["ticket_id"]]
+        tid, member = self._world_ticket[stops[0]["ticket_id"]], stops[0].get("member", 1)
         read = self.engine.get_ticket(stops[0]["ticket_id"])
-        if read.status not in (Status.assigned, Status.accepted) or \
-                read.assignment.technician_id != eid:
+        seat = read.crew[member - 1] if member > 1 else None
+        status, holder = (seat.status, seat.technician_id) if seat is not None else (
+            read.status, read.assignment.technician_id)
+        if status not in (Status.assigned, Status.accepted) or holder != eid \
+                or member not in self.world.needs(tid):
             return None
         ticket = self.world.tickets[tid]
         if ticket.window is not None:
@@ -222,7 +244,7 @@ class EnginePolicy:
             if leave > self.world.now:  # too early for the appointment: leave later
                 self.world.wake(leave)
                 return None
-        return tid
+        return tid, member
 
     def _count_churn(self) -> None:
         """Tickets the plan moved away from a technician who had already set off to them."""
@@ -230,7 +252,14 @@ class EnginePolicy:
             for stop in stops:
                 wid = self._world_ticket[stop["ticket_id"]]
                 outcome = self.world.outcomes[wid]
-                if outcome.fate is Fate.en_route and self.tech_ids[outcome.tech] != eid:
+                partner = outcome.partners.get(stop.get("member", 1))
+                if partner is not None and partner.on_site_at is None:
+                    under_way = partner.tech  # a partner on his way
+                elif outcome.fate is Fate.en_route and "member" not in stop:
+                    under_way = outcome.tech
+                else:
+                    continue
+                if self.tech_ids[under_way] != eid:
                     self._moved.add(wid)
         self.churn = len(self._moved)
 

@@ -8,6 +8,10 @@ follow that one plan in order through the simulated day (actual travel times sti
 waiting, `DISPATCH_FLOW_WEIGHT`): the bound of the engine's own trade-off. `hindsight-travel`
 leaves the waiting out: every routine ticket may wait for the day's best batch, so its travel
 is lower still, at the price of residents waiting hours for work a technician could do now.
+
+A crew ticket (a fire alarm: fire + general) is given to the optimizer as the engine gives it:
+one job per member, synchronised (`Job.crew`, the SLA policy's tolerance); each member then
+follows his route to it, and the world starts the work when the last one is there.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from dispatcher.config import Settings
+from dispatcher.enums import Skill
 from dispatcher.simulation.stream import SimTicket
-from dispatcher.simulation.world import Phase, SimTech, World, shift_intervals
-from dispatcher.sla.policy import load_policy
+from dispatcher.simulation.world import Order, Phase, SimTech, World, shift_intervals
+from dispatcher.sla.policy import SlaPolicy, load_policy
 from optimizer import Job, Snapshot, SolveParams, Tech, solve
+from optimizer.crews import SEPARATOR, member_id, ticket_of
 
 # Deterministic: a first solution improved by greedy descent to a local optimum; the time
 # limit is only a safety cap, so ruin and recreate (which searches until it) stays off, and
@@ -45,8 +51,8 @@ class HindsightPolicy:
         self.params = params
         self.replan_ms: list[float] = []
         self.churn = 0
-        self.routes: dict[int, list[int]] = {}
-        self.unassigned: list[int] = []
+        self.routes: dict[int, list[tuple[int, int]]] = {}  # tech -> (ticket, member) stops
+        self.unassigned: list[tuple[int, int]] = []
 
     def bind(self, world: World) -> None:
         self.world = world
@@ -56,8 +62,8 @@ class HindsightPolicy:
         self.replan_ms.append((time.perf_counter() - began) * 1000)
         if plan.status == "timeout":  # a loaded machine: not the local optimum, a weaker bound
             self.note += "; stopped at its safety cap before a local optimum (rerun unloaded)"
-        self.routes = {int(r.tech_id): [int(s.job_id) for s in r.stops] for r in plan.routes}
-        self.unassigned = [int(u.job_id) for u in plan.unassigned]
+        self.routes = {int(r.tech_id): [_stop(s.job_id) for s in r.stops] for r in plan.routes}
+        self.unassigned = [_stop(u.job_id) for u in plan.unassigned]
 
     def snapshot(self) -> Snapshot:
         """Every technician and every ticket of the day, times from the day's start."""
@@ -76,20 +82,20 @@ class HindsightPolicy:
         jobs = []
         for t in w.tickets.values():
             if t.cancel_at is None:
-                jobs.append(_job(t, len(points), t0, end, sla))
-                points.append(t.point)
+                jobs += _crew(_job(t, len(points), t0, end, sla), w.crews[t.id], t, sla)
+                points += [t.point] * len(w.crews[t.id])
         travel = w.travel.matrix(np.array(points))
         return Snapshot(tuple(techs), tuple(jobs), travel)
 
     def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None:
         pass
 
-    def decide(self) -> list[tuple[int, int]]:
+    def decide(self) -> list[Order]:
         orders = []
         for tech in self.world.techs:
             route = self.routes.get(tech.id)
-            if tech.phase is Phase.idle and route and self._ready(tech, route[0]):
-                orders.append((tech.id, route.pop(0)))
+            if tech.phase is Phase.idle and route and self._ready(tech, route[0][0]):
+                orders.append(Order(tech.id, *route.pop(0)))
         return orders
 
     def _ready(self, tech: SimTech, tid: int) -> bool:
@@ -111,7 +117,24 @@ def _rel(at: datetime, t0: datetime) -> int:
     return int((at - t0).total_seconds())
 
 
-def _job(t: SimTicket, location: int, t0: datetime, end: datetime, sla) -> Job:
+def _stop(job_id: str) -> tuple[int, int]:
+    """(ticket, member) of a job id: ``17`` -> (17, 1), ``17#2`` -> (17, 2)."""
+    ticket = ticket_of(job_id)
+    return int(ticket), int(job_id.rsplit(SEPARATOR, 1)[1]) if job_id != ticket else 1
+
+
+def _crew(job: Job, skills: tuple[Skill, ...], t: SimTicket, sla: SlaPolicy) -> list[Job]:
+    """The ticket's job, or for a crew one synchronised job per member (each at its own
+    point of the same place), as the engine's snapshot gives them."""
+    if len(skills) == 1:
+        return [job]
+    tolerance = sla.level(t.urgency, t.category).crew_tolerance_s
+    return [replace(job, id=member_id(job.id, k), skill=skill.value, location=job.location + k - 1,
+                    crew=job.id, crew_tolerance=tolerance)
+            for k, skill in enumerate(skills, start=1)]
+
+
+def _job(t: SimTicket, location: int, t0: datetime, end: datetime, sla: SlaPolicy) -> Job:
     release, last = _rel(t.reported_at, t0), _rel(end, t0) + 6 * 3600
     window = (release, last)
     if t.window is not None:

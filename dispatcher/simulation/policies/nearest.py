@@ -1,7 +1,9 @@
 """Today's practice: the nearest qualified free technician; otherwise a queue, emergencies first.
 
 A scheduled ticket reaches the board `LEAD` before its window opens, as a dispatcher sends
-someone shortly before the appointment rather than when it was booked.
+someone shortly before the appointment rather than when it was booked. A crew ticket (a fire
+alarm: fire + general) is one such decision per member: each goes to the nearest free
+technician with that member's skill, or queues for the next one free, as firms do it today.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from dispatcher.enums import Urgency
+from dispatcher.enums import Skill, Urgency
 from dispatcher.simulation.stream import SimTicket
-from dispatcher.simulation.world import Fate, SimTech, World
+from dispatcher.simulation.world import Order, SimTech, World
 
 LEAD = timedelta(minutes=30)
 
@@ -25,7 +27,8 @@ class NearestPolicy:
         self.replan_ms: list[float] = []
         self.churn = 0
         self.board: list[int] = []  # arrived since the last decision, in arrival order
-        self.queue: list[tuple[bool, datetime, int]] = []  # (not emergency, released, id)
+        # (not emergency, released, id, member): a crew ticket queues each member apart
+        self.queue: list[tuple[bool, datetime, int, int]] = []
         self.held: dict[int, datetime] = {}  # scheduled, not yet released
 
     def bind(self, world: World) -> None:
@@ -41,7 +44,7 @@ class NearestPolicy:
         else:
             self.board.append(ticket.id)
 
-    def decide(self) -> list[tuple[int, int]]:
+    def decide(self) -> list[Order]:
         began = time.perf_counter()
         now = self.world.now
         for tid, release in sorted(self.held.items(), key=lambda kv: (kv[1], kv[0])):
@@ -53,41 +56,45 @@ class NearestPolicy:
         self.replan_ms.append((time.perf_counter() - began) * 1000)
         return orders
 
-    def _open(self, tid: int) -> bool:
-        return self.world.outcomes[tid].fate is Fate.open
+    def _open(self, tid: int, member: int) -> bool:
+        return member in self.world.needs(tid)
 
-    def _arrivals(self, free: list[SimTech]) -> list[tuple[int, int]]:
+    def _arrivals(self, free: list[SimTech]) -> list[Order]:
         orders = []
         for tid in self.board:
-            if not self._open(tid):
-                continue
             ticket = self.world.tickets[tid]
-            tech = self.nearest(ticket, free)
-            if tech is None:
-                release = max(ticket.reported_at, ticket.window[0] - LEAD if ticket.window
-                              else ticket.reported_at)
-                self.queue.append((ticket.urgency is not Urgency.emergency, release, tid))
-            else:
-                free.remove(tech)
-                orders.append((tech.id, tid))
+            for member in self.world.needs(tid):
+                skill = self.world.crews[tid][member - 1]
+                tech = self.nearest(ticket, free, skill)
+                if tech is None:
+                    release = max(ticket.reported_at, ticket.window[0] - LEAD if ticket.window
+                                  else ticket.reported_at)
+                    self.queue.append((ticket.urgency is not Urgency.emergency, release, tid,
+                                       member))
+                else:
+                    free.remove(tech)
+                    orders.append(Order(tech.id, tid, member))
         self.board = []
         return orders
 
-    def _from_queue(self, free: list[SimTech]) -> list[tuple[int, int]]:
+    def _from_queue(self, free: list[SimTech]) -> list[Order]:
         orders = []
-        self.queue = sorted(q for q in self.queue if self._open(q[2]))
+        self.queue = sorted(q for q in self.queue if self._open(q[2], q[3]))
         for tech in list(free):
-            entry = next((q for q in self.queue if _qualified(tech, self.world.tickets[q[2]])),
-                         None)
+            entry = next((q for q in self.queue
+                          if self.world.crews[q[2]][q[3] - 1] in tech.spec.skills), None)
             if entry is not None:
                 self.queue.remove(entry)
                 free.remove(tech)
-                orders.append((tech.id, entry[2]))
+                orders.append(Order(tech.id, entry[2], entry[3]))
         return orders
 
-    def nearest(self, ticket: SimTicket, free: list[SimTech]) -> SimTech | None:
-        """The qualified technician in `free` with the shortest estimated drive."""
-        qualified = [t for t in free if _qualified(t, ticket)]
+    def nearest(self, ticket: SimTicket, free: list[SimTech],
+                skill: Skill | None = None) -> SimTech | None:
+        """The technician in `free` with `skill` (the ticket's own by default) and the
+        shortest estimated drive."""
+        skill = skill or ticket.skill
+        qualified = [t for t in free if skill in t.spec.skills]
         if not qualified:
             return None
         return min(qualified, key=lambda t: (self.world.seconds(t.position, ticket.point), t.id))
@@ -95,6 +102,3 @@ class NearestPolicy:
     def close(self) -> None:
         pass
 
-
-def _qualified(tech: SimTech, ticket: SimTicket) -> bool:
-    return ticket.skill in tech.spec.skills

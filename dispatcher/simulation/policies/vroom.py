@@ -4,6 +4,12 @@ VROOM has no soft deadlines: an SLA deadline becomes a hard window ending at it 
 still be met, and no window once it has passed; a job that fits nowhere is left unassigned,
 as VROOM does. Technicians already driving or on site are modelled as starting where their
 ticket is, when its work should end, so nothing is moved once a technician has set off.
+
+VROOM has no synchronised visits either (a job is served by one vehicle), so it plans a crew
+ticket's own technician only; its partners are sent the way firms do it today: each the
+nearest free technician with the member's skill as soon as the ticket's own has set off, ahead
+of VROOM's next stops (it re-solves around him at the next event), or the first one free
+after. Their arrivals are not planned together; the report's crew line shows what that costs.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import numpy as np
 from dispatcher.enums import Skill, Urgency
 from dispatcher.simulation.run import Unavailable
 from dispatcher.simulation.stream import SimTicket
-from dispatcher.simulation.world import Fate, Phase, SimTech, World
+from dispatcher.simulation.world import Fate, Order, Phase, SimTech, World
 from dispatcher.technicians.shifts import current_shift
 
 PRIORITY = {Urgency.emergency: 100, Urgency.scheduled: 50, Urgency.routine: 10}
@@ -49,17 +55,37 @@ class VroomPolicy:
     def notify(self, kind: str, ticket: SimTicket | None, tech: SimTech | None) -> None:
         self._dirty = self._dirty or kind in REPLAN_ON
 
-    def decide(self) -> list[tuple[int, int]]:
+    def decide(self) -> list[Order]:
         if self._dirty:
             began = time.perf_counter()
             self.routes = self._solve()
             self.replan_ms.append((time.perf_counter() - began) * 1000)
             self._dirty = False
-        orders = []
-        for tech in self.world.idle_techs():
+        free = self.world.idle_techs()
+        crews = [i for i, skills in self.world.crews.items() if len(skills) > 1
+                 and self.world.outcomes[i].fate is not Fate.open]  # their own has set off
+        orders = self._partners(crews, free)
+        for tech in list(free):
             route = self.routes.get(tech.id, [])
             if route and self._ready(tech, self.world.tickets[route[0]]):
-                orders.append((tech.id, route.pop(0)))
+                free.remove(tech)
+                orders.append(Order(tech.id, route.pop(0)))
+        return orders + self._partners([o.ticket for o in orders if o.member == 1], free)
+
+    def _partners(self, tickets: list[int], free: list[SimTech]) -> list[Order]:
+        """The nearest free qualified technician for each member still to send of these
+        tickets' crews (those sent are taken from `free`)."""
+        orders = []
+        for tid in tickets:
+            ticket = self.world.tickets[tid]
+            for member in [k for k in self.world.needs(tid) if k > 1]:
+                skill = self.world.crews[tid][member - 1]
+                qualified = [t for t in free if skill in t.spec.skills]
+                if qualified:
+                    tech = min(qualified, key=lambda t: (
+                        self.world.seconds(t.position, ticket.point), t.id))
+                    free.remove(tech)
+                    orders.append(Order(tech.id, tid, member))
         return orders
 
     def _ready(self, tech: SimTech, ticket: SimTicket) -> bool:
@@ -112,12 +138,12 @@ class VroomPolicy:
         ticket = self.world.tickets[tech.ticket]
         outcome = self.world.outcomes[tech.ticket]
         if tech.phase is Phase.driving:
-            eta = outcome.set_off_at + timedelta(
+            eta = tech.trip.left_at + timedelta(
                 seconds=self.world.seconds(tech.trip.origin, ticket.point))
             if ticket.window is not None:
                 eta = max(eta, ticket.window[0])
-        else:
-            eta = outcome.on_site_at
+        else:  # a crew's work starts when its last member is there: now at the earliest
+            eta = outcome.work_from or self.world.now
         free = eta + timedelta(minutes=ticket.service_min)
         return ticket.point, max(0, int((free - now).total_seconds()))
 
