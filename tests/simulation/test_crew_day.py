@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from dispatcher.enums import Category, Skill, Status, Urgency
+from dispatcher.simulation.history import _finish_in_hand
 from dispatcher.simulation.policies.engine import EnginePolicy
 from dispatcher.simulation.policies.hindsight import HindsightPolicy
 from dispatcher.simulation.policies.nearest import NearestPolicy
@@ -154,3 +155,27 @@ def test_a_resident_cannot_cancel_once_a_partner_has_set_off() -> None:
     o = world.outcomes[1]
     assert o.fate is Fate.open and o.partners[2].on_site_at and o.work_from is None
     assert world.needs(1) == [1]
+
+
+class _Closing(EnginePolicy):
+    """The engine policy that, as a history day does, finishes the work in hand at the end."""
+
+    def close(self) -> None:
+        _finish_in_hand(self.engine, self.world, self)  # type: ignore[arg-type]
+        self.final = self.engine.get_ticket(self.ticket_ids[1])
+        super().close()
+
+
+def test_a_history_day_ends_with_the_crew_on_its_way_and_finishes_its_work() -> None:
+    """The alarm comes two minutes before the day ends: Fang is there and waits, Gao is on
+    his way. The day's end checks Gao in as himself, and the crew rule lets the completion
+    through."""
+    sc = line_scenario([("fang", FIRE, 0.0), ("gao", GEN, 4.0)], hours=1, drain=0)
+    world = World(sc, [make_ticket(sc, 1, 58, 0.5, urgency=Urgency.emergency,
+                                   category=Category.fire)], seed=1)
+    policy = _Closing()
+    world.run(policy)
+    o = world.outcomes[1]
+    assert o.fate is Fate.on_site and o.partners[2].on_site_at is None and o.work_from is None
+    assert policy.final.status is Status.completed
+    assert all(s.on_site_at is not None for s in policy.final.crew)
