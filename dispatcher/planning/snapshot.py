@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,6 +18,7 @@ from dispatcher.enums import OPEN_STATUSES, Category, Skill, Status, Urgency
 from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
 from dispatcher.planning.models import PlanVersion
+from dispatcher.planning.room import Room, travel_room
 from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.technicians import service as technicians
@@ -111,48 +111,6 @@ class Built:
     room: Room | None = field(default=None, compare=False, repr=False)
 
 
-class Room:
-    """A travel matrix with spare rows and columns: quick insertions grow the snapshot's
-    matrix into it instead of copying it (at 200 / 2,000, 35 MB: 20-40 ms a ticket).
-
-    Snapshots made from one another share it; only the one that filled it last may grow it
-    in place (`filled`), any other copies (two growths from one snapshot never overwrite
-    each other's rows)."""
-
-    SPARE = 0.1  # a tenth more points, at least 64, before the next copy
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _no_room, ()  # a snapshot sent to the solver process goes without its room
-
-    def __init__(self, n: int) -> None:
-        size = n + max(64, int(n * self.SPARE))
-        self.buffer = np.empty((size, size), dtype=np.int64)
-        self.filled = n
-
-    @property
-    def matrix(self) -> np.ndarray:
-        """The filled corner."""
-        return self.buffer[:self.filled, :self.filled]
-
-    def grown(self, matrix: np.ndarray, m: int) -> np.ndarray | None:
-        """The buffer's m x m corner if `matrix` is its filled corner and m fits, else None."""
-        if matrix.shape[0] != self.filled or m > self.buffer.shape[0] \
-                or not _corner(matrix, self.buffer):
-            return None
-        self.filled = m
-        return self.matrix
-
-
-def _no_room() -> None:
-    return None
-
-
-def _corner(matrix: np.ndarray, buffer: np.ndarray) -> bool:
-    """Whether `matrix` is a view of `buffer`'s top-left corner."""
-    return matrix.base is buffer \
-        and matrix.__array_interface__["data"][0] == buffer.__array_interface__["data"][0]
-
-
 def build(
     session: Session, *, now: datetime, settings: Settings, policy: SlaPolicy,
     travel: TravelTimes, region: str = DEFAULT_REGION,
@@ -191,10 +149,11 @@ def build_with_points(
         members = [(k, m) for k, m in enumerate(seats.get(t.id, [t]), start=1)
                    if m.status is not Status.on_site
                    and not (m.status is Status.en_route and str(m.technician_id) not in present)]
-        jobs += _crew([_job(m, live if k == 1 else _NO_OVERRIDES, now, policy, points,
-                            avoid.get(t.id, ()), margin) for k, m in members],
+        jobs += _crew([_job(m, live if k == 1 else _seat_pin(live, t.id, k), now, policy,
+                            points, avoid.get(t.id, ()), margin) for k, m in members],
                       [k for k, _ in members], t, policy)
-    room = _matrix(travel, points.coords, previous)
+    room = travel_room(travel, points.coords,
+                       None if previous is None else (previous.coords, previous.snapshot.travel))
     snapshot = Snapshot(techs=tuple(techs), jobs=tuple(jobs), travel=room.matrix,
                         warm_start=_previous_routes(session, region))
     interruptible = {str(t.technician_id): (str(t.id), t.window is not None)
@@ -205,6 +164,16 @@ def build_with_points(
 
 
 _NO_OVERRIDES = overrides.Live({}, {}, {}, {})
+
+
+def _seat_pin(live: overrides.Live, ticket_id: int, member: int) -> overrides.Live:
+    """The overrides as partner place `member` of a crew ticket sees them: its own pin."""
+    pinned = live.seats.get((ticket_id, member))
+    if pinned is None:
+        return _NO_OVERRIDES
+    tech, position = pinned
+    return overrides.Live({ticket_id: tech}, {} if position is None else {ticket_id: position},
+                          {}, {})
 
 
 def _seats(session: Session, tickets: Sequence[OpenTicket]) -> dict[int, list[OpenTicket]]:
@@ -232,29 +201,6 @@ def _crew(jobs: list[Job], members: list[int], ticket: AnyTicket, policy: SlaPol
     tolerance = policy.level(ticket.urgency, ticket.category).crew_tolerance_s
     return [dataclasses.replace(job, id=i, crew=together, crew_tolerance=tolerance)
             for job, i in zip(jobs, ids, strict=True)]
-
-
-def _matrix(travel: TravelTimes, coords: list[tuple[float, float]],
-            previous: Built | None) -> Room:
-    """Travel seconds between `coords`, in a room for new tickets: copied from `previous`
-    between points it had (most of them: tickets stay put, a few technicians move), computed
-    for the rest. At 200 / 2,000 the whole matrix took 450 ms of every re-plan."""
-    room = Room(len(coords))
-    matrix = room.matrix
-    if not coords:
-        return room
-    points = np.array(coords)
-    index = {c: i for i, c in enumerate(previous.coords)} if previous is not None else {}
-    old = np.array([index.get(c, -1) for c in coords])
-    known, new = np.flatnonzero(old >= 0), np.flatnonzero(old < 0)
-    if previous is None or len(known) < len(coords) // 2:
-        matrix[:] = travel.matrix(points)
-        return room
-    matrix[np.ix_(known, known)] = previous.snapshot.travel[np.ix_(old[known], old[known])]
-    if len(new):
-        matrix[new, :] = travel.between(points[new], points)
-        matrix[np.ix_(known, new)] = travel.between(points[known], points[new])
-    return room
 
 
 def _interruptible(ticket: AnyTicket) -> bool:

@@ -11,7 +11,7 @@ from multiprocessing.reduction import ForkingPickler
 import numpy as np
 
 from dispatcher.planning import shipping
-from dispatcher.planning.snapshot import Room
+from dispatcher.planning.room import Room
 
 
 def _checksum(a: np.ndarray, small: np.ndarray) -> tuple[int, tuple[int, ...], int]:
