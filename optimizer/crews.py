@@ -40,6 +40,11 @@ def ticket_of(job_id: str) -> str:
     return _MEMBER.sub("", job_id)
 
 
+def member_of(job_id: str) -> int:
+    """Which member of its ticket's crew a job is: ``T17#2`` -> 2, ``T17`` -> 1."""
+    return int(job_id.rsplit(SEPARATOR, 1)[1]) if job_id != ticket_of(job_id) else 1
+
+
 def is_lead(job: Job) -> bool:
     """Whether the job is a one-person job or the member of a crew that carries its ticket id."""
     return job.crew is None or job.id == job.crew

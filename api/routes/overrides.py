@@ -32,15 +32,17 @@ def list_overrides(engine: EngineDep) -> list[OverrideRead]:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def pin(body: PinCreate, engine: EngineDep) -> OverrideEffect:
-    """Pin a ticket to a technician; 422 naming the field if he lacks the skill or is off shift."""
-    return engine.pin(body.ticket_id, body.technician_id, by=body.by, reason=body.reason.value)
+    """Pin a ticket (or, with `member` 2..N, a crew partner's place) to a technician; 422
+    naming the field if he lacks the skill or is off shift."""
+    return engine.pin(body.ticket_id, body.technician_id, by=body.by, reason=body.reason.value,
+                      member=body.member)
 
 
 @router.post("/move", status_code=status.HTTP_201_CREATED)
 def move(body: MoveCreate, engine: EngineDep) -> OverrideEffect:
     """Put a ticket at a position (0 = next) of a technician's route."""
     return engine.pin(body.ticket_id, body.technician_id, by=body.by, reason=body.reason.value,
-                      position=body.position)
+                      position=body.position, member=body.member)
 
 
 @router.post("/hold", status_code=status.HTTP_201_CREATED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, EngineDep, StaffUser
 from dispatcher.messages import Said
@@ -16,6 +16,8 @@ router = APIRouter(prefix="/plan", tags=["plan"])
 
 class StopRead(BaseModel):
     ticket_id: int
+    member: int = Field(1, description="the place of a crew ticket this stop is for: 1 the "
+                        "ticket's own technician, 2..N a partner's")
     eta: datetime
     start: datetime
     end: datetime

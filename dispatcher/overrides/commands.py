@@ -35,12 +35,13 @@ class OverrideCommands:
     _plan_after: Callable[[int], int | None]
 
     def pin(self, ticket_id: int, technician_id: int, *, by: str, reason: str = "other",
-            position: int | None = None) -> OverrideEffect:
-        """Pin a ticket to a technician (at a position of his route: a move); refused with the
-        reason if he cannot take it. The answer carries the re-planned assignment."""
+            position: int | None = None, member: int = 1) -> OverrideEffect:
+        """Pin a ticket (a crew's place `member`) to a technician (at a position of his route:
+        a move); refused with the reason if he cannot take it. The answer carries the
+        re-planned assignment."""
         return self._override(lambda s, now: overrides.pin(
             s, ticket_id=ticket_id, technician_id=technician_id, by=by, reason=Reason(reason),
-            now=now, tz=self.settings.tz, position=position))
+            now=now, tz=self.settings.tz, position=position, member=member))
 
     def hold(self, ticket_id: int, *, by: str, reason: str = "other") -> OverrideEffect:
         """Keep a ticket off every route until the hold is cleared."""

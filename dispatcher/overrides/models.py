@@ -38,6 +38,9 @@ class Override(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), index=True)
     position: Mapped[int | None] = mapped_column(Integer)
+    # The crew place a pin or move is for: None (or 1) the ticket's own technician, 2..N a
+    # partner's place (`dispatcher.crews`).
+    member: Mapped[int | None] = mapped_column(Integer)
     sequence: Mapped[list[int] | None] = mapped_column(JSON)  # a locked route's tickets
     until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reason: Mapped[Reason] = mapped_column(Enum(Reason, native_enum=False, length=24))

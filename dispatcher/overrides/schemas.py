@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dispatcher.overrides.models import OverrideKind, Reason
 from dispatcher.schemas import DbId, Strict
+from dispatcher.sla.policy import MAX_CREW
 from dispatcher.tickets.schemas import Assignment
 
 
@@ -17,10 +18,12 @@ class _By(Strict):
 
 
 class PinCreate(_By):
-    """Pin `ticket_id` to `technician_id`."""
+    """Pin `ticket_id` to `technician_id`; for a crew ticket, `member` 2..N pins that
+    partner's place instead of the ticket's own (1)."""
 
     ticket_id: DbId
     technician_id: DbId
+    member: int = Field(1, ge=1, le=MAX_CREW)
 
 
 class MoveCreate(PinCreate):
@@ -50,6 +53,7 @@ class OverrideRead(BaseModel):
     ticket_id: int | None
     technician_id: int | None
     position: int | None
+    member: int | None  # a crew ticket's place the pin is for (None: its own, 1)
     sequence: list[int] | None
     until: datetime | None
     reason: Reason

@@ -18,7 +18,7 @@ from dispatcher.sites.models import DEFAULT_REGION
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
 from optimizer import Plan, Route, Stop, Unassigned
-from optimizer.crews import SEPARATOR, member_id, ticket_of
+from optimizer.crews import member_id, member_of, ticket_of
 
 
 def store(session: Session, *, plan: Plan, now: datetime, trigger: str,
@@ -103,11 +103,6 @@ def _ticket(job_id: str) -> int:
     return int(ticket_of(job_id))
 
 
-def _member(job_id: str) -> int:
-    """Which member of its ticket's crew a job is: 1 for the ticket's own technician."""
-    return int(job_id.rsplit(SEPARATOR, 1)[1]) if job_id != ticket_of(job_id) else 1
-
-
 def _out(unassigned: Sequence[Unassigned]) -> list[dict[str, Any]]:
     """Unplanned tickets as stored: a crew's members are one ticket, listed once."""
     out: dict[int, str] = {}
@@ -153,7 +148,7 @@ def _route(route: Route, open_tickets: dict[int, Row[Any]], held: dict[int, str]
     at = _absolute(now)
     stops = []
     for stop in route.stops:
-        ticket_id, member = _ticket(stop.job_id), _member(stop.job_id)
+        ticket_id, member = _ticket(stop.job_id), member_of(stop.job_id)
         ticket = open_tickets.get(ticket_id)
         seat = seats.get(ticket_id, {}).get(member) if member > 1 else None
         if ticket_id in held or not _still_theirs(seat or ticket, int(route.tech_id)):
@@ -219,8 +214,8 @@ def _update_tickets(session: Session, open_tickets: dict[int, Row[Any]], plan: P
     the few that move (assigned, taken off) are loaded and changed through the ORM, which
     checks and stamps the transition."""
     placed = {int(job): (int(tech), stop) for job, (tech, stop) in plan.assignment().items()
-              if _member(job) == 1}
-    reasons = {int(u.job_id): u.reason for u in plan.unassigned if _member(u.job_id) == 1}
+              if member_of(job) == 1}
+    reasons = {int(u.job_id): u.reason for u in plan.unassigned if member_of(u.job_id) == 1}
     rows: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     moving: dict[int, tuple[int | None, dict[str, Any]]] = {}  # id -> (technician, fields)
     for ticket_id, ticket in open_tickets.items():

@@ -12,6 +12,10 @@ preferred to a call-away, and routine work to an appointment. His ticket goes ba
 pool, the emergency is pinned first on his route (by `planner`, reason `emergency`: the
 re-plan cannot send him back to what he left, and the console shows why he moved) and the
 region is re-planned.
+
+A crew emergency (a fire alarm confirmed by two) counts as late when its last member is: each
+member still to come who makes it late is matched so, and pinned to his place of the crew
+(`member`), when together they bring the crew's last arrival sooner by the same margin.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from dispatcher.overrides import service as overrides
 from dispatcher.overrides.models import Reason
 from dispatcher.planning.snapshot import Built
 from dispatcher.tickets import service as tickets
-from optimizer import Plan
-from optimizer.crews import ticket_of
+from optimizer import Job, Plan, Snapshot, Tech
+from optimizer.crews import member_of, ticket_of
 
 UNSERVED_S = 4 * 3600  # an emergency left off every route counts as this late
 
@@ -38,13 +42,15 @@ UNSERVED_S = 4 * 3600  # an emergency left off every route counts as this late
 @dataclass(frozen=True)
 class Diversion:
     """Technician `technician_id` leaves ticket `ticket_id` for emergency `emergency_id`:
-    on his way to it (`interrupt` False, he turns round) or at work on it (he is called away)."""
+    on his way to it (`interrupt` False, he turns round) or at work on it (he is called away).
+    For a crew emergency, `member` is the place he takes (1: the ticket's own)."""
 
     ticket_id: int
     technician_id: int
     emergency_id: int
     gain_s: int  # lateness the pre-emption saves the emergency, per the estimates
     interrupt: bool = False
+    member: int = 1
 
 
 def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
@@ -56,8 +62,8 @@ def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
     placed = plan.assignment()
     techs = {t.id: t for t in snap.techs}
     # Per technician: the ticket he would leave and how much it costs to leave it (0: a trip,
-    # 1: routine work, 2: a booked appointment), the tie-break between equal gains.
-    # Crews are planned whole: no member is turned round, and no crew pre-empts one person.
+    # 1: routine work, 2: a booked appointment), the tie-break between equal gains. A crew
+    # member is neither turned round nor called away (his partners count on him).
     crew = {j.id for j in snap.jobs if j.crew is not None or ticket_of(j.id) != j.id}
     candidates = {j.started_by: (j.id, 0) for j in snap.jobs if j.started_by is not None
                   and j.pinned_to is None and j.urgency != "emergency" and j.id not in crew}
@@ -65,29 +71,82 @@ def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
         candidates.update({tech_id: (ticket_id, 2 if appointment else 1)
                            for tech_id, (ticket_id, appointment) in built.interruptible.items()
                            if appointments or not appointment})
-    emergencies = sorted((j for j in snap.jobs if j.urgency == "emergency"
-                          and j.id not in crew and j.started_by is None and j.pinned_to is None
-                          and j.due is not None), key=lambda j: j.due)
+    ready = _ready(plan, techs)
     used: set[str] = set()
     out = []
-    for e in emergencies:
-        stop = placed.get(e.id)
-        late = max(0, stop[1].start - e.due) if stop is not None else UNSERVED_S
-        best: tuple[int, int, int, str] | None = None
-        for tech_id, (_, cost) in candidates.items():
-            tech = techs.get(tech_id)
-            if tech is None or tech_id in used or tech.locked or e.skill not in tech.skills:
+    for due, members in _emergencies(snap.jobs):
+        # Each member's arrival now (None: left out), and the best technician to pre-empt.
+        now = {j.id: ready.get(j.id) if j.id in crew else
+               (placed[j.id][1].start if j.id in placed else None) for j in members}
+        late = UNSERVED_S if None in now.values() else max(0, max(now.values()) - due)
+        taken: set[str] = set()
+        best = {}
+        for j in members:
+            if j.started_by is not None or j.pinned_to is not None:
                 continue
-            drive = int(snap.travel[tech.location, e.location])
-            gain = late - max(0, drive - e.due)
-            rank = (gain, -cost, -drive, tech_id)
-            if gain >= max(min_gain_s, 1) and (best is None or rank > best):
-                best = rank
-        if best is not None:
-            tech_id = best[3]
+            pick = _best(j, candidates, techs, snap, used | taken)
+            if pick is not None:
+                best[j.id] = pick
+                taken.add(pick[3])
+        drive = {i: -pick[2] for i, pick in best.items()}
+        options = [min(x for x in (now[i], drive.get(i)) if x is not None)
+                   if (now[i], drive.get(i)) != (None, None) else None for i in now]
+        if None in options:
+            continue  # some member can be reached neither as planned nor by a pre-emption
+        target = max(max(options), due)
+        divert = [i for i, x in now.items() if i in best and (x is None or x > target)]
+        after = max(drive[i] if i in divert else now[i] or 0 for i in now)
+        gain = late - max(0, after - due)
+        if not divert or gain < max(min_gain_s, 1):
+            continue
+        for i in divert:
+            tech_id = best[i][3]
             used.add(tech_id)
             ticket_id, cost = candidates[tech_id]
-            out.append(Diversion(int(ticket_id), int(tech_id), int(e.id), best[0], cost > 0))
+            out.append(Diversion(int(ticket_id), int(tech_id), int(ticket_of(i)), gain,
+                                 cost > 0, member_of(i)))
+    return out
+
+
+def _emergencies(jobs: tuple[Job, ...]) -> list[tuple[int, list[Job]]]:
+    """Each emergency still to reach with its deadline, most urgent first: a one-person job
+    not started nor pinned; a crew's members still to arrive, if one of them is free to move."""
+    visits: dict[str, list[Job]] = {}
+    for j in jobs:
+        if j.urgency == "emergency" and j.due is not None:
+            visits.setdefault(ticket_of(j.id), []).append(j)
+    found = [(min(j.due or 0 for j in members), members) for members in visits.values()
+             if any(j.started_by is None and j.pinned_to is None for j in members)]
+    return sorted(found, key=lambda v: v[0])
+
+
+def _best(job: Job, candidates: dict[str, tuple[str, int]], techs: dict[str, Tech],
+          snap: Snapshot, used: set[str]) -> tuple[int, int, int, str] | None:
+    """The technician whose pre-emption brings `job` soonest (an appointment or work on site
+    left only when it brings it sooner): (-late, -cost, -drive, technician) or None."""
+    best = None
+    for tech_id, (_, cost) in candidates.items():
+        tech = techs.get(tech_id)
+        if tech is None or tech_id in used or tech.locked or job.skill not in tech.skills:
+            continue
+        drive = int(snap.travel[tech.location, job.location])
+        rank = (-max(0, drive - (job.due or 0)), -cost, -drive, tech_id)
+        if best is None or rank > best:
+            best = rank
+    return best
+
+
+def _ready(plan: Plan, techs: dict[str, Tech]) -> dict[str, int]:
+    """Job id -> the soonest its technician can be there as routed: the previous stop's end
+    (or his start) plus the drive. A crew member planned to wait for his partners leaves
+    later than that; this is when he could be there."""
+    out = {}
+    for r in plan.routes:
+        tech = techs.get(r.tech_id)
+        end = tech.available_at if tech is not None else 0
+        for stop in r.stops:
+            out[stop.job_id] = end + stop.travel
+            end = stop.end
     return out
 
 
@@ -102,7 +161,8 @@ def apply(session: Session, diversion: Diversion, *, now: datetime, tz: ZoneInfo
     try:
         overrides.pin(session, ticket_id=diversion.emergency_id,
                       technician_id=diversion.technician_id, by="planner",
-                      reason=Reason.emergency, now=now, tz=tz, position=0)
+                      reason=Reason.emergency, now=now, tz=tz, position=0,
+                      member=diversion.member)
     except DomainError:  # the emergency was started, or his route locked, meanwhile
         return False
     tickets.move(ticket, Status.new, now)
@@ -114,6 +174,8 @@ def apply(session: Session, diversion: Diversion, *, now: datetime, tz: ZoneInfo
     payload = {"ticket_id": ticket.id, "technician_id": diversion.technician_id,
                "emergency_id": diversion.emergency_id,
                "gain_minutes": round(diversion.gain_s / 60, 1), "region": ticket.region}
+    if diversion.member > 1:
+        payload["member"] = diversion.member  # he goes as this partner of the crew
     began = ticket.work_started_at or ticket.on_site_at
     if diversion.interrupt and began is not None:
         payload["worked_minutes"] = round(max(0.0, (now - began).total_seconds()) / 60, 1)

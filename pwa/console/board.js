@@ -46,13 +46,14 @@ export function renderBoard(data, slaOf) {
   view = { t0, t1 };
   const tickets = new Map(data.tickets.map((x) => [x.id, x]));
   const routes = new Map((data.plan?.routes || []).map((r) => [r.technician_id, r]));
-  const pins = new Set(data.overrides.filter((o) => o.kind !== "hold" && o.ticket_id != null).map((o) => o.ticket_id));
+  // A pin is for one place of a crew (member 1: the ticket's own technician).
+  const pins = new Set(data.overrides.filter((o) => o.kind !== "hold" && o.ticket_id != null).map((o) => `${o.ticket_id}#${o.member ?? 1}`));
   const holds = new Set(data.overrides.filter((o) => o.kind === "hold").map((o) => o.ticket_id));
   const lanes = data.technicians.map((tech) => {
     const stops = routes.get(tech.id)?.stops || [];
     return h("div", { class: `lane drop ${tech.on_shift ? "" : "off"}`, "data-technician": tech.id },
       h("div", { class: "lane-name" }, h("strong", {}, tech.name), h("span", { class: `state ${tech.state}` }, tr("states", tech.state))),
-      h("div", { class: "track" }, stops.map((st) => block(tickets.get(st.ticket_id), st, { sla: slaOf(st.ticket_id), pinned: pins.has(st.ticket_id), ref }))));
+      h("div", { class: "track" }, stops.map((st) => block(tickets.get(st.ticket_id), st, { sla: slaOf(st.ticket_id), pinned: pins.has(`${st.ticket_id}#${st.member ?? 1}`), ref }))));
   });
   const waiting = [...new Set([...(data.plan?.unassigned || []).map((u) => u.ticket_id), ...holds])]
     .map((id) => tickets.get(id)).filter(Boolean);

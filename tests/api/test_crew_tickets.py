@@ -165,3 +165,31 @@ def test_the_planner_sees_a_crew_whole_then_only_who_is_still_to_come(
     assert list(found) == [f"{tid}#2"] and found[f"{tid}#2"].crew is None
     assert found[f"{tid}#2"].pinned_to == str(partner)
     assert techs[str(lead)].current_job == tid and techs[str(lead)].available_at > 0
+
+
+def test_a_dispatcher_pins_a_partners_place(client: TestClient, app_engine: Engine) -> None:
+    """`member` 2 pins the partner's place, not the ticket's own; a technician without the
+    place's skill, a place the crew has not, and one man in two places are refused."""
+    ticket, _ = _crew(client, app_engine)
+    tid, far = ticket["id"], north(3)
+    gu = ok(client.post(f"{API}/technicians", json=tech_json(
+        name="Gu", skills=["general", "fire"], home={"lat": far[0], "lon": far[1]})), 201)
+    pinned = ok(client.post(f"{API}/overrides", json={
+        "ticket_id": tid, "technician_id": gu["id"], "member": 2}), 201)
+    assert (pinned["override"]["member"], pinned["override"]["technician_id"]) == (2, gu["id"])
+    crew = ok(client.get(f"{API}/tickets/{tid}"))["crew"]
+    assert crew[1]["technician_id"] == gu["id"] and crew[0]["name"] == "Fang"
+    # The same man cannot also be the crew's fire-system technician.
+    r = client.post(f"{API}/overrides", json={"ticket_id": tid, "technician_id": gu["id"]})
+    assert r.status_code == 409 and r.json()["field"] == "technician_id", r.text
+    dian = next(t["id"] for t in ok(client.get(f"{API}/technicians")) if t["name"] == "Dian")
+    r = client.post(f"{API}/overrides", json={"ticket_id": tid, "technician_id": dian,
+                                              "member": 2})
+    assert r.status_code == 422 and r.json()["field"] == "technician_id", r.text
+    assert "general" in r.json()["detail"]
+    r = client.post(f"{API}/overrides", json={"ticket_id": tid, "technician_id": gu["id"],
+                                              "member": 3})
+    assert r.status_code == 422 and r.json()["field"] == "member", r.text
+    # Clearing the ticket's overrides frees the place for the planner again.
+    ok(client.delete(f"{API}/overrides/{tid}"))
+    assert ok(client.get(f"{API}/overrides")) == []

@@ -70,3 +70,31 @@ def test_the_partner_sees_his_crew_and_completes_when_both_are_on_site(
     while live.staff.get(f"/tickets/{ticket['id']}").json()["status"] != "completed":
         assert time.monotonic() < deadline, "the partner's completion did not reach the server"
         time.sleep(0.2)
+
+
+def test_the_board_marks_a_pinned_partner_place_not_the_ticket(browser: Any, live: Live) -> None:
+    """A dispatcher pins the fire alarm's partner place to the other general technician: on
+    the console board his partner block is marked pinned; zhao's own block is not."""
+    ticket, seat = _fire_alarm(live)
+    other = next(i for name, i in live.ids.items()
+                 if name in ("wang", "li") and i != seat["technician_id"])
+    live.staff.post("/overrides", json={"ticket_id": ticket["id"], "technician_id": other,
+                                        "member": 2, "reason": "other"}).raise_for_status()
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN",
+                                  base_url=live.url)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto("/console/")
+        page.fill("#login-form input[name=username]", "disp")
+        page.fill("#login-form input[name=password]", "disp-pass")
+        page.click("#login-form button[type=submit]")
+        partner = page.wait_for_selector(f".lane[data-technician='{other}'] "
+                                         f".block.partner[data-ticket='{ticket['id']}']")
+        assert "pinned" in (partner.get_attribute("class") or "")
+        own = page.locator(f".lane[data-technician='{live.ids['zhao']}'] "
+                           f".block[data-ticket='{ticket['id']}']")
+        assert "pinned" not in (own.get_attribute("class") or "")
+        shot(page, "c4-console-partner-pinned-zh", full_page=True)
+    finally:
+        context.close()
