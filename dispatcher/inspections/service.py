@@ -31,7 +31,7 @@ from dispatcher.photos.models import Photo, PhotoTag
 from dispatcher.sla.policy import SlaPolicy
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.models import Ticket
-from dispatcher.tickets.schemas import TicketCreate
+from dispatcher.tickets.schemas import Follows, TicketCreate
 
 
 def checklist(session: Session, ticket: Ticket) -> list[ChecklistItem]:
@@ -127,7 +127,7 @@ def _check_shape(item: ChecklistItem, data: Answer) -> None:
 def _raise(session: Session, inspection: Ticket, item: ChecklistItem, row: InspectionAnswer,
            at: datetime, settings: Settings, policy: SlaPolicy) -> Ticket:
     """The repair of a fault found: a routine ticket on the same asset, linked to the
-    inspection, carrying the answer's photo."""
+    inspection (planned once the inspection is done), carrying the answer's photo."""
     reason = say("inspection_abnormal") if item.kind is ItemKind.check else say(
         "inspection_reading", value=f"{row.value:g}{f' {item.unit}' if item.unit else ''}",
         range=normal_range(item))
@@ -138,7 +138,7 @@ def _raise(session: Session, inspection: Ticket, item: ChecklistItem, row: Inspe
         urgency=Urgency.routine, category=inspection.category, lat=inspection.lat,
         lon=inspection.lon, site_id=inspection.site_id, building=inspection.building,
         unit=inspection.unit, asset_id=inspection.asset_id, description=text[:4000],
-        reported_at=at))
+        reported_at=at, follows=Follows(ticket_id=inspection.id)))
     repair.follow_up_of = inspection.id
     if row.photo_id is not None:
         shown = session.get(Photo, row.photo_id)

@@ -255,9 +255,10 @@ class PlanningService:
                     log.debug("not placing %s: version %s is not ours (%s)", ticket_ids,
                               newest, self._stored.get(region))
                     return False
-                # A crew is placed whole by the re-plan that follows, not by insertion.
+                # A crew is placed whole, and a linked visit after its first one, by the
+                # re-plan that follows, not by insertion.
                 new = [t for t in (tickets.get(s, ticket_id=i) for i in ticket_ids)
-                       if t.crew_size == 1]
+                       if t.crew_size == 1 and t.follows_id is None]
                 if not new:
                     return True
                 new.sort(key=lambda t: (t.urgency is not Urgency.emergency, t.id))

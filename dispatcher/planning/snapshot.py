@@ -17,6 +17,15 @@ from dispatcher.crews import service as crews
 from dispatcher.enums import OPEN_STATUSES, Category, Skill, Status, Urgency
 from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
+from dispatcher.planning.links import (
+    FREE,
+    LOOKAHEAD,
+    WEEK,
+    After,
+    Link,
+    after_first,
+    first_visits,
+)
 from dispatcher.planning.models import PlanVersion
 from dispatcher.planning.room import Room, travel_room
 from dispatcher.sites.models import DEFAULT_REGION
@@ -32,7 +41,6 @@ from optimizer.crews import member_id
 
 # A window opening later than this is not today's work: such tickets (preventive visits made
 # days ahead) stay out of the model instead of being dropped with a misleading reason.
-LOOKAHEAD = timedelta(hours=12)
 
 
 @dataclass
@@ -73,6 +81,9 @@ class OpenTicket:
     window_start: datetime | None
     window_end: datetime | None
     crew_size: int
+    follows_id: int | None
+    follows_delay_min: int
+    follows_same_technician: bool
     member: int = 1  # not a column: which member of a crew this view of the ticket is
 
     @property
@@ -143,15 +154,17 @@ def build_with_points(
     avoid = rework.avoided_technicians(session, ticket_ids=[t.id for t in tickets])
     margin = settings.emergency_arrive_margin_pct
     jobs: list[Job] = []
+    links = first_visits(session, tickets)
     for t in tickets:
-        if t.id in live.held or _later(t, now):
+        after = after_first(t, links, now)
+        if t.id in live.held or _later(t, now) or after.held:
             continue
         members = [(k, m) for k, m in enumerate(seats.get(t.id, [t]), start=1)
                    if m.status is not Status.on_site
                    and not (m.status is Status.en_route and str(m.technician_id) not in present)]
         jobs += _crew([_job(m, live if k == 1 else _seat_pin(live, t.id, k), now, policy,
-                            points, avoid.get(t.id, ()), margin) for k, m in members],
-                      [k for k, _ in members], t, policy)
+                            points, avoid.get(t.id, ()), margin, after if k == 1 else FREE)
+                       for k, m in members], [k for k, _ in members], t, policy)
     room = travel_room(travel, points.coords,
                        None if previous is None else (previous.coords, previous.snapshot.travel))
     snapshot = Snapshot(techs=tuple(techs), jobs=tuple(jobs), travel=room.matrix,
@@ -160,7 +173,7 @@ def build_with_points(
                      for t in hands.values() if t.status is Status.on_site
                      and t.id not in live.pins and t.crew_size == 1 and _interruptible(t)}
     return Built(snapshot, now, tuple(points.coords), interruptible,
-                 _off(tickets, live, now), room)
+                 _off(tickets, live, now, links), room)
 
 
 _NO_OVERRIDES = overrides.Live({}, {}, {}, {})
@@ -238,16 +251,22 @@ def with_tickets(built: Built, new: Sequence[Ticket], *, policy: SlaPolicy,
                  room)
 
 
-def _off(open_tickets: Sequence[AnyTicket], live: overrides.Live,
-         now: datetime) -> dict[int, str]:
+def _off(open_tickets: Sequence[AnyTicket], live: overrides.Live, now: datetime,
+         links: dict[int, Link]) -> dict[int, str]:
     """Open tickets kept off the routes, with the reason to show for each: held by a
-    dispatcher, or an appointment window that opens after the look-ahead."""
+    dispatcher, an appointment window that opens after the look-ahead, or a linked visit
+    whose first visit is not done (or was done too recently)."""
     ours = {t.id: t for t in open_tickets}
     off = {ticket_id: say("held", who=o.created_by, held=o.reason.value)
            for ticket_id, o in live.held.items() if ticket_id in ours}
     for t in ours.values():
-        if t.id not in off and t.window_start is not None and _later(t, now):
+        if t.id in off:
+            continue
+        if t.window_start is not None and _later(t, now):
             off[t.id] = say("window_later", at=t.window_start.isoformat())
+        elif (after := after_first(t, links, now)).held:
+            off[t.id] = (say("follows_open", id=t.follows_id) if after.release is None else
+                         say("follows_later", id=t.follows_id, at=after.release.isoformat()))
     return off
 
 
@@ -323,7 +342,8 @@ def _last_shift_end(tech: Technician, now: datetime, tz: ZoneInfo) -> datetime |
 
 
 def _job(ticket: AnyTicket, live: overrides.Live, now: datetime, policy: SlaPolicy,
-         points: Points, avoid: tuple[str, ...] = (), margin_pct: float = 0.0) -> Job:
+         points: Points, avoid: tuple[str, ...] = (), margin_pct: float = 0.0,
+         after: After = FREE) -> Job:
     service = ticket.service_minutes * 60
     dues = []
     arrived = ticket.on_site_at is not None  # called away, or nobody home: arrival is kept
@@ -339,10 +359,14 @@ def _job(ticket: AnyTicket, live: overrides.Live, now: datetime, policy: SlaPoli
     if ticket.window is not None and not arrived:
         start, end = (seconds_between(now, w) for w in ticket.window)
         window = (max(0, start), end)
+    if after.release is not None and after.release > now:  # a linked visit: not before
+        release = seconds_between(now, after.release)
+        window = (max(release, window[0]), window[1]) if window else (release, release + WEEK)
     committed = ticket.technician_id if ticket.status is Status.accepted else None
     started = ticket.technician_id if ticket.status is Status.en_route else None
     pin = live.pins.get(ticket.id)
-    pinned = pin if pin is not None else committed
+    pinned = pin if pin is not None else committed if committed is not None \
+        else after.technician
     planned = ticket.technician_id if ticket.status is Status.assigned else None
     return Job(
         id=str(ticket.id), location=points.add(ticket.lat, ticket.lon), skill=ticket.skill.value,

@@ -27,8 +27,9 @@ _FROM_JOB = ("technician_id", "accepted_at", "en_route_at", "on_site_at", "work_
 def propose(session: Session, *, ticket: Ticket, window: timedelta, distance_m: float) -> None:
     """Mark `ticket` as a probable duplicate of the earliest open ticket on the same asset, or
     of the same category in the same building within `distance_m`, reported within `window`
-    before it. Preventive visits and reworks are never proposed."""
-    if ticket.preventive or ticket.rework_of is not None:
+    before it. Preventive visits, reworks and linked visits (a second visit follows its first
+    on purpose) are never proposed."""
+    if ticket.preventive or ticket.rework_of is not None or ticket.follows_id is not None:
         return
     same_place = (Ticket.site_id == ticket.site_id) & (Ticket.building == ticket.building) \
         & (Ticket.category == ticket.category) if ticket.building else None

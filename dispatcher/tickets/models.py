@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -96,6 +97,13 @@ class Ticket(Base):
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     # Technicians the work needs together; the second and later are `crews.CrewMember` rows.
     crew_size: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A linked visit: not before ticket `follows_id` is completed plus the delay (the repair
+    # after the inspection that found the fault, the second visit once the part is in), by
+    # the technician who did it if `follows_same_technician`.
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    follows_delay_min: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    follows_same_technician: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                          server_default=false())
 
     @property
     def preventive(self) -> bool:

@@ -57,6 +57,8 @@ def mark(session: Session, *, ticket: Ticket, original: Ticket, now: datetime,
          why: str) -> None:
     """Link `ticket` as a rework of `original`, which was therefore not fixed first time."""
     ticket.rework_of = original.id
+    if ticket.follows_id is None:  # a linked visit: after the work it redoes
+        ticket.follows_id = original.id
     original.fixed_first_time = False
     _record(session, ticket, now, why)
 

@@ -33,6 +33,16 @@ class Merge(Strict):
     into: DbId
 
 
+class Follows(Strict):
+    """A linked visit: this ticket is not worked before ticket `ticket_id` is completed plus
+    `delay_minutes` (the repair after the inspection that found the fault, the second visit
+    once the part is in), by the technician who did it if `same_technician`."""
+
+    ticket_id: DbId
+    delay_minutes: int = Field(0, ge=0, le=30 * 24 * 60)
+    same_technician: bool = False
+
+
 class TicketCreate(Strict):
     """A new ticket as a resident or the front desk reports it."""
 
@@ -53,6 +63,8 @@ class TicketCreate(Strict):
         None, min_length=1, max_length=6, description="the skills of the technicians the work "
         "needs together, one per person, the ticket's own among them (defaults to the SLA "
         "policy's crew for the urgency and category: a fire alarm needs fire + general)")
+    follows: Follows | None = Field(None, description="a linked visit: the ticket this one "
+                                    "waits for")
 
     @model_validator(mode="after")
     def _window_fits_urgency(self) -> TicketCreate:
@@ -161,6 +173,8 @@ class TicketRead(BaseModel):
     crew_size: int = Field(1, description="technicians the work needs on site together")
     crew: list[CrewSeat] = Field(default_factory=list, description="with crew_size > 1: "
                                  "every member, the ticket's own technician first")
+    follows: Follows | None = Field(None, description="a linked visit: the ticket this one "
+                                    "waits for")
     assignment: Assignment
 
     @classmethod
@@ -178,9 +192,12 @@ class TicketRead(BaseModel):
         )
         window = None if t.window is None else Window(start=t.window[0], end=t.window[1])
         data = {k: getattr(t, k) for k in cls.model_fields
-                if k not in ("assignment", "window", "crew")}
+                if k not in ("assignment", "window", "crew", "follows")}
         crew = [CrewSeat(**vars(seat)) for seat in crews.seats(t)]
-        return cls(**data, assignment=assignment, window=window, crew=crew)
+        follows = None if t.follows_id is None else Follows(
+            ticket_id=t.follows_id, delay_minutes=t.follows_delay_min,
+            same_technician=t.follows_same_technician)
+        return cls(**data, assignment=assignment, window=window, crew=crew, follows=follows)
 
 
 class TicketPreview(BaseModel):

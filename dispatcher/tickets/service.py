@@ -30,6 +30,8 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
     )
     if data.asset_id is not None and session.get(Asset, data.asset_id) is None:
         raise Invalid(f"asset {data.asset_id} not found", field="asset_id")
+    if data.follows is not None:
+        _followable(session, data.follows.ticket_id)
     ticket = Ticket(
         urgency=data.urgency, category=data.category, skill=data.skill or defaults.skill,
         lat=data.lat, lon=data.lon, site_id=data.site_id,
@@ -40,6 +42,10 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
         status=Status.new, respond_by=deadlines.respond_by, arrive_by=deadlines.arrive_by,
         resolve_by=deadlines.resolve_by, asset_id=data.asset_id,
     )
+    if data.follows is not None:
+        ticket.follows_id = data.follows.ticket_id
+        ticket.follows_delay_min = data.follows.delay_minutes
+        ticket.follows_same_technician = data.follows.same_technician
     team = crews.team(policy, ticket, data.crew)
     session.add(ticket)
     session.flush()
@@ -49,6 +55,16 @@ def create(session: Session, *, data: TicketCreate, now: datetime, policy: SlaPo
         "ticket_id": ticket.id, "region": ticket.region, "site_id": ticket.site_id,
         "building": ticket.building, "unit": ticket.unit})
     return ticket
+
+
+def _followable(session: Session, ticket_id: int) -> None:
+    """A linked visit follows a ticket that exists and will be (or was) done."""
+    first = session.get(Ticket, ticket_id)
+    if first is None:
+        raise Invalid(f"ticket {ticket_id} not found", field="follows.ticket_id")
+    if first.status in (Status.cancelled, Status.merged):
+        raise Invalid(f"ticket {ticket_id} is {first.status.value}: nothing to follow",
+                      field="follows.ticket_id")
 
 
 def preview(*, data: TicketCreate, now: datetime, policy: SlaPolicy) -> TicketPreview:

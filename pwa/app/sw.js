@@ -1,7 +1,7 @@
 // Service worker: the app shell from the cache (refreshed in the background), and the last
 // route answer kept so the technician sees his stops in a basement with no signal.
 
-const SHELL = "shell-v3";
+const SHELL = "shell-v4";
 const ROUTE = "route";
 const FILES = [
   "./", "index.html", "app.css", "manifest.webmanifest", "icons/icon-192.png", "icons/icon-512.png",

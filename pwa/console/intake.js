@@ -84,6 +84,11 @@ function ticketBody() {
   if (body.urgency === "scheduled" && form.window_start.value && form.window_end.value) {
     body.window = { start: new Date(form.window_start.value).toISOString(), end: new Date(form.window_end.value).toISOString() };
   }
+  // A linked visit (the second visit once the part is in): planned after that ticket is done.
+  if (form.follows_id.value) {
+    body.follows = { ticket_id: Number(form.follows_id.value), delay_minutes: Number(form.follows_delay.value || 0),
+      same_technician: form.follows_same.checked };
+  }
   return body;
 }
 
@@ -121,6 +126,9 @@ async function submit(ev) {
   out.className = "msg ok";
   out.replaceChildren(h("strong", {}, t("created", { id: tk.id })), deadlineList(tk, tk.reported_at));
   form.description.value = "";
+  form.follows_id.value = "";
+  form.follows_delay.value = "0";
+  form.follows_same.checked = false;
   form.unit.value = "";
   touched = { urgency: false, skill: false };
 }

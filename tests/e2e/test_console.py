@@ -272,3 +272,37 @@ def test_repeat_reports_of_one_fault_are_merged_from_the_console(browser: Any,
     page.wait_for_selector(f"#tickets tr[data-id='{other}'] .dup", state="detached")
     assert live.staff.get(f"/tickets/{other}").json()["duplicate_candidate"] is None
     context.close()
+
+
+def test_the_intake_form_makes_a_second_visit_that_waits_for_the_first(
+        browser: Any, live: Live) -> None:
+    """The front desk books the second visit of a repair whose part is on order: it follows
+    the first ticket, 2 days after it is done, by the same technician; the console's list
+    says, in Chinese, what it waits for."""
+    first = live.ticket(building="2号楼", unit="603", urgency="routine", category="water")
+    desk, console = _console(browser, live)
+    try:
+        form = console.locator("#intake-form")
+        form.locator("select[name=site_id]").select_option("sunshine")
+        form.locator("input[name=building]").fill("2号楼")
+        form.locator("input[name=unit]").fill("603")
+        form.locator("select[name=category]").select_option("water")
+        form.locator("select[name=urgency]").select_option("routine")
+        form.locator("input[name=follows_id]").fill(str(first))
+        form.locator("input[name=follows_delay]").fill("2880")
+        form.locator("input[name=follows_same]").check()
+        form.locator("textarea[name=description]").fill("换阀门（配件到货后）")
+        form.locator("button[type=submit]").click()
+        console.wait_for_selector("#intake-result.ok")
+        [second] = [t for t in live.staff.get("/tickets").json() if t["follows"]]
+        assert second["follows"] == {"ticket_id": first, "delay_minutes": 2880,
+                                     "same_technician": True}
+        assert second["duplicate_candidate"] is None  # the same place on purpose
+        console.wait_for_selector(f"text=等待工单 {first} 完工后再排")
+        shot(console, "f2-intake-second-visit-zh", full_page=True)
+        # A link to a ticket that does not exist is refused with the server's reason.
+        form.locator("input[name=follows_id]").fill("99999")
+        form.locator("button[type=submit]").click()
+        assert "99999" in console.wait_for_selector("#intake-result.bad").inner_text()
+    finally:
+        desk.close()

@@ -279,7 +279,13 @@ def test_needs_another_visit_and_resident_not_home_at_360_px(phone: Any, live: L
     follow_up = live.staff.get(f"/tickets/{first}").json()
     assert follow_up["status"] == "completed" and follow_up["fixed_first_time"] is False
     assert f"#{first + 2}" in notice.inner_text()
-    assert live.staff.get(f"/tickets/{first + 2}").json()["follow_up_of"] == first
+    revisit = live.staff.get(f"/tickets/{first + 2}").json()
+    assert revisit["follow_up_of"] == first and revisit["follows"]["ticket_id"] == first
+    # The second visit is a linked one: wang, sent to it, reads what it follows.
+    live.pin(first + 2, live.ids["wang"])
+    page.click(f".stop[data-ticket='{first + 2}'] .stop-main")
+    assert f"#{first}" in page.wait_for_selector("#follows").inner_text()
+    page.click("a.back")
 
     page.click(f".stop[data-ticket='{second}'] .stop-main")
     page.click("[data-action=not-home]")

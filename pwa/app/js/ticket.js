@@ -189,6 +189,7 @@ export function ticketView() {
         h("span", { class: "ticket-no" }, `#${opened.id}`)),
       h("div", { class: "addr big" }, place({ site_name: onRoute?.site_name, ...tk })),
       tk.description ? h("p", { class: "desc" }, tk.description) : null,
+      tk.follows ? h("p", { class: "muted", id: "follows" }, t("follows", { id: tk.follows.ticket_id })) : null,
       h("div", { class: "stop-meta" },
         h("span", { class: `status ${status}`, id: "ticket-status" }, tr("statuses", status)),
         etaText(tk.assignment?.eta || tk.eta, status) ? h("span", {}, etaText(tk.assignment?.eta || tk.eta, status)) : null,
