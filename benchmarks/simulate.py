@@ -29,6 +29,7 @@ COLUMNS = [
     ("sched", None, "{}"), ("late min", "lateness_min_total", "{:.0f}"),
     ("late p95", "lateness_min_p95", "{:.1f}"), ("emerg<30'", "emergency_on_time_pct", "{:.1f}%"),
     ("km/ticket", "travel_km_per_ticket", "{:.3f}"), ("util", "utilisation_pct", "{:.0f}%"),
+    ("work sd", "work_spread_min", "{:.0f}"),
     ("churn", "churn", "{}"), ("divert", "diversions", "{}"),
     ("interrupt", "interruptions", "{}"), ("replans", "replans", "{}"),
     ("p50 ms", "replan_ms_p50", "{:.0f}"),
@@ -58,11 +59,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulate: unknown policies {sorted(unknown)}; choose from "
               f"{POLICIES + EXTRA_POLICIES}", file=sys.stderr)
         return 2
+    try:
+        engine_settings = _engine_settings(args.set or [])
+    except ValueError as exc:
+        print(f"simulate: {exc}", file=sys.stderr)
+        return 2
     search = "server (time-budgeted)" if args.server_search else "deterministic"
+    if engine_settings:
+        search += f", settings {engine_settings}"
     print(f"scenario {scenario.name}: {len(scenario.sites)} sites, "
           f"{len(scenario.technicians)} technicians, {scenario.hours:g} h of arrivals, "
           f"seed {args.seed}, engine search {search}; load {_load()}", flush=True)
     reports = compare(scenario, names, seed=args.seed, deterministic=not args.server_search,
+                      engine_settings=engine_settings,
                       log=lambda m: print(m, file=sys.stderr, flush=True),
                       done=lambda so_far: args.json and _write_json(
                           Path(args.json), scenario, args.seed, so_far))
@@ -93,7 +102,29 @@ def _parser() -> argparse.ArgumentParser:
                    help="print (and --png) the reports of earlier runs' JSON files together")
     p.add_argument("--server-search", action="store_true",
                    help="engine: the server's time-budgeted search (its latency; runs differ)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="engine: a setting to change (as DISPATCH_KEY), e.g. fairness_weight=60")
     return p
+
+
+def _engine_settings(pairs: list[str]) -> dict[str, int | float | str]:
+    """`KEY=VALUE` pairs as engine settings, each key one of `Settings`' fields."""
+    from dispatcher.config import Settings
+    out: dict[str, int | float | str] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or key not in Settings.model_fields:
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE with KEY a setting, e.g. "
+                             "fairness_weight=60")
+        value: int | float | str = raw
+        for kind in (int, float):
+            try:
+                value = kind(raw)
+                break
+            except ValueError:
+                continue
+        out[key] = value
+    return out
 
 
 def _merge(paths: list[Path], png: str | None) -> int:

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     flow_weight: int = Field(2, ge=0, le=3600)
     # Moving a ticket away from the technician it is planned for costs this many travel minutes.
     stability_penalty_min: int = Field(5, ge=0, le=24 * 60)
+    # Fair loads: each minute of on-site work a technician is planned past his fair share of
+    # the day's work (what is open plus what everyone did today, over those on shift) costs
+    # this many seconds of travel; 0 leaves loads to fall where travel and deadlines put them.
+    fairness_weight: int = Field(0, ge=0, le=3600)
+    # Home areas: giving a technician work outside his home area costs this many travel
+    # minutes (a strict area bars it instead, emergencies excepted).
+    area_penalty_min: int = Field(20, ge=0, le=24 * 60)
     # Plan to be on site this many minutes before each SLA deadline: actual drives and jobs
     # vary around the estimates (lateness shown to dispatchers still counts from the deadline).
     due_margin_min: int = Field(0, ge=0, le=24 * 60)

@@ -55,7 +55,12 @@ from dispatcher.sites import service as sites
 from dispatcher.sites.schemas import SiteCreate, SiteRead
 from dispatcher.sla.policy import SlaPolicy, load_policy
 from dispatcher.technicians import service as technicians
-from dispatcher.technicians.schemas import PositionUpdate, TechnicianCreate, TechnicianRead
+from dispatcher.technicians.schemas import (
+    HomeArea,
+    PositionUpdate,
+    TechnicianCreate,
+    TechnicianRead,
+)
 from dispatcher.tickets import duplicates
 from dispatcher.tickets import service as tickets
 from dispatcher.tickets.schemas import (
@@ -70,8 +75,8 @@ from optimizer import SolveParams
 T = TypeVar("T")
 # A GPS fix alone does not re-plan: the GPS ingest asks with one `gps.moved` per region and
 # batch, when a fix matters (see `dispatcher.gps.rule`).
-REPLAN_ON = ("ticket.", "technician.created", "technician.shift_", "override.", "plan.requested",
-             "gps.moved")
+REPLAN_ON = ("ticket.", "technician.created", "technician.shift_", "technician.home_area",
+             "override.", "plan.requested", "gps.moved")
 
 
 class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
@@ -242,6 +247,11 @@ class Engine(closed_loop.ClosedLoopCommands, OverrideCommands):
         return self._run(lambda s, now: self._read_tech(
             s, technicians.create(s, data=data, now=now), now))
 
+    def set_home_area(self, technician_id: int, area: HomeArea | None) -> TechnicianRead:
+        """Give a technician his home area (None clears it); the planner follows."""
+        return self._run(lambda s, now: self._read_tech(s, technicians.set_home_area(
+            s, technician_id=technician_id, area=area, now=now), now))
+
     def get_technician(self, technician_id: int) -> TechnicianRead:
         with self.sessions() as s:
             tech = technicians.get(s, technician_id=technician_id)
@@ -378,4 +388,6 @@ def solve_params(settings: Settings) -> SolveParams:
                        flow_weight=settings.flow_weight,
                        stability_penalty=settings.stability_penalty_min * 60,
                        rework_penalty=settings.rework_penalty_min * 60,
+                       fairness_weight=settings.fairness_weight,
+                       area_penalty=settings.area_penalty_min * 60,
                        due_margin=settings.due_margin_min * 60)

@@ -62,6 +62,8 @@ TEMPLATES = (
              "求解器在时限内未找到方案"),
     Template("no_skill", "no technician on shift has skill '{skill}'",
              "当班师傅中无人具备“{skill}”技能"),
+    Template("no_area", "outside the home areas of every technician with skill '{skill}'",
+             "不在任何具备“{skill}”技能师傅的责任片区内"),
     Template("crew", "its crew cannot be on site together: too few qualified technicians have "
              "the time at once", "多人作业无法同时到场：有空的合格师傅不够"),
     Template("crew_short", "crew ticket {crew}: needs {n} technicians with skills {skills} on "

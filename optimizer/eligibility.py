@@ -78,7 +78,7 @@ def eligibilities(snapshot: Snapshot, params: SolveParams) -> tuple[Eligibility,
     return tuple(_lock_started(found, snapshot))
 
 
-_NO_SKILL, _NO_PIN, _PIN_SKILL, _NO_WINDOW, _NO_SHIFT, _OK, _NO_CREW = range(7)
+_NO_SKILL, _NO_PIN, _PIN_SKILL, _NO_WINDOW, _NO_SHIFT, _OK, _NO_CREW, _NO_AREA = range(8)
 
 
 def eligible_matrix(snapshot: Snapshot, params: SolveParams) -> tuple[np.ndarray, np.ndarray]:
@@ -106,13 +106,15 @@ def _each_matrix(snapshot: Snapshot, params: SolveParams) -> tuple[np.ndarray, n
     lo, hi = _window_bounds(jobs)
     start = np.maximum(arrival, lo[:, None])
     service = np.fromiter((j.service for j in jobs), np.int64, len(jobs))
-    steps = [skilled, pinned, start <= hi[:, None], start + service[:, None] <= caps[None, :]]
+    steps = [skilled, _bar_matrix(snapshot), pinned, start <= hi[:, None],
+             start + service[:, None] <= caps[None, :]]
     allowed = np.ones_like(skilled)
     stage = np.where(allowed.any(axis=1), _OK, _NO_SKILL)
     for k, mask in enumerate(steps):
         was = allowed.any(axis=1)
         allowed &= mask
-        stage[was & ~allowed.any(axis=1)] = (_NO_SKILL, _NO_PIN, _NO_WINDOW, _NO_SHIFT)[k]
+        stage[was & ~allowed.any(axis=1)] = (_NO_SKILL, _NO_AREA, _NO_PIN, _NO_WINDOW,
+                                             _NO_SHIFT)[k]
     return allowed, stage
 
 
@@ -122,6 +124,17 @@ def _skill_matrix(snapshot: Snapshot) -> np.ndarray:
     held = np.array([[s in t.skills for s in names] for t in snapshot.techs], dtype=bool)
     held = held.reshape(len(snapshot.techs), len(names))
     return held[:, [col[j.skill] for j in snapshot.jobs]].T
+
+
+def _bar_matrix(snapshot: Snapshot) -> np.ndarray:
+    """False where a technician is barred from a job (outside the home area he is kept to)."""
+    index = {t.id: v for v, t in enumerate(snapshot.techs)}
+    out = np.ones((len(snapshot.jobs), len(snapshot.techs)), dtype=bool)
+    for j, job in enumerate(snapshot.jobs):
+        for tech_id in job.barred_techs:
+            if tech_id in index:
+                out[j, index[tech_id]] = False
+    return out
 
 
 def _pin_matrix(snapshot: Snapshot) -> np.ndarray:
@@ -153,6 +166,8 @@ def _reason(snapshot: Snapshot, params: SolveParams, j: int, stage: int) -> str:
             return f"crew ticket {job.crew}: {reason}"
     if stage == _NO_SKILL:
         return f"no technician on shift has skill '{job.skill}'"
+    if stage == _NO_AREA:
+        return f"outside the home areas of every technician with skill '{job.skill}'"
     if stage == _NO_PIN:
         tech = next((t for t in snapshot.techs if t.id == job.pinned_to), None)
         if tech is None:

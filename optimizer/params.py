@@ -32,6 +32,10 @@ class SolveParams:
         served early and spread over idle technicians; 0 (the default) leaves it out.
     stability_penalty: cost of moving a job away from `Job.assigned_to`; 0 leaves it out.
     rework_penalty: cost of giving a job to one of its `Job.avoid_techs`; 0 leaves it out.
+    area_penalty: cost of giving a job to one of its `Job.outside_techs`; 0 leaves it out.
+    fairness_weight: cost of each minute of service a technician's route takes on beyond his
+        `Tech.fair_work`, so the day's work is spread rather than piled on the nearest; 0 (the
+        default) leaves it out.
     due_margin: seconds before each `Job.due` from which lateness already costs: actual
         travel and service vary around the estimates, so a plan that just makes a deadline
         misses it half the time. Reported lateness still counts from `Job.due`.
@@ -67,6 +71,8 @@ class SolveParams:
     flow_weight: int = 0
     stability_penalty: int = 0
     rework_penalty: int = 0
+    area_penalty: int = 0
+    fairness_weight: int = 0
     due_margin: int = 0
     lean_operators: bool = True
     ruin_recreate: bool = True
@@ -89,6 +95,8 @@ class SolveParams:
         _require(self.flow_weight >= 0, "flow_weight", "must be >= 0")
         _require(self.stability_penalty >= 0, "stability_penalty", "must be >= 0")
         _require(self.rework_penalty >= 0, "rework_penalty", "must be >= 0")
+        _require(self.area_penalty >= 0, "area_penalty", "must be >= 0")
+        _require(self.fairness_weight >= 0, "fairness_weight", "must be >= 0")
         _require(self.due_margin >= 0, "due_margin", "must be >= 0")
         _require(self.ruin_size > 0 and self.ruin_string > 0, "ruin_size", "must be positive")
         hot, cold = self.ruin_heat

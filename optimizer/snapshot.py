@@ -33,6 +33,9 @@ class Tech:
     capacity: most total `Job.demand` his route may carry; None for no limit.
     locked: his route is frozen by a dispatcher: only jobs pinned to him (with positions)
         may be on it.
+    fair_work: seconds of service he may still take on before the fairness term
+        (`SolveParams.fairness_weight`) counts against him: his fair share of the day's work
+        less what he has done; None leaves him out of it.
     """
 
     id: str
@@ -44,6 +47,7 @@ class Tech:
     end_location: int | None = None
     capacity: int | None = None
     locked: bool = False
+    fair_work: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ class Job:
     avoid_techs: technicians who should preferably not get it (soft): giving it to one of
         them costs `SolveParams.rework_penalty`, e.g. a rework going to whoever did the
         original repair.
+    outside_techs: technicians whose home area the job lies outside (soft): giving it to
+        one of them costs `SolveParams.area_penalty`, so residents get the technician who
+        knows their building.
+    barred_techs: technicians who may not take it (hard): outside the home area of one
+        whom the company keeps inside it.
     crew: the ticket this job is one member of, when the ticket needs several technicians
         on site together (a fire alarm confirmed by two people); None for a one-person job.
         A ticket of N people is N jobs sharing `crew`, each with its own `skill`: the first
@@ -93,6 +102,8 @@ class Job:
     position: int | None = None
     assigned_to: str | None = None
     avoid_techs: tuple[str, ...] = ()
+    outside_techs: tuple[str, ...] = ()
+    barred_techs: tuple[str, ...] = ()
     crew: str | None = None
     crew_tolerance: int = 600
 

@@ -1,4 +1,5 @@
-"""Dispatch terms added to the routing model: waiting cost, stability, rework, positions, locks.
+"""Dispatch terms added to the routing model: waiting cost, stability, rework, fair loads,
+positions, locks.
 
 Kept apart from the core model so each can be switched off (weight 0) and tested on its own.
 """
@@ -21,14 +22,20 @@ def add_dispatch_terms(routing: pywrapcp.RoutingModel, manager: pywrapcp.Routing
     routing, manager : the model under construction (jobs are nodes 0..J-1).
     snapshot : technicians and jobs.
     transit : node-to-node transit seconds (service + travel) of the time dimension.
-    params : weights (`flow_weight`, `stability_penalty`, `rework_penalty`).
+    params : weights (`flow_weight`, `stability_penalty`, `rework_penalty`,
+        `fairness_weight`).
     """
     if params.flow_weight > 0 and snapshot.jobs:
         _add_waiting_cost(routing, manager, snapshot, transit, params.flow_weight)
     if params.stability_penalty > 0:
         _add_stability(routing, manager, snapshot, params.stability_penalty)
-    if params.rework_penalty > 0 and any(job.avoid_techs for job in snapshot.jobs):
-        _add_avoidance(routing, manager, snapshot, params.rework_penalty)
+    rework = params.rework_penalty > 0 and any(job.avoid_techs for job in snapshot.jobs)
+    area = params.area_penalty > 0 and any(job.outside_techs for job in snapshot.jobs)
+    if rework or area:
+        _add_avoidance(routing, manager, snapshot, params.rework_penalty if rework else 0,
+                       params.area_penalty if area else 0)
+    if params.fairness_weight > 0 and any(t.fair_work is not None for t in snapshot.techs):
+        _add_fairness(routing, manager, snapshot, params.fairness_weight)
     if any(job.position is not None for job in snapshot.jobs):
         _add_positions(routing, manager, snapshot)
     _close_locked_routes(routing, manager, snapshot)
@@ -50,6 +57,22 @@ def _add_waiting_cost(routing, manager, snapshot: Snapshot, transit: np.ndarray,
         waiting.CumulVar(routing.Start(v)).SetValue(tech.available_at // 60)
     for j in range(len(snapshot.jobs)):
         waiting.SetCumulVarSoftUpperBound(manager.NodeToIndex(j), 0, weight)
+
+
+def _add_fairness(routing, manager, snapshot: Snapshot, weight: int) -> None:
+    """Each minute of service a route takes on beyond its technician's `fair_work` costs
+    `weight`: the day's work is spread over those on shift, not piled on the nearest one.
+    A linear cost past a share (not a square of each load) keeps it a soft bound on one
+    dimension, which the routing model's local search weighs move by move."""
+    minutes = np.zeros(manager.GetNumberOfNodes(), dtype=np.int64)
+    minutes[: len(snapshot.jobs)] = [-(-job.service // 60) for job in snapshot.jobs]
+    total = int(minutes.sum())
+    index = routing.RegisterUnaryTransitVector(minutes.tolist())
+    routing.AddDimension(index, 0, total, True, "work")
+    work = routing.GetDimensionOrDie("work")
+    for v, tech in enumerate(snapshot.techs):
+        if tech.fair_work is not None:
+            work.SetCumulVarSoftUpperBound(routing.End(v), tech.fair_work // 60, weight)
 
 
 def _latest_start(snapshot: Snapshot) -> int:
@@ -75,21 +98,22 @@ def _add_stability(routing, manager, snapshot: Snapshot, penalty: int) -> None:
     routing.GetDimensionOrDie("stability").SetSpanCostCoefficientForAllVehicles(1)
 
 
-def _add_avoidance(routing, manager, snapshot: Snapshot, penalty: int) -> None:
-    """A job given to one of its `avoid_techs` costs `penalty`: a per-vehicle cost on its node.
+def _add_avoidance(routing, manager, snapshot: Snapshot, rework: int, area: int) -> None:
+    """A job given to one of its `avoid_techs` costs `rework`, to one of its `outside_techs`
+    `area`: a per-vehicle cost on its node.
 
     Unary transit vectors per vehicle (not a Python callback) and a span cost of 1: the
-    dimension's span on a route is exactly the sum of the penalties of its avoided jobs.
+    dimension's span on a route is exactly the sum of the penalties of its jobs.
     """
-    n_nodes = manager.GetNumberOfNodes()
-    indices, worst = [], 0
-    for tech in snapshot.techs:
-        cost = np.zeros(n_nodes, dtype=np.int64)
-        for j, job in enumerate(snapshot.jobs):
-            if tech.id in job.avoid_techs:
-                cost[j] = penalty
-        worst = max(worst, int(cost.sum()))
-        indices.append(routing.RegisterUnaryTransitVector(cost.tolist()))
+    vehicle = {t.id: v for v, t in enumerate(snapshot.techs)}
+    cost = np.zeros((len(snapshot.techs), manager.GetNumberOfNodes()), dtype=np.int64)
+    for j, job in enumerate(snapshot.jobs):
+        for penalty, techs in ((rework, job.avoid_techs), (area, job.outside_techs)):
+            for tech_id in techs if penalty else ():
+                if tech_id in vehicle:
+                    cost[vehicle[tech_id], j] += penalty
+    indices = [routing.RegisterUnaryTransitVector(row.tolist()) for row in cost]
+    worst = int(cost.sum(axis=1).max()) if len(cost) else 0
     routing.AddDimensionWithVehicleTransits(indices, 0, max(worst, 1), True, "avoid")
     routing.GetDimensionOrDie("avoid").SetSpanCostCoefficientForAllVehicles(1)
 

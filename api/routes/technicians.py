@@ -10,6 +10,7 @@ from api.idempotency import HEADER
 from dispatcher.auth import access
 from dispatcher.fieldwork.schemas import RouteRead
 from dispatcher.technicians.schemas import (
+    HomeArea,
     PositionAccepted,
     PositionUpdate,
     TechnicianCreate,
@@ -39,6 +40,20 @@ def list_technicians(engine: EngineDep, user: CurrentUser) -> list[TechnicianRea
 def get_technician(technician_id: Id, engine: EngineDep, user: CurrentUser) -> TechnicianRead:
     access.require_technician(user, technician_id)
     return engine.get_technician(technician_id)
+
+
+@router.put("/{technician_id}/home-area")
+def set_home_area(technician_id: Id, body: HomeArea, engine: EngineDep,
+                  _: StaffUser) -> TechnicianRead:
+    """Give a technician his home area: sites and zones he knows (work elsewhere costs the
+    planner, or is barred with `strict`, emergencies excepted); 422 naming the field."""
+    return engine.set_home_area(technician_id, body)
+
+
+@router.delete("/{technician_id}/home-area")
+def clear_home_area(technician_id: Id, engine: EngineDep, _: StaffUser) -> TechnicianRead:
+    """The whole region again."""
+    return engine.set_home_area(technician_id, None)
 
 
 @gps_router.post("/{technician_id}/position", status_code=status.HTTP_202_ACCEPTED)

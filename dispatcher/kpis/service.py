@@ -31,13 +31,27 @@ def report(session: Session, *, query: KpiQuery, now: datetime, tz: ZoneInfo) ->
         return compute(rows, start=start, end=end, now=now, tz=tz, scope=within)
 
     groups = _groups(query, rows, scope, first, last, lo, hi, tz)
-    return KpiReport(
+    out = KpiReport(
         period=query.period, start=first, end=last, group_by=query.group_by,
         filters={"site": query.site, "technician": query.technician,
                  "urgency": scope.urgency, "category": scope.category},
         as_of=now, total=kpis(lo, hi, scope).as_dict(),
         rows=[KpiRow(key=key, label=label, start=a, end=b, kpis=kpis(a, b, s).as_dict())
               for key, label, a, b, s in groups])
+    if query.group_by is GroupBy.technician:
+        _loads_against_mean(out)
+    return out
+
+
+def _loads_against_mean(rep: KpiReport) -> None:
+    """Each technician's on-site hours over the mean of the rows (1 = an even share; the
+    fairness setting aims at it). None for a technician without hours, or no hours at all."""
+    hours = [r.kpis.get("on_site_hours") for r in rep.rows]
+    known = [h for h in hours if h is not None]
+    mean = sum(known) / len(known) if known else 0.0
+    for row, h in zip(rep.rows, hours, strict=True):
+        row.kpis["load_vs_mean"] = round(h / mean, 4) if h is not None and mean > 0 else None
+    rep.total["load_vs_mean"] = None  # a column of the CSV; the whole is its own mean
 
 
 def resolve_range(query: KpiQuery, today: date) -> tuple[date, date]:

@@ -102,7 +102,8 @@ def _tech_key(t: Tech, b: Built, driving: set[str]) -> Hashable:
 def _job_key(j: Job, b: Built) -> Hashable:
     window = None if j.window is None else (_at(b.now, j.window[0]), _at(b.now, j.window[1]))
     return (b.coords[j.location], j.skill, j.service, _at(b.now, j.due), j.late_weight, window,
-            j.pinned_to, j.started_by, j.position, j.demand, j.crew, j.crew_tolerance)
+            j.pinned_to, j.started_by, j.position, j.demand, j.crew, j.crew_tolerance,
+            j.outside_techs, j.barred_techs)
 
 
 def _at(now: datetime, seconds: int | None, clip: bool = True) -> float | None:

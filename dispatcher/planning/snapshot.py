@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -15,14 +16,14 @@ from sqlalchemy.orm import Session
 from dispatcher.config import Settings
 from dispatcher.crews import service as crews
 from dispatcher.enums import OPEN_STATUSES, Category, Skill, Status, Urgency
-from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
+from dispatcher.planning.areas import with_home_areas
+from dispatcher.planning.fairness import with_fair_shares
+from dispatcher.planning.held import held_off, later
 from dispatcher.planning.links import (
     FREE,
-    LOOKAHEAD,
     WEEK,
     After,
-    Link,
     after_first,
     first_visits,
 )
@@ -81,6 +82,7 @@ class OpenTicket:
     window_start: datetime | None
     window_end: datetime | None
     crew_size: int
+    site_id: str | None
     follows_id: int | None
     follows_delay_min: int
     follows_same_technician: bool
@@ -116,10 +118,12 @@ class Built:
     # dispatcher: technician -> (ticket id, at a booked appointment). Routine work qualifies
     # without an arrival deadline; an appointment's arrival is recorded and it has no other.
     interruptible: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    # Open tickets kept off the routes, with the reason to show for each (see `_off`).
+    # Open tickets kept off the routes, with the reason to show for each (see `held.held_off`).
     held: dict[int, str] = field(default_factory=dict)
     # The buffer `snapshot.travel` is the top-left corner of, with room for new tickets.
     room: Room | None = field(default=None, compare=False, repr=False)
+    # Home areas of the technicians on shift (id -> area as stored), for new tickets too.
+    areas: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def build(
@@ -146,10 +150,11 @@ def build_with_points(
     planned = {t.technician_id for t in everyone
                if t.status in (Status.assigned, Status.accepted)}
     live = overrides.live(session, now=now)
+    people = technicians.list_(session, region=region)
     techs = [_tech(t, hands.get(t.id), now, settings, points, t.id in live.locks,
-                   t.id in planned)
-             for t in technicians.list_(session, region=region)]
+                   t.id in planned) for t in people]
     techs = [t for t in techs if t is not None]
+    areas = {str(t.id): t.home_area for t in people if t.home_area}
     present = {t.id for t in techs}
     avoid = rework.avoided_technicians(session, ticket_ids=[t.id for t in tickets])
     margin = settings.emergency_arrive_margin_pct
@@ -157,7 +162,7 @@ def build_with_points(
     links = first_visits(session, tickets)
     for t in tickets:
         after = after_first(t, links, now)
-        if t.id in live.held or _later(t, now) or after.held:
+        if t.id in live.held or later(t, now) or after.held:
             continue
         members = [(k, m) for k, m in enumerate(seats.get(t.id, [t]), start=1)
                    if m.status is not Status.on_site
@@ -165,6 +170,10 @@ def build_with_points(
         jobs += _crew([_job(m, live if k == 1 else _seat_pin(live, t.id, k), now, policy,
                             points, avoid.get(t.id, ()), margin, after if k == 1 else FREE)
                        for k, m in members], [k for k, _ in members], t, policy)
+    areas = {tech_id: area for tech_id, area in areas.items() if tech_id in present}
+    jobs = with_home_areas(jobs, areas, points.coords, {t.id: t.site_id for t in tickets})
+    if settings.fairness_weight > 0:
+        techs = with_fair_shares(session, techs, jobs, now, settings.tz)
     room = travel_room(travel, points.coords,
                        None if previous is None else (previous.coords, previous.snapshot.travel))
     snapshot = Snapshot(techs=tuple(techs), jobs=tuple(jobs), travel=room.matrix,
@@ -173,7 +182,7 @@ def build_with_points(
                      for t in hands.values() if t.status is Status.on_site
                      and t.id not in live.pins and t.crew_size == 1 and _interruptible(t)}
     return Built(snapshot, now, tuple(points.coords), interruptible,
-                 _off(tickets, live, now, links), room)
+                 held_off(tickets, live, now, links), room, areas)
 
 
 _NO_OVERRIDES = overrides.Live({}, {}, {}, {})
@@ -229,8 +238,10 @@ def with_tickets(built: Built, new: Sequence[Ticket], *, policy: SlaPolicy,
     """`built` plus new tickets, their travel times computed against the known points only
     (the matrix is grown once for all of them: at 200 / 2,000 it is 35 MB)."""
     points = Points(list(built.coords))
-    jobs = tuple(_job(t, overrides.Live({}, {}, {}, {}), built.now, policy, points,
-                      margin_pct=margin_pct) for t in new)
+    jobs = tuple(with_home_areas(
+        [_job(t, overrides.Live({}, {}, {}, {}), built.now, policy, points,
+              margin_pct=margin_pct) for t in new],
+        built.areas, points.coords, {t.id: t.site_id for t in new}))
     n, m = len(built.coords), len(points.coords)
     room = built.room
     matrix = room.grown(built.snapshot.travel, m) if room is not None else None
@@ -248,32 +259,7 @@ def with_tickets(built: Built, new: Sequence[Ticket], *, policy: SlaPolicy,
     snapshot = dataclasses.replace(built.snapshot, jobs=(*built.snapshot.jobs, *jobs),
                                    travel=matrix)
     return Built(snapshot, built.now, tuple(points.coords), built.interruptible, built.held,
-                 room)
-
-
-def _off(open_tickets: Sequence[AnyTicket], live: overrides.Live, now: datetime,
-         links: dict[int, Link]) -> dict[int, str]:
-    """Open tickets kept off the routes, with the reason to show for each: held by a
-    dispatcher, an appointment window that opens after the look-ahead, or a linked visit
-    whose first visit is not done (or was done too recently)."""
-    ours = {t.id: t for t in open_tickets}
-    off = {ticket_id: say("held", who=o.created_by, held=o.reason.value)
-           for ticket_id, o in live.held.items() if ticket_id in ours}
-    for t in ours.values():
-        if t.id in off:
-            continue
-        if t.window_start is not None and _later(t, now):
-            off[t.id] = say("window_later", at=t.window_start.isoformat())
-        elif (after := after_first(t, links, now)).held:
-            off[t.id] = (say("follows_open", id=t.follows_id) if after.release is None else
-                         say("follows_later", id=t.follows_id, at=after.release.isoformat()))
-    return off
-
-
-def _later(ticket: AnyTicket, now: datetime) -> bool:
-    """Not started and its window opens after the look-ahead."""
-    return (ticket.window_start is not None and ticket.window_start > now + LOOKAHEAD
-            and ticket.status in (Status.new, Status.assigned))
+                 room, built.areas)
 
 
 def regions(session: Session) -> list[str]:

@@ -47,6 +47,10 @@ class Report:
     crews: int = 0  # tickets needing several technicians on site together (not cancelled)
     crews_on_time: int = 0  # of those, every member on site by the arrive deadline
     crew_gap_min: float = 0.0  # mean minutes from the first member's arrival to the last's
+    # How evenly the day's work fell: standard deviation, over the technicians, of the
+    # minutes each worked on site (and the mean it spreads around).
+    work_spread_min: float = 0.0
+    work_mean_min: float = 0.0
     note: str = ""
     timeline: list[tuple[int, int]] = field(default_factory=list)
 
@@ -79,6 +83,7 @@ def build_report(world: World, policy: Any, *, wall_s: float = 0.0, note: str = 
     ms = np.array(policy.replan_ms or [0.0])
     km = world.metres / 1000
     crews, crews_on_time, gaps = _crews(world, live)
+    worked = [t.worked_s / 60 for t in world.techs]
     return Report(
         policy=policy.name, tickets=len(pairs), completed=completed,
         cancelled=len(pairs) - len(live), open=len(live) - completed,
@@ -95,6 +100,8 @@ def build_report(world: World, policy: Any, *, wall_s: float = 0.0, note: str = 
         wall_s=round(wall_s, 1), diversions=world.diversions,
         interruptions=world.interruptions, crews=crews, crews_on_time=crews_on_time,
         crew_gap_min=round(float(np.mean(gaps)), 1) if gaps else 0.0, note=note,
+        work_spread_min=round(float(np.std(worked)), 1) if worked else 0.0,
+        work_mean_min=round(float(np.mean(worked)), 1) if worked else 0.0,
         timeline=_timeline(world, pairs),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from dispatcher.simulation.report import Report, build_report
 from dispatcher.simulation.scenario import Scenario
@@ -19,14 +20,16 @@ class Unavailable(RuntimeError):
     """A policy cannot run here (e.g. its optional dependency is missing); the message says why."""
 
 
-def make_policy(name: str, *, deterministic: bool = True) -> object:
-    """A fresh policy by name; `Unavailable` if it cannot run in this environment."""
+def make_policy(name: str, *, deterministic: bool = True,
+                engine_settings: dict[str, Any] | None = None) -> object:
+    """A fresh policy by name (the engine with `engine_settings` changed); `Unavailable` if it
+    cannot run in this environment."""
     if name == "nearest":
         from dispatcher.simulation.policies.nearest import NearestPolicy
         return NearestPolicy()
     if name == "engine":
         from dispatcher.simulation.policies.engine import EnginePolicy
-        return EnginePolicy(deterministic=deterministic)
+        return EnginePolicy(deterministic=deterministic, **(engine_settings or {}))
     if name == "vroom":
         from dispatcher.simulation.policies.vroom import VroomPolicy
         return VroomPolicy()
@@ -52,7 +55,7 @@ def simulate(scenario: Scenario, policy: object, *, seed: int,
 
 def compare(scenario: Scenario, names: Iterable[str], *, seed: int,
             log: Callable[[str], None] = lambda _: None,
-            deterministic: bool = True,
+            deterministic: bool = True, engine_settings: dict[str, Any] | None = None,
             done: Callable[[list[Report]], object] = lambda _: None) -> list[Report]:
     """Every named policy on the same day; unavailable ones are skipped with a message.
 
@@ -62,7 +65,8 @@ def compare(scenario: Scenario, names: Iterable[str], *, seed: int,
     reports = []
     for name in names:
         try:
-            policy = make_policy(name, deterministic=deterministic)
+            policy = make_policy(name, deterministic=deterministic,
+                                 engine_settings=engine_settings)
         except Unavailable as exc:
             log(f"{name}: skipped: {exc}")
             continue

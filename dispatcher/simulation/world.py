@@ -2,13 +2,11 @@
 
 The world holds the truth (where everyone is, how long things really take); a `Policy` sees
 only what happened so far and answers one question at each decision point: which idle
-technician sets off to which ticket now. Events that fall within one debounce window (200 ms
-of simulated time) are handled together and followed by one decision, as the server's
-re-planning worker coalesces a burst.
+technician sets off to which ticket now. Events within one debounce window (200 ms of
+simulated time) are handled together, then one decision, as the server's worker coalesces.
 
-A crew ticket (the SLA policy's `crew`, e.g. a fire alarm: fire + general) needs each of its
-members sent, member 1 being the ticket's own technician; the work starts when the last of
-them is on site, and all are free again when it is done.
+A crew ticket (the SLA policy's `crew`, e.g. a fire alarm: fire + general) needs each member
+sent, member 1 its own technician; work starts when the last is there, and frees them all.
 """
 
 from __future__ import annotations
@@ -75,7 +73,8 @@ class SimTech:
     phase: Phase = Phase.idle
     ticket: int | None = None
     trip: Trip | None = None
-    busy_s: float = 0.0
+    busy_s: float = 0.0  # driving and working
+    worked_s: float = 0.0  # working on site: his share of the day's work
     work: int = 0  # the seq of his current stint on site: a stint cut short is recognised by it
     member: int = 1  # which member of his ticket's crew he is (1: the ticket's own)
 
@@ -278,7 +277,7 @@ class World:
         outcome = self.outcomes[ticket_id]
         worked = max(0.0, (self.now - outcome.work_from).total_seconds())
         self._left_s[ticket_id] = max(0.0, self._work_s(ticket_id) - worked)
-        tech.busy_s += worked
+        tech.busy_s, tech.worked_s = tech.busy_s + worked, tech.worked_s + worked
         tech.phase, tech.ticket = Phase.idle, None
         self._reopen(ticket_id)
         self.interruptions += 1
@@ -382,8 +381,9 @@ class World:
                    ticket=ticket.id, tech=outcome.tech, trip=self._seq)
 
     def _done(self, outcome: Outcome) -> None:
+        worked = (self.now - outcome.work_from).total_seconds()
         for tech in self._crew_techs(outcome):
-            tech.busy_s += (self.now - outcome.work_from).total_seconds()
+            tech.busy_s, tech.worked_s = tech.busy_s + worked, tech.worked_s + worked
             tech.phase, tech.ticket, tech.member = Phase.idle, None, 1
         outcome.fate, outcome.completed_at = Fate.completed, self.now
 

@@ -27,6 +27,9 @@ class Technician(Base):
     position_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     region: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    # His home area (`schemas.HomeArea` as JSON): sites and zones he knows; work outside costs
+    # the planner `area_penalty_min`, or is barred when `strict`. None: the whole region.
+    home_area: Mapped[dict | None] = mapped_column(JSON)
     # The shift state the clock last saw (None before it first looked): an edge is an event.
     on_shift: Mapped[bool | None] = mapped_column(Boolean)
     # When he was added (None for rows older than the column): no GPS is expected before.

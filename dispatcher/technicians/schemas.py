@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+from shapely.geometry import Polygon
 
 from dispatcher.enums import Skill, TechState
 from dispatcher.schemas import AwareDatetime, Latitude, LocalTime, Longitude, Strict
@@ -24,6 +25,32 @@ class Position(Strict):
     lon: Longitude
 
 
+class HomeArea(Strict):
+    """The sites and zones a technician knows: work elsewhere costs the planner
+    `DISPATCH_AREA_PENALTY_MIN` travel minutes, or is barred (`strict`) except emergencies."""
+
+    sites: list[str] = Field(default_factory=list, max_length=100,
+                             description="site ids (`GET /sites`)")
+    polygons: list[list[Position]] = Field(
+        default_factory=list, max_length=50,
+        description="zones, each a ring of at least 3 points (lat, lon)")
+    strict: bool = Field(False, description="keep him inside: only emergencies take him out")
+
+    @field_validator("polygons")
+    @classmethod
+    def _rings(cls, polygons: list[list[Position]]) -> list[list[Position]]:
+        for k, ring in enumerate(polygons):
+            if len(ring) < 3 or not Polygon([(p.lon, p.lat) for p in ring]).is_valid:
+                raise ValueError(f"polygon {k} must be a simple ring of at least 3 points")
+        return polygons
+
+    @model_validator(mode="after")
+    def _something(self) -> HomeArea:
+        if not self.sites and not self.polygons:
+            raise ValueError("give sites or polygons (or clear the area instead)")
+        return self
+
+
 class TechnicianCreate(Strict):
     """A technician to add."""
 
@@ -32,6 +59,7 @@ class TechnicianCreate(Strict):
     shift: Shift
     home: Position
     region: str = Field("default", min_length=1, max_length=64)
+    home_area: HomeArea | None = None
 
     @field_validator("skills")
     @classmethod
@@ -61,6 +89,7 @@ class TechnicianRead(BaseModel):
     state: TechState
     on_shift: bool
     ticket_id: int | None
+    home_area: HomeArea | None = None
 
 
 class PositionAccepted(BaseModel):

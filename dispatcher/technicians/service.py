@@ -12,10 +12,17 @@ from sqlalchemy.orm import Session
 
 from dispatcher.db import UtcDateTime
 from dispatcher.enums import Skill, Status, TechState
-from dispatcher.errors import NotFound
+from dispatcher.errors import Invalid, NotFound
 from dispatcher.events import service as events
+from dispatcher.sites import service as sites
 from dispatcher.technicians.models import Technician
-from dispatcher.technicians.schemas import Position, Shift, TechnicianCreate, TechnicianRead
+from dispatcher.technicians.schemas import (
+    HomeArea,
+    Position,
+    Shift,
+    TechnicianCreate,
+    TechnicianRead,
+)
 from dispatcher.technicians.shifts import current_shift
 from dispatcher.tickets import service as tickets
 
@@ -26,12 +33,35 @@ def create(session: Session, *, data: TechnicianCreate, now: datetime) -> Techni
         name=data.name, skills=[s.value for s in data.skills], shift_start=data.shift.start,
         shift_end=data.shift.end, home_lat=data.home.lat, home_lon=data.home.lon, active=True,
         region=data.region, created_at=now,
+        home_area=None if data.home_area is None else data.home_area.model_dump(),
     )
+    if data.home_area is not None:
+        _known_sites(session, data.home_area)
     session.add(tech)
     session.flush()
     events.record(session, type="technician.created", at=now,
                   payload={"technician_id": tech.id, "region": tech.region})
     return tech
+
+
+def set_home_area(session: Session, *, technician_id: int, area: HomeArea | None,
+                  now: datetime) -> Technician:
+    """Give a technician his home area (None: the whole region again); the planner follows."""
+    tech = get(session, technician_id=technician_id)
+    if area is not None:
+        _known_sites(session, area)
+    tech.home_area = None if area is None else area.model_dump()
+    events.record(session, type="technician.home_area", at=now,
+                  payload={"technician_id": tech.id, "region": tech.region,
+                           "home_area": tech.home_area})
+    return tech
+
+
+def _known_sites(session: Session, area: HomeArea) -> None:
+    known = {s.id for s in sites.list_(session)}
+    unknown = [s for s in area.sites if s not in known]
+    if unknown:
+        raise Invalid(f"unknown site(s) {', '.join(unknown)}", field="home_area.sites")
 
 
 def get(session: Session, *, technician_id: int) -> Technician:
@@ -144,4 +174,5 @@ def read(session: Session, tech: Technician, *, now: datetime, tz: ZoneInfo) -> 
         home=Position(lat=tech.home_lat, lon=tech.home_lon), position=Position(lat=lat, lon=lon),
         position_at=tech.position_at, state=state, on_shift=shift,
         ticket_id=hand.id if hand else None,
+        home_area=None if tech.home_area is None else HomeArea.model_validate(tech.home_area),
     )

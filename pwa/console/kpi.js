@@ -15,7 +15,7 @@ const CARDS = [
   ["travel_km", "k"],
 ];
 const TECH_COLUMNS = [["completed", "n"], ["first_time_fix_rate", "%"], ["rework_tickets", "n"], ["rating_avg", "r"],
-  ["resolve_compliance", "%"], ["on_site_hours", "h"], ["utilisation", "%"], ["travel_km", "k"]];
+  ["resolve_compliance", "%"], ["on_site_hours", "h"], ["load_vs_mean", "%"], ["utilisation", "%"], ["travel_km", "k"]];
 
 const TEXT = {
   en: {
@@ -29,7 +29,7 @@ const TEXT = {
       resolve_compliance: "Resolved on time", closed_loop_rate: "Closed loop", first_time_fix_rate: "First-time fix",
       rework_rate: "Rework rate", rework_tickets: "Rework", cycle_time_avg_min: "Cycle time avg (min)",
       cycle_time_p90_min: "Cycle time p90 (min)", rating_avg: "Follow-up rating", recurring_faults: "Recurring faults",
-      maintenance_on_time_rate: "Maintenance on time", inspection_faults: "Faults found by inspections", utilisation: "Utilisation", travel_km: "Travel (km)",
+      maintenance_on_time_rate: "Maintenance on time", inspection_faults: "Faults found by inspections", utilisation: "Utilisation", travel_km: "Travel (km)", load_vs_mean: "On site vs mean",
       on_site_hours: "On site (h)",
     },
     urgencies: {}, categories: {},
@@ -45,7 +45,7 @@ const TEXT = {
       resolve_compliance: "完工及时率", closed_loop_rate: "闭环率", first_time_fix_rate: "一次修复率",
       rework_rate: "返修率", rework_tickets: "返修单", cycle_time_avg_min: "平均处理时长（分）",
       cycle_time_p90_min: "处理时长 P90（分）", rating_avg: "回访评分", recurring_faults: "重复故障",
-      maintenance_on_time_rate: "维保按时率", inspection_faults: "巡检发现故障", utilisation: "利用率", travel_km: "行驶里程（公里）",
+      maintenance_on_time_rate: "维保按时率", inspection_faults: "巡检发现故障", utilisation: "利用率", travel_km: "行驶里程（公里）", load_vs_mean: "在场工时/平均",
       on_site_hours: "在现场（小时）",
     },
     urgencies: { emergency: "紧急", routine: "常规", scheduled: "预约" },

@@ -62,6 +62,8 @@ def test_kpis_csv_is_a_download_with_a_total_line(history_client: TestClient) ->
     assert [r["label"] for r in rows] == ["王师傅 Wang", "李师傅 Li", "total"]
     assert rows[0]["completed"] == "3" and rows[2]["first_time_fix_rate"] == "0.8"
     assert rows[1]["on_site_hours"] == "3" and rows[2]["rating_avg"] == "3.6667"
+    # Each one's on-site hours against the mean (4.75 and 3 h: 3.875 h), for fair loads.
+    assert [r["load_vs_mean"] for r in rows] == ["1.2258", "0.7742", ""]
 
 
 @pytest.mark.parametrize("query, field", [

@@ -108,7 +108,7 @@ def test_every_planned_linked_visit_comes_after_its_first_with_the_delay(
     now = clock.now()
     made: list[int] = []
     with engine.sessions() as s:
-        for k, (of, state, ago, delay, same) in enumerate(links):
+        for k, (of, _, _, delay, same) in enumerate(links):
             first = made[of % len(made)] if made and of else None
             row = engine.create_ticket(ticket(at=north(0.5 * k), follows=None if first is None
                                               else Follows(ticket_id=first, delay_minutes=delay,
