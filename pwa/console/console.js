@@ -13,6 +13,7 @@ import { duplicateNote } from "./duplicates.js";
 import { loadComplaints } from "./complaints.js";
 import { loadFollowups } from "./followups.js";
 import { initIntake, loadPolicy, place, renderIntake } from "./intake.js";
+import { setupAreas } from "./areas.js";
 import { setupQrSheet } from "./qrsheet.js";
 
 const API = {
@@ -113,6 +114,7 @@ function render() {
   renderTechOptions();
   if (!$("intake-form").contains(document.activeElement)) renderIntake(data);
   setupQrSheet(() => data.sites, place);
+  setupAreas(() => data.technicians, () => data.sites);
 }
 
 const boardBusy = () => $("reason-dialog").open || document.querySelector("#board .dragging");

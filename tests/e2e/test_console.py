@@ -306,3 +306,22 @@ def test_the_intake_form_makes_a_second_visit_that_waits_for_the_first(
         assert "99999" in console.wait_for_selector("#intake-result.bad").inner_text()
     finally:
         desk.close()
+
+
+def test_a_dispatcher_chooses_a_technicians_home_area_by_site(
+        browser: Any, live: Live) -> None:
+    """li gets 阳光花园 as his home area, kept inside it: the server stores it, and the
+    form shows it again for him."""
+    desk, console = _console(browser, live)
+    try:
+        form = console.locator("#area-form")
+        form.locator("select[name=technician_id]").select_option(str(live.ids["li"]))
+        form.locator("#area-sites input[value=sunshine]").check()
+        form.locator("input[name=strict]").check()
+        form.locator("button[type=submit]").click()
+        console.wait_for_selector("#area-form .msg.ok")
+        shot(console, "f3-home-area-zh", full_page=True)
+    finally:
+        desk.close()
+    li = live.staff.get(f"/technicians/{live.ids['li']}").json()
+    assert li["home_area"] == {"sites": ["sunshine"], "polygons": [], "strict": True}
