@@ -62,10 +62,12 @@ def _add_waiting_cost(routing, manager, snapshot: Snapshot, transit: np.ndarray,
 def _add_fairness(routing, manager, snapshot: Snapshot, weight: int) -> None:
     """Each minute of service a route takes on beyond its technician's `fair_work` costs
     `weight`: the day's work is spread over those on shift, not piled on the nearest one.
+    Emergencies are left out: they go to whoever is there soonest, whatever his load.
     A linear cost past a share (not a square of each load) keeps it a soft bound on one
     dimension, which the routing model's local search weighs move by move."""
     minutes = np.zeros(manager.GetNumberOfNodes(), dtype=np.int64)
-    minutes[: len(snapshot.jobs)] = [-(-job.service // 60) for job in snapshot.jobs]
+    minutes[: len(snapshot.jobs)] = [0 if job.urgency == "emergency" else -(-job.service // 60)
+                                     for job in snapshot.jobs]
     total = int(minutes.sum())
     index = routing.RegisterUnaryTransitVector(minutes.tolist())
     routing.AddDimension(index, 0, total, True, "work")

@@ -64,10 +64,24 @@ def test_the_term_keeps_the_plan_valid_and_costs_what_it_says(snapshot: Snapshot
     past = 0
     for tech, route in zip(snap.techs, plan.routes, strict=True):
         _check_route(snap, params, tech, route, jobs)
-        minutes = sum(-(-jobs[s.job_id].service // 60) for s in route.stops if not s.in_progress)
+        minutes = sum(-(-jobs[s.job_id].service // 60) for s in route.stops
+                      if not s.in_progress and jobs[s.job_id].urgency != "emergency")
         past += max(0, minutes - tech.fair_work // 60)
     penalty = dict(zip(jobs, drop_penalties(snap, params), strict=True))
     o = plan.objective
     plain = o.travel + o.lateness + params.overtime_weight * o.overtime \
         + sum(penalty[u.job_id] for u in plan.unassigned)
     assert o.total == plain + params.fairness_weight * past
+
+
+def test_an_emergency_goes_to_the_nearest_whatever_his_load() -> None:
+    """a has done his share (fair work 0) and is 10 minutes nearer than b: a routine job goes
+    to b, an emergency to a (the term leaves emergencies out)."""
+    travel = line_travel([0, 60, 660])
+    techs = (Tech("a", frozenset({"general"}), 1, fair_work=0),
+             Tech("b", frozenset({"general"}), 2, fair_work=4 * HALF_HOUR))
+    params = SolveParams(time_budget_ms=200, fairness_weight=60)
+    for urgency, owner in (("routine", "b"), ("emergency", "a")):
+        snap = Snapshot(techs, (Job("j", 0, "general", HALF_HOUR, urgency=urgency),), travel)
+        plan = solve(snap, params)
+        assert next(r.tech_id for r in plan.routes if r.stops) == owner, urgency
