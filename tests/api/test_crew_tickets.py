@@ -36,8 +36,12 @@ def _crew(client: TestClient, engine: Engine, **ticket: Any) -> tuple[dict, dict
         people[tech["id"]] = bearer(engine, name.lower(), Role.technician, tech["id"])
     created = ok(client.post(f"{API}/tickets", json=ticket_json(
         urgency="emergency", category="fire", description="烟感报警", **ticket)), 201)
-    engine.replan_now()
-    return ok(client.get(f"{API}/tickets/{created['id']}")), people
+    for _ in range(3):  # a time-budgeted solve on a loaded machine may need a second pass,
+        engine.replan_now()  # as the live planner's next event would give it
+        read = ok(client.get(f"{API}/tickets/{created['id']}"))
+        if all(m["technician_id"] is not None for m in read["crew"]):
+            break
+    return read, people
 
 
 def test_a_fire_alarm_is_planned_for_two_who_see_each_other(client: TestClient,
