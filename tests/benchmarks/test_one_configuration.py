@@ -26,7 +26,7 @@ def test_every_field_that_shapes_the_search_is_listed() -> None:
     """A new SolveParams field must be sorted into search or dispatch terms here."""
     dispatch = {"time_budget_ms", "budget_includes_build", "max_overtime", "overtime_weight",
                 "drop_penalty", "flow_weight", "stability_penalty", "rework_penalty",
-                "due_margin"}
+                "area_penalty", "fairness_weight", "due_margin"}
     fields = {f.name for f in dataclasses.fields(SolveParams)}
     assert fields == set(SEARCH) | dispatch
 
