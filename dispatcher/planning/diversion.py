@@ -89,11 +89,12 @@ def find(built: Built, plan: Plan, *, min_gain_s: int, interrupt: bool = True,
                 best[j.id] = pick
                 taken.add(pick[3])
         drive = {i: -pick[2] for i, pick in best.items()}
-        options = [min(x for x in (now[i], drive.get(i)) if x is not None)
-                   if (now[i], drive.get(i)) != (None, None) else None for i in now]
-        if None in options:
+        # Each member's soonest arrival, as planned or by a pre-emption.
+        soonest = [min(x for x in (now[i], drive.get(i)) if x is not None)
+                   for i in now if now[i] is not None or i in drive]
+        if len(soonest) < len(now):
             continue  # some member can be reached neither as planned nor by a pre-emption
-        target = max(max(options), due)
+        target = max(max(soonest), due)
         divert = [i for i, x in now.items() if i in best and (x is None or x > target)]
         after = max(drive[i] if i in divert else now[i] or 0 for i in now)
         gain = late - max(0, after - due)

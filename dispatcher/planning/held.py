@@ -10,11 +10,11 @@ from typing import Any
 from dispatcher.enums import Status
 from dispatcher.messages import say
 from dispatcher.overrides import service as overrides
-from dispatcher.planning.links import LOOKAHEAD, Link, after_first
+from dispatcher.planning.links import LOOKAHEAD, After
 
 
 def held_off(open_tickets: Sequence[Any], live: overrides.Live, now: datetime,
-         links: dict[int, Link]) -> dict[int, str]:
+             afters: dict[int, After]) -> dict[int, str]:
     """Open tickets kept off the routes, with the reason to show for each: held by a
     dispatcher, an appointment window that opens after the look-ahead, or a linked visit
     whose first visit is not done (or was done too recently)."""
@@ -26,7 +26,7 @@ def held_off(open_tickets: Sequence[Any], live: overrides.Live, now: datetime,
             continue
         if t.window_start is not None and later(t, now):
             off[t.id] = say("window_later", at=t.window_start.isoformat())
-        elif (after := after_first(t, links, now)).held:
+        elif (after := afters.get(t.id)) is not None and after.held:
             off[t.id] = (say("follows_open", id=t.follows_id) if after.release is None else
                          say("follows_later", id=t.follows_id, at=after.release.isoformat()))
     return off

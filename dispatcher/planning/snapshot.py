@@ -160,8 +160,9 @@ def build_with_points(
     margin = settings.emergency_arrive_margin_pct
     jobs: list[Job] = []
     links = first_visits(session, tickets)
+    afters = {t.id: after_first(t, links, now) for t in tickets if t.follows_id is not None}
     for t in tickets:
-        after = after_first(t, links, now)
+        after = afters.get(t.id, FREE)
         if t.id in live.held or later(t, now) or after.held:
             continue
         members = [(k, m) for k, m in enumerate(seats.get(t.id, [t]), start=1)
@@ -182,7 +183,7 @@ def build_with_points(
                      for t in hands.values() if t.status is Status.on_site
                      and t.id not in live.pins and t.crew_size == 1 and _interruptible(t)}
     return Built(snapshot, now, tuple(points.coords), interruptible,
-                 held_off(tickets, live, now, links), room, areas)
+                 held_off(tickets, live, now, afters), room, areas)
 
 
 _NO_OVERRIDES = overrides.Live({}, {}, {}, {})
